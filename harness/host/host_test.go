@@ -1,0 +1,299 @@
+package host_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/srbench/srbench/harness/host"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/scorer/scorertest"
+)
+
+// pluginDir holds a freshly built trivial scorer plugin binary named "trivial".
+var pluginDir string
+
+const harnessEnv = "SRBENCH_HOST_TEST_HARNESS"
+
+func TestMain(m *testing.M) {
+	// Re-executed as a stand-in harness: launch the plugin, print its pid, wait to be killed.
+	if path := os.Getenv(harnessEnv); path != "" {
+		runStandInHarness(path)
+		return
+	}
+	dir, err := os.MkdirTemp("", "srbench-host-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pluginDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "trivial"), "github.com/srbench/srbench/harness/scorer/scorertest/cmd/trivialscorer")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the trivial plugin:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func runStandInHarness(path string) {
+	info, err := host.FromPath(path)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	h := host.New(host.Options{})
+	p, err := h.Launch(context.Background(), info, scorer.Config{})
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("pid", p.Pid())
+	select {} // until killed
+}
+
+func launch(t *testing.T, opts map[string]string) (*host.Host, *host.Plugin) {
+	t.Helper()
+	info, err := host.Find(pluginDir, "trivial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(host.Options{})
+	t.Cleanup(h.Close)
+	p, err := h.Launch(context.Background(), info, scorer.Config{ModelDir: "/models/trivial", Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, p
+}
+
+// alive reports whether pid is a running (non-zombie) process.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// Field 3, after the parenthesised command name, is the state.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+func waitDead(pid int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if !alive(pid) {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return !alive(pid)
+}
+
+func TestLaunchScoresThroughSubprocess(t *testing.T) {
+	_, p := launch(t, nil)
+	if p.Pid() == 0 || p.Pid() == os.Getpid() || !alive(p.Pid()) {
+		t.Fatalf("plugin pid %d is not a live subprocess", p.Pid())
+	}
+	d, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "trivial" || d.ModelDir != "/models/trivial" || d.ProtocolVersion != scorer.ProtocolVersion {
+		t.Errorf("Describe = %+v", d)
+	}
+	img := filepath.Join(t.TempDir(), "img.bin")
+	if err := os.WriteFile(img, make([]byte, 1234), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	items := []scorer.Item{
+		{Prompt: "red cube", ImagePath: img},
+		{Prompt: "blue", ImageBytes: make([]byte, 77)},
+	}
+	res, err := p.Score(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{scorertest.Expected("red cube", 1234), scorertest.Expected("blue", 77)}
+	for i := range want {
+		if res[i].Failed() || res[i].Score != want[i] {
+			t.Errorf("item %d: got %+v, want %v", i, res[i], want[i])
+		}
+	}
+}
+
+func TestChecksumPin(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "trivial")
+	data, err := os.ReadFile(filepath.Join(pluginDir, "trivial"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := host.WriteLock(dir); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		pin     string
+		wantErr string
+	}{
+		{"matching pin launches", "", ""},
+		{"wrong pin refused", strings.Repeat("ab", 32), "sha256 does not match its pin"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.pin != "" {
+				lock := fmt.Sprintf(`{"version":1,"plugins":{"trivial":{"sha256":%q}}}`, tc.pin)
+				if err := os.WriteFile(filepath.Join(dir, host.LockFileName), []byte(lock), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			info, err := host.Find(dir, "trivial")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Pin == "" {
+				t.Fatal("the lock file did not pin the plugin")
+			}
+			h := host.New(host.Options{})
+			defer h.Close()
+			_, err = h.Launch(context.Background(), info, scorer.Config{})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *host.ChecksumError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), tc.pin) || !strings.Contains(err.Error(), info.SHA256) {
+				t.Fatalf("got %v, want a ChecksumError naming both checksums", err)
+			}
+		})
+	}
+}
+
+func TestMalformedLock(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ content, want string }{
+		{`{"version":1,"plugins":{"x":{"sha256":"zz"}}}`, `plugin "x": field "sha256": want 64 hex digits`},
+		{`{"version":2,"plugins":{}}`, `field "version": want 1, got 2`},
+		{`not json`, "not valid"},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(dir, host.LockFileName)
+		if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := host.ReadLock(path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("ReadLock(%q) = %v, want error containing %q and the path", tc.content, err, tc.want)
+		}
+	}
+}
+
+func TestFindUnknownPluginListsAvailable(t *testing.T) {
+	_, err := host.Find(pluginDir, "pickscore")
+	if err == nil || !strings.Contains(err.Error(), `no plugin "pickscore"`) || !strings.Contains(err.Error(), "found: trivial") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCloseKillsPlugins(t *testing.T) {
+	h, p := launch(t, nil)
+	pid := p.Pid()
+	h.Close()
+	if !waitDead(pid, 5*time.Second) {
+		t.Fatalf("plugin %d still alive after Host.Close", pid)
+	}
+}
+
+func TestCrashedPluginIsRestartedAndBatchRetried(t *testing.T) {
+	_, p := launch(t, map[string]string{"crash_after": "2"})
+	ctx := context.Background()
+	items := []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}}
+	first := p.Pid()
+	for call := 1; call <= 3; call++ {
+		res, err := p.Score(ctx, items)
+		if err != nil {
+			t.Fatalf("call %d: %v", call, err)
+		}
+		if res[0].Score != scorertest.Expected("abc", 2) {
+			t.Fatalf("call %d: score %v", call, res[0].Score)
+		}
+	}
+	// Call 2 crashed the first process; the retry ran on a second one, which
+	// served call 3 and crashes on its own 2nd call... i.e. call 3 -> one more restart.
+	if got := p.Restarts(); got != 2 {
+		t.Errorf("restarts = %d, want 2", got)
+	}
+	if p.Pid() == first || !waitDead(first, 5*time.Second) {
+		t.Errorf("first plugin process %d should be gone and replaced (now %d)", first, p.Pid())
+	}
+}
+
+func TestRestartsAreBounded(t *testing.T) {
+	info, err := host.Find(pluginDir, "trivial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(host.Options{MaxRestarts: 2})
+	defer h.Close()
+	// crash_after=1: every process dies on its first Score call.
+	p, err := h.Launch(context.Background(), info, scorer.Config{Options: map[string]string{"crash_after": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Score(context.Background(), []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
+	if err == nil || !strings.Contains(err.Error(), "gave up after 2 restarts") {
+		t.Fatalf("got %v, want the bounded-restart error", err)
+	}
+}
+
+// TestKilledHarnessLeavesNoPlugin kills a harness process with SIGKILL (no
+// cleanup code can run) and checks the kernel takes its plugin down too.
+func TestKilledHarnessLeavesNoPlugin(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), harnessEnv+"="+filepath.Join(pluginDir, "trivial"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("stand-in harness said nothing: %v", err)
+	}
+	f := strings.Fields(line)
+	if len(f) != 2 || f[0] != "pid" {
+		t.Fatalf("stand-in harness: %q", line)
+	}
+	pid, _ := strconv.Atoi(f[1])
+	if pid <= 0 || !alive(pid) {
+		t.Fatalf("plugin pid %d not alive before the kill", pid)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if !waitDead(pid, 5*time.Second) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("plugin %d survived its harness being killed", pid)
+	}
+}

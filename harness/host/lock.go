@@ -1,0 +1,196 @@
+package host
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// LockFileName is the name of the checksum lock file in a plugins directory.
+const LockFileName = "plugins.lock"
+
+// Lock pins plugin binaries to sha256 checksums.
+type Lock struct {
+	Version int                  `json:"version"`
+	Plugins map[string]LockEntry `json:"plugins"`
+}
+
+// LockEntry is one pinned plugin.
+type LockEntry struct {
+	SHA256 string `json:"sha256"`
+}
+
+// ReadLock reads a lock file. A missing file is not an error: it returns
+// (nil, nil) and plugins run unpinned.
+func ReadLock(path string) (*Lock, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("plugin lock %s: %w", path, err)
+	}
+	var l Lock
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("plugin lock %s: not valid: %w (want {\"version\":1,\"plugins\":{\"NAME\":{\"sha256\":\"HEX\"}}})", path, err)
+	}
+	if l.Version != 1 {
+		return nil, fmt.Errorf("plugin lock %s: field \"version\": want 1, got %d", path, l.Version)
+	}
+	for name, e := range l.Plugins {
+		if b, err := hex.DecodeString(e.SHA256); err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("plugin lock %s: plugin %q: field \"sha256\": want 64 hex digits, got %q", path, name, e.SHA256)
+		}
+	}
+	return &l, nil
+}
+
+// WriteLock pins every plugin in dir to its current checksum.
+func WriteLock(dir string) (*Lock, error) {
+	ps, err := Discover(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lock{Version: 1, Plugins: map[string]LockEntry{}}
+	for _, p := range ps {
+		l.Plugins[p.Name] = LockEntry{SHA256: p.SHA256}
+	}
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, LockFileName), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// FileSHA256 returns the hex sha256 of a file.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Info describes a plugin binary found on disk.
+type Info struct {
+	Name   string // scorer name = file name
+	Path   string // absolute path
+	SHA256 string // current checksum of the binary
+	Pin    string // pinned checksum from the lock file, "" if unpinned
+}
+
+// Discover lists the plugin executables in dir (sorted by name) with their
+// checksums and pins. Files that are not executable, directories and the
+// lock file are ignored.
+func Discover(dir string) ([]Info, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(abs)
+	if err != nil {
+		return nil, fmt.Errorf("plugins directory %s: %w (build the plugins with `make build`, or pass --plugin-dir)", abs, err)
+	}
+	lock, err := ReadLock(filepath.Join(abs, LockFileName))
+	if err != nil {
+		return nil, err
+	}
+	var out []Info
+	for _, e := range ents {
+		if e.IsDir() || e.Name() == LockFileName || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.Mode()&0o111 == 0 || !fi.Mode().IsRegular() {
+			continue
+		}
+		info, err := inspect(filepath.Join(abs, e.Name()), lock)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Find returns the plugin called name in dir, or an error listing the ones there.
+func Find(dir, name string) (Info, error) {
+	ps, err := Discover(dir)
+	if err != nil {
+		return Info{}, err
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		if p.Name == name {
+			return p, nil
+		}
+		names[i] = p.Name
+	}
+	return Info{}, fmt.Errorf("no plugin %q in %s (found: %s)", name, dir, strings.Join(names, ", "))
+}
+
+// FromPath describes an explicitly given plugin binary; the lock file of its
+// directory applies, if any.
+func FromPath(path string) (Info, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Info{}, err
+	}
+	lock, err := ReadLock(filepath.Join(filepath.Dir(abs), LockFileName))
+	if err != nil {
+		return Info{}, err
+	}
+	return inspect(abs, lock)
+}
+
+func inspect(path string, lock *Lock) (Info, error) {
+	sum, err := FileSHA256(path)
+	if err != nil {
+		return Info{}, fmt.Errorf("plugin %s: %w", path, err)
+	}
+	info := Info{Name: filepath.Base(path), Path: path, SHA256: sum}
+	if lock != nil {
+		info.Pin = lock.Plugins[info.Name].SHA256
+	}
+	return info, nil
+}
+
+// ChecksumError is a plugin binary that does not match its pin.
+type ChecksumError struct {
+	Name, Path, Want, Got string
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("plugin %q (%s): sha256 does not match its pin in %s: pinned %s, binary has %s; rebuild and re-pin with `srbench plugins lock` if the change is intended",
+		e.Name, e.Path, LockFileName, e.Want, e.Got)
+}
+
+// Verify checks the binary against its pin (no-op when unpinned).
+func (i Info) Verify() error {
+	if i.Pin == "" {
+		return nil
+	}
+	if !strings.EqualFold(i.Pin, i.SHA256) {
+		return &ChecksumError{Name: i.Name, Path: i.Path, Want: i.Pin, Got: i.SHA256}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package scorer_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/scorer/scorertest"
+)
+
+// connect returns a host-side client talking over a real gRPC connection
+// (in one process) to a server backed by the trivial scorer.
+func connect(t *testing.T) *scorer.Client {
+	t.Helper()
+	client, server := plugin.TestPluginGRPCConn(t, false, scorer.PluginSet(scorertest.New))
+	t.Cleanup(func() { client.Close(); server.Stop() })
+	raw, err := client.Dispense(scorer.PluginName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := raw.(*scorer.Client)
+	if !ok {
+		t.Fatalf("dispensed %T, want *scorer.Client", raw)
+	}
+	return c
+}
+
+func TestContractRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	c := connect(t)
+
+	// Nothing works before Configure.
+	_, err := c.Describe(ctx)
+	var se *scorer.StatusError
+	if !errors.As(err, &se) || se.Code != codes.FailedPrecondition {
+		t.Fatalf("Describe before Configure: got %v, want FailedPrecondition", err)
+	}
+
+	if err := c.Configure(ctx, scorer.Config{ModelDir: "/m", Options: map[string]string{"fail_prompt": "FAIL", "nan_prompt": "NAN"}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scorer.Description{
+		Name: "trivial", Version: "1.0.0", Kind: "trivial", Variant: "length",
+		Fingerprint: "sha256:trivial", Capabilities: []string{scorer.CapabilityScore},
+		PreferredBatchSize: 4, Runtime: "none", Provider: "cpu",
+		Formula: "len(prompt) + image_bytes/1000", ModelDir: "/m", ProtocolVersion: scorer.ProtocolVersion,
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("Describe (-want +got):\n%s", diff)
+	}
+
+	tests := []struct {
+		name  string
+		item  scorer.Item
+		score float64
+		err   string // substring of the per-item error; "" = success
+	}{
+		{"bytes", scorer.Item{Prompt: "a cat", ImageBytes: make([]byte, 2500)}, 5 + 2.5, ""},
+		{"empty image bytes", scorer.Item{Prompt: "ab", ImageBytes: []byte{}}, 2, ""},
+		{"per-item failure", scorer.Item{Prompt: "FAIL me", ImageBytes: []byte{1}}, 0, "asked to fail"},
+		{"NaN becomes an error", scorer.Item{Prompt: "NAN", ImageBytes: []byte{1}}, 0, "non-finite"},
+		{"missing file", scorer.Item{Prompt: "x", ImagePath: "/does/not/exist.png"}, 0, "no such file"},
+	}
+	items := make([]scorer.Item, len(tests))
+	for i, tc := range tests {
+		items[i] = tc.item
+	}
+	res, err := c.Score(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(tests) {
+		t.Fatalf("got %d results for %d items", len(res), len(tests))
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := res[i]
+			if tc.err == "" {
+				if r.Failed() || r.Score != tc.score {
+					t.Errorf("got %+v, want score %v", r, tc.score)
+				}
+				return
+			}
+			if !strings.Contains(r.Err, tc.err) || r.Score != 0 {
+				t.Errorf("got %+v, want error containing %q and score 0", r, tc.err)
+			}
+		})
+	}
+}
+
+func TestConfigureRejectsUnknownOption(t *testing.T) {
+	c := connect(t)
+	err := c.Configure(context.Background(), scorer.Config{Options: map[string]string{"varaint": "x"}})
+	if err == nil || !strings.Contains(err.Error(), "unknown option(s) varaint") {
+		t.Fatalf("got %v, want an error naming the unknown option", err)
+	}
+}
+
+func TestCheckOptions(t *testing.T) {
+	tests := []struct {
+		opts  map[string]string
+		known []string
+		want  string
+	}{
+		{nil, nil, ""},
+		{map[string]string{"variant": "hessel"}, []string{"variant"}, ""},
+		{map[string]string{"b": "1", "a": "2"}, []string{"variant"}, "unknown option(s) a, b; this scorer knows: variant"},
+	}
+	for _, tc := range tests {
+		err := scorer.Config{Options: tc.opts}.CheckOptions(tc.known...)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("CheckOptions(%v, %v) = %q, want %q", tc.opts, tc.known, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+// Package scorertest provides a trivial, deterministic scorer for testing the
+// host, the runner and the contract without ONNX Runtime.
+//
+// Its score for an item is len(prompt) + (number of image bytes)/1000, which a
+// test can compute independently. Options steer failure modes:
+//
+//	fail_prompt=S  items whose prompt contains S get a per-item error
+//	nan_prompt=S   items whose prompt contains S score NaN (the shim must turn it into an error)
+//	crash_after=N  the process exits abruptly on the N-th Score call (N >= 1)
+//	delay_ms=N     each Score call sleeps N milliseconds
+//	fingerprint=S  reported fingerprint (default "sha256:trivial")
+package scorertest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/srbench/srbench/harness/scorer"
+)
+
+// Trivial is the test scorer.
+type Trivial struct {
+	cfg        scorer.Config
+	crashAfter int64
+	delay      time.Duration
+	calls      atomic.Int64
+	exit       func(code int)
+}
+
+// Expected is the score Trivial gives a prompt and an image of n bytes.
+func Expected(prompt string, n int) float64 { return float64(len(prompt)) + float64(n)/1000 }
+
+// New is the Factory of the trivial scorer.
+func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
+	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint"); err != nil {
+		return nil, err
+	}
+	t := &Trivial{cfg: cfg, exit: os.Exit}
+	if v, ok := cfg.Options["crash_after"]; ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("option crash_after: want an integer >= 1, got %q", v)
+		}
+		t.crashAfter = n
+	}
+	if v, ok := cfg.Options["delay_ms"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("option delay_ms: want an integer >= 0, got %q", v)
+		}
+		t.delay = time.Duration(n) * time.Millisecond
+	}
+	return t, nil
+}
+
+// Describe implements scorer.Scorer.
+func (t *Trivial) Describe(context.Context) (scorer.Description, error) {
+	fp := t.cfg.Options["fingerprint"]
+	if fp == "" {
+		fp = "sha256:trivial"
+	}
+	return scorer.Description{
+		Name: "trivial", Version: "1.0.0", Kind: "trivial", Variant: "length",
+		Fingerprint: fp, PreferredBatchSize: 4, Runtime: "none", Provider: "cpu",
+		Formula: "len(prompt) + image_bytes/1000", ModelDir: t.cfg.ModelDir,
+	}, nil
+}
+
+// Score implements scorer.Scorer.
+func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+	if n := t.calls.Add(1); t.crashAfter > 0 && n >= t.crashAfter {
+		t.exit(3)
+	}
+	if t.delay > 0 {
+		select {
+		case <-time.After(t.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	out := make([]scorer.Result, len(items))
+	for i, it := range items {
+		if s := t.cfg.Options["fail_prompt"]; s != "" && strings.Contains(it.Prompt, s) {
+			out[i].Err = "trivial: asked to fail on this prompt"
+			continue
+		}
+		if s := t.cfg.Options["nan_prompt"]; s != "" && strings.Contains(it.Prompt, s) {
+			out[i].Score = math.NaN()
+			continue
+		}
+		n := len(it.ImageBytes)
+		if it.ImageBytes == nil {
+			st, err := os.Stat(it.ImagePath)
+			if err != nil {
+				out[i].Err = fmt.Sprintf("image %q: %v", it.ImagePath, err)
+				continue
+			}
+			n = int(st.Size())
+		}
+		out[i].Score = Expected(it.Prompt, n)
+	}
+	return out, nil
+}
