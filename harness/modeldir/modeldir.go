@@ -1,0 +1,176 @@
+// Package modeldir reads srbench model directories: the layout a user gets
+// from Hugging Face Optimum (`optimum-cli export onnx`) plus a small
+// srbench.yaml naming the scorer kind, its variant and constants.
+//
+// A directory holds model.onnx, or text_model.onnx + vision_model.onnx (so
+// text and image embeddings can be computed and cached separately); a
+// tokenizer (tokenizer.json or the OpenAI bpe_simple_vocab_16e6.txt.gz); a
+// preprocessor_config.json (optional: the scorer's default pipeline applies
+// without it); and srbench.yaml:
+//
+//	kind: clipscore          # which scorer this directory is for
+//	variant: hessel          # optional; the scorer's default otherwise
+//	constants:               # optional scorer constants
+//	  logit_scale: 100
+//
+// The fingerprint is sha256 over the names and contents of every regular file
+// in the directory (sorted by name), so a reported number is tied to exact
+// weights, tokenizer and configuration.
+package modeldir
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ManifestName is the srbench file in a model directory.
+const ManifestName = "srbench.yaml"
+
+// Manifest is srbench.yaml.
+type Manifest struct {
+	Kind      string             `yaml:"kind"`
+	Variant   string             `yaml:"variant,omitempty"`
+	Constants map[string]float64 `yaml:"constants,omitempty"`
+	Strings   map[string]string  `yaml:"strings,omitempty"`
+	// Description is free text for reports (e.g. "demo model, random weights").
+	Description string `yaml:"description,omitempty"`
+}
+
+// Dir is a loaded model directory.
+type Dir struct {
+	Path     string
+	Manifest Manifest
+	// Fingerprint is "sha256:<hex>" over all files.
+	Fingerprint string
+}
+
+// Load reads and validates dir's srbench.yaml and fingerprints the files.
+// wantKind, when non-empty, must equal the manifest's kind.
+func Load(dir, wantKind string) (*Dir, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("model directory %s: %w", abs, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("model directory %s: not a directory", abs)
+	}
+	mpath := filepath.Join(abs, ManifestName)
+	b, err := os.ReadFile(mpath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model directory %s: missing %s (want at least `kind: <scorer>`)", abs, ManifestName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", mpath, err)
+	}
+	if m.Kind == "" {
+		return nil, fmt.Errorf("%s: field \"kind\" is missing (want e.g. clipscore, pickscore, imagereward, socialreward)", mpath)
+	}
+	if wantKind != "" && m.Kind != wantKind {
+		return nil, fmt.Errorf("%s: field \"kind\" is %q, but this is the %s scorer", mpath, m.Kind, wantKind)
+	}
+	fp, err := Fingerprint(abs)
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{Path: abs, Manifest: m, Fingerprint: fp}, nil
+}
+
+// File returns the path of name inside the directory.
+func (d *Dir) File(name string) string { return filepath.Join(d.Path, name) }
+
+// Has reports whether the directory has a regular file called name.
+func (d *Dir) Has(name string) bool {
+	st, err := os.Stat(d.File(name))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// FirstOf returns the first of names present in the directory, or an error
+// that says which were expected.
+func (d *Dir) FirstOf(what string, names ...string) (string, error) {
+	for _, n := range names {
+		if d.Has(n) {
+			return d.File(n), nil
+		}
+	}
+	return "", fmt.Errorf("model directory %s: no %s: expected one of %s", d.Path, what, strings.Join(names, ", "))
+}
+
+// Constant returns a named constant from srbench.yaml, or def.
+func (d *Dir) Constant(name string, def float64) float64 {
+	if v, ok := d.Manifest.Constants[name]; ok {
+		return v
+	}
+	return def
+}
+
+// Fingerprint hashes every regular file below dir (names relative to dir,
+// sorted, each name and its length and content fed to sha256).
+func Fingerprint(dir string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", dir, err)
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, rel := range files {
+		f, err := os.Open(filepath.Join(dir, rel))
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", dir, err)
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, st.Size())
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", rel, err)
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Write writes a manifest into dir.
+func Write(dir string, m Manifest) error {
+	b, err := yaml.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, ManifestName), b, 0o644)
+}

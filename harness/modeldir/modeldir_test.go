@@ -1,0 +1,90 @@
+package modeldir_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srbench/srbench/harness/modeldir"
+)
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name     string
+		manifest string // "" = no srbench.yaml
+		kind     string
+		wantErr  string
+	}{
+		{"ok", "kind: clipscore\nvariant: hessel\nconstants: {logit_scale: 100}\n", "clipscore", ""},
+		{"missing manifest", "", "clipscore", "missing srbench.yaml"},
+		{"missing kind", "variant: x\n", "", `field "kind" is missing`},
+		{"wrong kind", "kind: pickscore\n", "clipscore", `"kind" is "pickscore", but this is the clipscore scorer`},
+		{"unknown field", "kind: clipscore\nvarient: x\n", "", "field varient not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.manifest != "" {
+				write(t, dir, modeldir.ManifestName, tc.manifest)
+			}
+			d, err := modeldir.Load(dir, tc.kind)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Manifest.Variant != "hessel" || d.Constant("logit_scale", 1) != 100 || d.Constant("other", 7) != 7 {
+				t.Errorf("manifest = %+v", d.Manifest)
+			}
+		})
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "b.onnx", "BB")
+	write(t, dir, "a.json", "A")
+	got, err := modeldir.Fingerprint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Independent computation of the documented scheme.
+	h := sha256.New()
+	h.Write([]byte("a.json\x001\x00A"))
+	h.Write([]byte("b.onnx\x002\x00BB"))
+	if want := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Fatalf("fingerprint %s, want %s", got, want)
+	}
+	write(t, dir, "b.onnx", "BC")
+	changed, _ := modeldir.Fingerprint(dir)
+	if changed == got {
+		t.Error("fingerprint did not change with the content")
+	}
+}
+
+func TestFirstOf(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, modeldir.ManifestName, "kind: x\n")
+	d, err := modeldir.Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.FirstOf("ONNX model", "model.onnx", "text_model.onnx")
+	if err == nil || !strings.Contains(err.Error(), "no ONNX model: expected one of model.onnx, text_model.onnx") {
+		t.Fatalf("got %v", err)
+	}
+}
