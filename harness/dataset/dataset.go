@@ -1,0 +1,395 @@
+package dataset
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Label is the human (or engagement) preference between the two images of a Pair.
+// The zero value is not a valid label.
+type Label int8
+
+// The three labels a Pair can carry.
+const (
+	LabelA   Label = iota + 1 // image A is preferred
+	LabelB                    // image B is preferred
+	LabelTie                  // neither is preferred
+)
+
+// String returns "a", "b" or "tie" (the spelling used by the pairs-jsonl format).
+func (l Label) String() string {
+	switch l {
+	case LabelA:
+		return "a"
+	case LabelB:
+		return "b"
+	case LabelTie:
+		return "tie"
+	}
+	return fmt.Sprintf("Label(%d)", int8(l))
+}
+
+// Valid reports whether l is one of LabelA, LabelB and LabelTie.
+func (l Label) Valid() bool { return l == LabelA || l == LabelB || l == LabelTie }
+
+// ParseLabel parses "a", "b" or "tie" (exactly, lower case).
+func ParseLabel(s string) (Label, error) {
+	switch s {
+	case "a":
+		return LabelA, nil
+	case "b":
+		return LabelB, nil
+	case "tie":
+		return LabelTie, nil
+	}
+	return 0, fmt.Errorf("invalid label %q (want %q, %q or %q)", s, "a", "b", "tie")
+}
+
+// ImageRef names one image of a Pair: a file under the images root, or bytes embedded in
+// the dataset.
+type ImageRef struct {
+	// Name is the image as written in the dataset (the relative path), or
+	// "<column>@row <n>" for embedded bytes. Meant for reports.
+	Name string
+	// Path is the absolute, cleaned path of the file, lexically inside the images root;
+	// "" when Bytes is set.
+	Path string
+	// Bytes holds embedded image bytes (Pick-a-Pic parquet); nil otherwise. The slice is
+	// owned by the Pair.
+	Bytes []byte
+}
+
+// Pair is one pairwise comparison: a prompt, two images and a label.
+type Pair struct {
+	Index    int    // 0-based ordinal in the stream (stable across runs of the same file)
+	ID       string // stable id: the record's "id" if given, else derived (see the package doc)
+	PromptID string // explicit prompt id if given, else PromptHash(Prompt)
+	Prompt   string // the prompt text, as written
+	A, B     ImageRef
+	Label    Label
+	Weight   float64 // 1 when the dataset gives none
+	Strength float64 // label strength (remix ratio, annotator agreement), NaN when absent
+	Source   string  // where the pair came from: "<file>:line N", "<file>:row N", "<file>:element N"
+}
+
+// Format names a dataset file format.
+type Format string
+
+// The formats Open reads.
+const (
+	PairsJSONL          Format = "pairs-jsonl"
+	SocialRewardParquet Format = "socialreward-parquet"
+	PickAPicParquet     Format = "pickapic-parquet"
+	HPDv2JSON           Format = "hpdv2-json"
+	ImageRewardJSON     Format = "imagereward-json"
+)
+
+// Formats returns every format Open reads, in a fixed order.
+func Formats() []Format {
+	return []Format{PairsJSONL, SocialRewardParquet, PickAPicParquet, HPDv2JSON, ImageRewardJSON}
+}
+
+// ParseFormat returns the format named s (case and surrounding space ignored). An unknown
+// name gives an error with a "did you mean" suggestion and the list of formats.
+func ParseFormat(s string) (Format, error) {
+	norm := strings.ToLower(strings.TrimSpace(s))
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		if norm == string(f) {
+			return f, nil
+		}
+		names = append(names, string(f))
+	}
+	msg := fmt.Sprintf("unknown dataset format %q", s)
+	if sug := suggest(norm, names); sug != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug)
+	}
+	return "", fmt.Errorf("%s; formats: %s", msg, strings.Join(names, ", "))
+}
+
+// Spec says which dataset file to read and how. Its zero value (with Path set) reads the
+// whole file, detecting the format, with images relative to the file's directory, failing
+// on the first malformed record.
+type Spec struct {
+	// Format of the file; "" detects it from the content (see the package doc), failing
+	// with the list of formats when that is ambiguous.
+	Format Format
+	// Path of the dataset file.
+	Path string
+	// Images is the root that relative image paths are resolved against and confined to;
+	// "" means the dataset file's directory.
+	Images string
+	// Split keeps only the records of one split, for the parquet formats: rows whose
+	// "split" column equals Split when the file has such a column; otherwise the file
+	// itself must be that split's file, i.e. its base name starts with Split followed by
+	// "-" or "." (the Hugging Face layout, e.g. "test_unique-00000-of-00001.parquet"),
+	// and Open fails if it does not. The JSON formats have no splits: a non-empty Split is
+	// an error there.
+	Split string
+	// Limit stops the stream after this many pairs; 0 means all. Negative is an error.
+	Limit int
+	// Lenient skips malformed records instead of failing: each is counted in Stats by
+	// reason, and the first few are kept as examples. When false, the first malformed
+	// record ends the stream with a *RowError naming the file, position and field.
+	Lenient bool
+	// CheckImages stats every image file when its pair is read: a missing file, one that
+	// is not a regular file, or one whose path resolves (through symlinks) outside the
+	// images root makes the record malformed. Off by default: the scorer reports
+	// unreadable images per item. Costs a few system calls per image.
+	CheckImages bool
+}
+
+// Source is a stream of pairs read from one dataset file.
+type Source interface {
+	// Next returns the next pair, or io.EOF at the end of the stream (or once Limit pairs
+	// have been returned). After an error other than io.EOF the stream is over and Next
+	// keeps returning that error.
+	Next() (Pair, error)
+	// Stats returns a copy of the counters so far.
+	Stats() Stats
+	// Close releases the file. Next after Close returns an error.
+	Close() error
+}
+
+// Stats counts what a Source has read, emitted and left out.
+type Stats struct {
+	Format Format
+	// Rows is the number of records read: non-blank JSONL lines, parquet rows, JSON
+	// array elements.
+	Rows int
+	// Pairs is the number of pairs returned by Next.
+	Pairs int
+	// Skipped is the number of malformed records skipped (Lenient only).
+	Skipped int
+	// SkipReasons counts skipped records per reason ("field \"label\": invalid value").
+	SkipReasons map[string]int
+	// Examples holds the messages of the first MaxExamples skipped records, each naming
+	// file, position and field.
+	Examples []string
+	// Filtered is the number of well-formed records left out on purpose: another split,
+	// or Pick-a-Pic rows with has_label = false.
+	Filtered int
+	// FilterReasons counts filtered records per reason.
+	FilterReasons map[string]int
+	// UnknownFields counts, per field name, the records that carried a field the format
+	// does not define (ignored, a warning). At most MaxUnknownFieldNames names are kept;
+	// the rest are counted under "(other)".
+	UnknownFields map[string]int
+	// BlankLines is the number of blank JSONL lines ignored.
+	BlankLines int
+	// StoppedAtLimit is true when the stream ended because Spec.Limit was reached.
+	StoppedAtLimit bool
+}
+
+// Limits of the bounded parts of Stats.
+const (
+	MaxExamples          = 5
+	MaxUnknownFieldNames = 64
+)
+
+// Warnings returns human-readable warnings about the stream so far: unknown fields,
+// skipped and filtered records. Empty when there is nothing to say.
+func (s Stats) Warnings() []string {
+	var w []string
+	for _, k := range sortedKeys(s.UnknownFields) {
+		w = append(w, fmt.Sprintf("unknown field %q ignored in %d record(s)", k, s.UnknownFields[k]))
+	}
+	for _, k := range sortedKeys(s.SkipReasons) {
+		w = append(w, fmt.Sprintf("skipped %d malformed record(s): %s", s.SkipReasons[k], k))
+	}
+	for _, k := range sortedKeys(s.FilterReasons) {
+		w = append(w, fmt.Sprintf("filtered %d record(s): %s", s.FilterReasons[k], k))
+	}
+	return w
+}
+
+// RowError reports a malformed record. Open's sources return it from Next (strict mode)
+// and record its message in Stats (lenient mode).
+type RowError struct {
+	File   string // dataset file, as given in Spec.Path
+	Where  string // "line 12", "row 7", "element 3 (line 40)"
+	Field  string // the offending field or column; "" when the record as a whole is bad
+	Kind   string // short, stable category: "missing", "invalid value", "escapes images root", ...
+	Detail string // what was found and what was expected
+}
+
+func (e *RowError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("file %q: %s: %s", e.File, e.Where, e.Detail)
+	}
+	return fmt.Sprintf("file %q: %s: field %q: %s", e.File, e.Where, e.Field, e.Detail)
+}
+
+// Reason is the key the error is counted under in Stats.SkipReasons.
+func (e *RowError) Reason() string {
+	if e.Field == "" {
+		return e.Kind
+	}
+	return fmt.Sprintf("field %q: %s", e.Field, e.Kind)
+}
+
+// PromptHash is the PromptID given to a prompt without an explicit id: the first 16
+// hex digits of the SHA-256 of its UTF-8 text, exactly as written (no normalisation).
+func PromptHash(prompt string) string {
+	sum := sha256.Sum256([]byte(prompt))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Hash returns the hex SHA-256 of the dataset file's content, read as a stream.
+func Hash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("dataset hash: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("dataset hash: file %q: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Open opens the dataset file named by spec and returns a stream of its pairs.
+func Open(spec Spec) (Source, error) {
+	if spec.Path == "" {
+		return nil, errors.New("dataset: no file given (Spec.Path is empty)")
+	}
+	if spec.Limit < 0 {
+		return nil, fmt.Errorf("dataset: file %q: negative limit %d", spec.Path, spec.Limit)
+	}
+	format := spec.Format
+	if format == "" {
+		f, err := Detect(spec.Path)
+		if err != nil {
+			return nil, err
+		}
+		format = f
+	} else {
+		f, err := ParseFormat(string(format))
+		if err != nil {
+			return nil, fmt.Errorf("dataset: file %q: %w", spec.Path, err)
+		}
+		format = f
+	}
+	root := spec.Images
+	if root == "" {
+		root = filepath.Dir(spec.Path)
+	}
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: images root %q: %w", root, err)
+	}
+	imgs := &imageResolver{root: absRoot, check: spec.CheckImages}
+	if spec.CheckImages {
+		real, err := filepath.EvalSymlinks(absRoot)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: images root %q: %w", root, err)
+		}
+		imgs.realRoot = real
+	}
+	st := newRecorder(format)
+	var r pairReader
+	switch format {
+	case PairsJSONL:
+		if spec.Split != "" {
+			return nil, noSplitError(spec, format)
+		}
+		r, err = openJSONL(spec, imgs, st)
+	case HPDv2JSON, ImageRewardJSON:
+		if spec.Split != "" {
+			return nil, noSplitError(spec, format)
+		}
+		r, err = openRankJSON(spec, format, imgs, st)
+	case SocialRewardParquet:
+		r, err = openSocialReward(spec, imgs, st)
+	case PickAPicParquet:
+		r, err = openPickAPic(spec, st)
+	default:
+		panic("dataset: format list and Open disagree on " + string(format))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &source{spec: spec, r: r, st: st}, nil
+}
+
+func noSplitError(spec Spec, f Format) error {
+	return fmt.Errorf("dataset: file %q: format %s has no splits (Split is %q); pass the file of the split you want", spec.Path, f, spec.Split)
+}
+
+// pairReader is what each format implements: next fills p with the next pair (Index is
+// set by the caller), returning io.EOF at the end, a *RowError for a malformed record
+// (the reader has moved past it and can go on), or any other error (fatal).
+type pairReader interface {
+	next(p *Pair) error
+	close() error
+}
+
+type source struct {
+	spec    Spec
+	r       pairReader
+	st      *recorder
+	emitted int
+	err     error
+	closed  bool
+}
+
+var errClosed = errors.New("dataset: source is closed")
+
+func (s *source) Next() (Pair, error) {
+	if s.closed {
+		return Pair{}, errClosed
+	}
+	if s.err != nil {
+		return Pair{}, s.err
+	}
+	if s.spec.Limit > 0 && s.emitted >= s.spec.Limit {
+		s.st.s.StoppedAtLimit = true
+		return Pair{}, io.EOF
+	}
+	for {
+		var p Pair
+		err := s.r.next(&p)
+		if err == nil {
+			p.Index = s.emitted
+			s.emitted++
+			s.st.s.Pairs++
+			return p, nil
+		}
+		var re *RowError
+		if s.spec.Lenient && errors.As(err, &re) {
+			s.st.skip(re)
+			continue
+		}
+		s.err = err
+		return Pair{}, err
+	}
+}
+
+func (s *source) Stats() Stats { return s.st.snapshot() }
+
+func (s *source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.r.close()
+}
+
+// checkWeight validates an explicit weight.
+func checkWeight(w float64) string {
+	switch {
+	case math.IsNaN(w) || math.IsInf(w, 0):
+		return fmt.Sprintf("weight %v is not a finite number", w)
+	case w < 0:
+		return fmt.Sprintf("weight %v is negative (want >= 0)", w)
+	}
+	return ""
+}
