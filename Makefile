@@ -1,0 +1,66 @@
+# srbench — `make demo` runs the main job on the built-in default, `make test`
+# runs the tests. Both install what they need on first use (idempotently).
+
+GO        ?= go
+BIN       := bin
+PLUGINS   := clipscore
+SRBENCH   := $(BIN)/srbench
+DEMO_DIR  ?= demo-out
+export CGO_ENABLED := 1
+
+# Tool versions for `make proto` (generated code is committed).
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
+
+.PHONY: all setup deps onnxruntime build plugins demo test test-short bench proto fmt vet clean
+
+all: build
+
+## setup: Go modules and the ONNX Runtime shared library (idempotent).
+setup: deps onnxruntime
+
+deps:
+	@$(GO) mod download
+
+onnxruntime:
+	@./scripts/install-onnxruntime.sh
+
+## build: bin/srbench and the plugins in bin/plugins/, pinned in bin/plugins/plugins.lock.
+build: deps
+	$(GO) build -o $(SRBENCH) ./harness/cmd/srbench
+	@mkdir -p $(BIN)/plugins
+	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p" && $(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p || exit 1; done
+	@$(SRBENCH) plugins lock --plugin-dir $(BIN)/plugins
+
+## demo: build the demo model and dataset, then run the benchmark on them.
+demo: setup build
+	$(SRBENCH) demo --out $(DEMO_DIR)
+
+## test: every test (integration tests launch the real plugin binaries).
+test: setup build
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+## bench: the Go benchmarks named in docs/performance.md.
+bench: setup build
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
+proto:
+	@command -v protoc >/dev/null || (echo "protoc missing: apt-get install -y protobuf-compiler" && exit 1)
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	protoc -I harness/scorer/proto \
+	  --plugin=protoc-gen-go=$(BIN)/tools/protoc-gen-go --plugin=protoc-gen-go-grpc=$(BIN)/tools/protoc-gen-go-grpc \
+	  --go_out=. --go_opt=module=github.com/srbench/srbench \
+	  --go-grpc_out=. --go-grpc_opt=module=github.com/srbench/srbench \
+	  srbench/scorer/v1/scorer.proto
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) $(DEMO_DIR)

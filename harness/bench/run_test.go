@@ -1,0 +1,151 @@
+package bench_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/scorer/scorertest"
+)
+
+// writeDataset writes images of the given byte sizes and a pairs JSONL
+// dataset; the trivial scorer's score grows with the image size, so the
+// label decides whether it is right.
+func writeDataset(t *testing.T, lines []string, sizes map[string]int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, n := range sizes {
+		if err := os.WriteFile(filepath.Join(dir, name), make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "pairs.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func trivialLauncher(opts map[string]string) bench.Launcher {
+	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+		o := map[string]string{"fingerprint": "sha256:" + spec.Name}
+		for k, v := range opts {
+			o[k] = v
+		}
+		return scorertest.New(ctx, scorer.Config{ModelDir: spec.ModelDir, Options: o})
+	}
+}
+
+func TestRunWritesSamplesAndResults(t *testing.T) {
+	sizes := map[string]int{"big.png": 3000, "small.png": 1000, "mid.png": 2000}
+	lines := []string{
+		`{"prompt":"p1","image_a":"big.png","image_b":"small.png","label":"a"}`, // right
+		`{"prompt":"p2","image_a":"small.png","image_b":"mid.png","label":"b"}`, // right
+		`{"prompt":"p3","image_a":"small.png","image_b":"big.png","label":"a"}`, // wrong
+		`{"prompt":"p4","image_a":"mid.png","image_b":"mid.png","label":"a"}`,   // tie -> correct (>=)
+		`{"prompt":"p5","image_a":"mid.png","image_b":"big.png","label":"tie"}`, // label tie -> skipped
+		`{"prompt":"FAIL","image_a":"mid.png","image_b":"big.png","label":"a"}`, // per-item failure
+		`{"prompt":"p7","image_a":"gone.png","image_b":"big.png","label":"a"}`,  // missing file -> failure
+	}
+	path := writeDataset(t, lines, sizes)
+	out := filepath.Join(t.TempDir(), "run")
+	res, err := bench.Run(context.Background(), bench.Config{
+		Benchmark:  report.Benchmark{Name: "unit"},
+		Dataset:    dataset.Spec{Path: path},
+		Scorers:    []bench.ScorerSpec{{Name: "s1", BatchSize: 3}, {Name: "s2", BatchSize: 5}},
+		OutDir:     out,
+		ChunkPairs: 4,
+	}, trivialLauncher(map[string]string{"fail_prompt": "FAIL"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Scorers {
+		// Counted: p1..p4 (4 pairs), 3 correct; p5 skipped; 2 failed.
+		if s.NPairs != 4 || s.Accuracy != 0.75 || s.NFailed != 2 || s.NSkipped != 1 {
+			t.Errorf("%s: pairs %d accuracy %v failed %d skipped %d; want 4, 0.75, 2, 1", s.Name, s.NPairs, s.Accuracy, s.NFailed, s.NSkipped)
+		}
+		if s.Fingerprint != "sha256:"+s.Name {
+			t.Errorf("%s: fingerprint %q", s.Name, s.Fingerprint)
+		}
+	}
+	if res.Dataset.NPairs != len(lines) || res.Dataset.SHA256 == "" {
+		t.Errorf("dataset info %+v", res.Dataset)
+	}
+	// Both scorers are identical: no discordant pairs, p = 1.
+	if len(res.Comparisons) != 1 || res.Comparisons[0].PMcNemar != 1 || res.Comparisons[0].Diff != 0 {
+		t.Errorf("comparisons %+v", res.Comparisons)
+	}
+
+	// samples.jsonl: one line per pair, in order, with the scores the trivial scorer gives.
+	var got []report.Sample
+	if err := bench.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s report.Sample) error {
+		got = append(got, s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(lines) {
+		t.Fatalf("%d samples, want %d", len(got), len(lines))
+	}
+	first := got[0].Scores["s1"]
+	if first.A != scorertest.Expected("p1", 3000) || first.B != scorertest.Expected("p1", 1000) {
+		t.Errorf("sample 0 scores %+v", first)
+	}
+	if e := got[5].Scores["s2"].Error; !strings.Contains(e, "image a: trivial: asked to fail") {
+		t.Errorf("sample 5 error %q", e)
+	}
+	if e := got[6].Scores["s1"].Error; !strings.Contains(e, "gone.png") {
+		t.Errorf("sample 6 error %q", e)
+	}
+	// results.json round-trips.
+	rr, err := report.ReadResults(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.Scorers[0].Accuracy != 0.75 {
+		t.Errorf("results.json accuracy %v", rr.Scorers[0].Accuracy)
+	}
+}
+
+func TestRunRefusesBadInput(t *testing.T) {
+	sizes := map[string]int{"a.png": 1}
+	tests := []struct {
+		name  string
+		lines []string
+		want  string
+	}{
+		{"invalid JSON names the line", []string{`{"prompt":"p","image_a":"a.png","image_b":"a.png","label":"a"}`, `{"prompt": oops}`}, "line 2"},
+		{"path escape refused", []string{`{"prompt":"p","image_a":"../etc/passwd","image_b":"a.png","label":"a"}`}, "image_a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeDataset(t, tc.lines, sizes)
+			_, err := bench.Run(context.Background(), bench.Config{
+				Dataset: dataset.Spec{Path: path}, Scorers: []bench.ScorerSpec{{Name: "s"}},
+				OutDir: filepath.Join(t.TempDir(), "run"),
+			}, trivialLauncher(nil))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "pairs.jsonl") {
+				t.Fatalf("got %v, want an error naming pairs.jsonl and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func ExamplePrintTable() {
+	res := &report.Results{Scorers: []report.ScorerResult{
+		{Name: "clipscore", Variant: "hessel", Accuracy: 0.6, CI95: [2]float64{0.55, 0.65}, NPairs: 400, Fingerprint: "sha256:0123456789abcdef0123"},
+		{Name: "socialreward", Variant: "cosine", Accuracy: 0.7, CI95: [2]float64{0.65, 0.75}, NPairs: 400, NFailed: 2, Fingerprint: "sha256:fedcba9876543210fedc"},
+	}}
+	bench.PrintTable(os.Stdout, res)
+	// Output:
+	// scorer         variant       accuracy  95% CI           pairs  failed  fingerprint
+	// socialreward   cosine          70.00%  [ 65.0,  75.0]     400       2  sha256:fedcba987654
+	// clipscore      hessel          60.00%  [ 55.0,  65.0]     400       0  sha256:0123456789ab
+}
+

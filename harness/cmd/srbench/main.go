@@ -1,0 +1,28 @@
+// Command srbench evaluates and trains reward models for text-to-image
+// generation: it runs scorer plugins (CLIPScore, PickScore, ImageReward,
+// Social Reward) on pairwise-preference benchmarks and reports accuracy with
+// the statistics a reviewer needs.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is srbench's version, recorded in every run's provenance.
+const version = "0.1.0"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	root.SetContext(ctx)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "srbench:", err)
+		stop()
+		os.Exit(exitCode(err))
+	}
+}

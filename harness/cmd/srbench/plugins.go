@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/host"
+	"github.com/srbench/srbench/harness/scorer"
+)
+
+func newHost(g *globalFlags) *host.Host {
+	level := hclog.Warn
+	if g.verbose {
+		level = hclog.Debug
+	}
+	return host.New(host.Options{Logger: hclog.New(&hclog.LoggerOptions{Name: "srbench", Output: os.Stderr, Level: level})})
+}
+
+// launcher launches scorers as plugins from the plugin dir with models from the models root.
+func launcher(g *globalFlags, h *host.Host) bench.Launcher {
+	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+		info, err := host.Find(g.resolvePluginDir(), spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		dir := spec.ModelDir
+		if dir == "" {
+			dir = filepath.Join(g.models, spec.Name)
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		return h.Launch(ctx, info, scorer.Config{
+			ModelDir: dir, IntraOpThreads: spec.Threads, BatchSize: spec.BatchSize,
+			Provider: spec.Provider, Options: spec.Options,
+		})
+	}
+}
+
+func newPluginsCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "plugins", Short: "List and pin scorer plugins"}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "Launch every plugin with its model and show what it describes",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := g.resolvePluginDir()
+			infos, err := host.Discover(dir)
+			if err != nil {
+				return err
+			}
+			if len(infos) == 0 {
+				return fmt.Errorf("no plugins in %s (run `make build`)", dir)
+			}
+			h := newHost(g)
+			defer h.Close()
+			launch := launcher(g, h)
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tKIND\tVARIANT\tVERSION\tFINGERPRINT\tRUNTIME\tPROVIDER\tPINNED\tMODEL")
+			var failed []string
+			for _, in := range infos {
+				pinned := "no"
+				if in.Pin != "" {
+					pinned = "yes"
+				}
+				sc, err := launch(cmd.Context(), bench.ScorerSpec{Name: in.Name})
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t%s\terror: %v\n", in.Name, pinned, oneLine(err))
+					failed = append(failed, in.Name)
+					continue
+				}
+				d, err := sc.Describe(cmd.Context())
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t%s\terror: %v\n", in.Name, pinned, oneLine(err))
+					failed = append(failed, in.Name)
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, d.Kind, d.Variant, d.Version,
+					short(d.Fingerprint), d.Runtime, d.Provider, pinned, d.ModelDir)
+			}
+			tw.Flush()
+			if len(failed) > 0 {
+				return fmt.Errorf("%d plugin(s) could not load their model: %s", len(failed), strings.Join(failed, ", "))
+			}
+			return nil
+		},
+	}
+	lock := &cobra.Command{
+		Use:   "lock",
+		Short: "Pin every plugin binary's sha256 in plugins.lock",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := g.resolvePluginDir()
+			l, err := host.WriteLock(dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "pinned %d plugin(s) in %s\n", len(l.Plugins), filepath.Join(dir, host.LockFileName))
+			return nil
+		},
+	}
+	cmd.AddCommand(list, lock)
+	return cmd
+}
+
+func short(fp string) string {
+	if len(fp) > 23 {
+		return fp[:23]
+	}
+	return fp
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

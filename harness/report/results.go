@@ -1,0 +1,256 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// SchemaVersion is the version of results.json and samples.jsonl. It changes
+// when a field is removed or changes meaning; added fields keep it.
+const SchemaVersion = 1
+
+// Results is results.json: everything a report or a CI gate needs, without
+// rescoring. See docs/results-schema.md.
+type Results struct {
+	SchemaVersion int            `json:"schema_version"`
+	Benchmark     Benchmark      `json:"benchmark"`
+	Dataset       DatasetInfo    `json:"dataset"`
+	Policy        Policy         `json:"policy"`
+	Bootstrap     BootstrapCfg   `json:"bootstrap"`
+	Scorers       []ScorerResult `json:"scorers"`
+	// Comparisons holds every pair of scorers, on the pairs both scored.
+	Comparisons []Comparison `json:"comparisons"`
+	// Agreement holds every pair of scorers' agreement on the same pairs.
+	Agreement  []AgreementEntry `json:"agreement"`
+	Provenance Provenance       `json:"provenance"`
+	// Notes are statements a reader must see (e.g. "synthetic world, demo models").
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Benchmark names what was run.
+type Benchmark struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// Spec is the benchmark spec file, if one was used.
+	Spec        string `json:"spec,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// DatasetInfo identifies the data exactly.
+type DatasetInfo struct {
+	Format string `json:"format"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	// NPairs is the number of pairs in samples.jsonl.
+	NPairs   int `json:"n_pairs"`
+	NPrompts int `json:"n_prompts"`
+	// NLabelTies is the number of pairs whose label is a tie.
+	NLabelTies int `json:"n_label_ties"`
+	// NSkippedRows counts dataset records the loader skipped (lenient mode);
+	// SkipReasons says why.
+	NSkippedRows int            `json:"n_skipped_rows"`
+	SkipReasons  map[string]int `json:"skip_reasons,omitempty"`
+	// NFilteredRows counts well-formed records left out on purpose (another
+	// split, unlabeled rows); FilterReasons says why.
+	NFilteredRows int            `json:"n_filtered_rows"`
+	FilterReasons map[string]int `json:"filter_reasons,omitempty"`
+	// Warnings are the loader's warnings (unknown fields, skips, filters).
+	Warnings []string `json:"warnings,omitempty"`
+	// HasStrength is true when pairs carry a label strength.
+	HasStrength bool `json:"has_strength"`
+}
+
+// Policy records the choices that shape the numbers.
+type Policy struct {
+	// Name is the preset name ("socialreward", "pickscore", ...) or a
+	// description of a custom rule.
+	Name string `json:"name"`
+	// PredictionTies: what a pair with equal scores earns (wrong, correct, half).
+	PredictionTies string `json:"prediction_ties"`
+	// LabelTies: what a pair with a tied label earns (skip, half, match, correct).
+	LabelTies string `json:"label_ties"`
+	// Averaging: micro (over pairs) or macro (per prompt, then mean).
+	Averaging string `json:"averaging"`
+	// Epsilon: |score_a - score_b| <= epsilon is a predicted tie.
+	Epsilon float64 `json:"epsilon"`
+	// Alpha is the family-wise significance level of the paired tests.
+	Alpha float64 `json:"alpha"`
+}
+
+// BootstrapCfg records the bootstrap.
+type BootstrapCfg struct {
+	B     int     `json:"b"`
+	Seed  uint64  `json:"seed"`
+	Level float64 `json:"level"`
+	// Unit is what is resampled: "prompt".
+	Unit string `json:"unit"`
+}
+
+// ScorerResult is one scorer's outcome.
+type ScorerResult struct {
+	Name        string            `json:"name"`
+	Kind        string            `json:"kind"`
+	Variant     string            `json:"variant"`
+	Version     string            `json:"version"`
+	Fingerprint string            `json:"fingerprint"`
+	Runtime     string            `json:"runtime,omitempty"`
+	Provider    string            `json:"provider,omitempty"`
+	Formula     string            `json:"formula,omitempty"`
+	Preprocess  string            `json:"preprocessing,omitempty"`
+	Tokenizer   string            `json:"tokenizer,omitempty"`
+	ModelDir    string            `json:"model_dir"`
+	Details     map[string]string `json:"details,omitempty"`
+
+	// Accuracy is under Policy, over the NPairs counted pairs.
+	Accuracy float64 `json:"accuracy"`
+	// CI95 is the prompt-cluster bootstrap percentile interval of Accuracy.
+	CI95 [2]float64 `json:"ci95"`
+	// Wilson95 is the Wilson interval of the micro accuracy (assumes
+	// independent pairs); absent under macro averaging.
+	Wilson95 *[2]float64 `json:"wilson95,omitempty"`
+	// BootstrapSE is the standard error from the bootstrap replicates.
+	BootstrapSE float64 `json:"bootstrap_se"`
+	// MicroAccuracy and MacroAccuracy are both reported whatever the policy's averaging.
+	MicroAccuracy float64 `json:"micro_accuracy"`
+	MacroAccuracy float64 `json:"macro_accuracy"`
+	// TieCalibrated is the tie-calibrated accuracy (Deutsch et al. 2023).
+	TieCalibrated *TieCalibrated `json:"tie_calibrated,omitempty"`
+	NPairs        int            `json:"n_pairs"`
+	NPrompts      int            `json:"n_prompts"`
+	// NPredictedTies counts counted pairs whose two scores tie (within epsilon).
+	NPredictedTies int `json:"n_predicted_ties"`
+	// NFailed counts pairs where at least one image failed to score; they are
+	// not in NPairs. FailureReasons groups them.
+	NFailed        int            `json:"n_failed"`
+	FailureReasons map[string]int `json:"failure_reasons,omitempty"`
+	// NSkipped counts label-tie pairs left out under label ties = skip.
+	NSkipped    int              `json:"n_skipped"`
+	Calibration *CalibrationInfo `json:"calibration,omitempty"`
+	Strength    []StrengthBin    `json:"strength_bins,omitempty"`
+	Restarts    int              `json:"plugin_restarts"`
+}
+
+// TieCalibrated is the accuracy at the epsilon that maximises it.
+type TieCalibrated struct {
+	Accuracy float64 `json:"accuracy"`
+	Epsilon  float64 `json:"epsilon"`
+}
+
+// CalibrationInfo is a logistic fit of "A preferred" on the score difference
+// and the reliability of its probabilities.
+type CalibrationInfo struct {
+	Intercept float64          `json:"intercept"`
+	Slope     float64          `json:"slope"`
+	ECE       float64          `json:"ece"`
+	Bins      []ReliabilityBin `json:"bins"`
+	// Error is set when no fit was possible (e.g. perfectly separated data).
+	Error string `json:"error,omitempty"`
+}
+
+// ReliabilityBin is one bin of a reliability diagram.
+type ReliabilityBin struct {
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	MeanPred float64 `json:"mean_pred"`
+	Observed float64 `json:"observed"`
+	Count    int     `json:"count"`
+}
+
+// StrengthBin is the accuracy of pairs within a label-strength range.
+type StrengthBin struct {
+	Lo       float64    `json:"lo"`
+	Hi       float64    `json:"hi"`
+	Accuracy float64    `json:"accuracy"`
+	CI95     [2]float64 `json:"ci95"`
+	NPairs   int        `json:"n_pairs"`
+}
+
+// Comparison is a paired comparison of scorers A and B on the pairs both scored.
+type Comparison struct {
+	A      string  `json:"a"`
+	B      string  `json:"b"`
+	NPairs int     `json:"n_pairs"`
+	AccA   float64 `json:"acc_a"`
+	AccB   float64 `json:"acc_b"`
+	// Diff is AccA - AccB; CI95 its paired prompt-bootstrap interval.
+	Diff float64    `json:"diff"`
+	CI95 [2]float64 `json:"ci95"`
+	// AWins / BWins are the discordant pairs (A right and B wrong, and vice versa).
+	AWins    int     `json:"a_wins"`
+	BWins    int     `json:"b_wins"`
+	PMcNemar float64 `json:"p_mcnemar"`
+	PHolm    float64 `json:"p_holm"`
+	// Significant: Holm-adjusted p below the policy's alpha.
+	Significant bool `json:"significant"`
+}
+
+// AgreementEntry is how far two scorers agree on the same pairs.
+type AgreementEntry struct {
+	A           string  `json:"a"`
+	B           string  `json:"b"`
+	N           int     `json:"n"`
+	KendallTauB float64 `json:"kendall_tau_b"`
+	PKendall    float64 `json:"p_kendall"`
+	SameShare   float64 `json:"same_share"`
+}
+
+// Provenance ties the numbers to code, inputs and the command.
+type Provenance struct {
+	Command   []string `json:"command"`
+	Commit    string   `json:"commit,omitempty"`
+	GoVersion string   `json:"go_version"`
+	Srbench   string   `json:"srbench_version"`
+	StartedAt string   `json:"started_at"`
+	Seconds   float64  `json:"seconds"`
+	// Cached counts items served from the score cache instead of a plugin.
+	Cached int `json:"cached_items"`
+	// Resumed is true when the run was finished by --resume.
+	Resumed bool `json:"resumed,omitempty"`
+}
+
+// ReadResults reads a results.json.
+func ReadResults(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: field \"schema_version\" is %d; this srbench reads version %d", path, r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
+}
+
+// WriteJSON writes v as indented JSON to path.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Sample is one line of samples.jsonl: a pair, its label and every scorer's two scores.
+type Sample struct {
+	Index    int                    `json:"index"`
+	ID       string                 `json:"id"`
+	PromptID string                 `json:"prompt_id"`
+	Prompt   string                 `json:"prompt"`
+	ImageA   string                 `json:"image_a"`
+	ImageB   string                 `json:"image_b"`
+	Label    string                 `json:"label"`
+	Weight   float64                `json:"weight"`
+	Strength *float64               `json:"strength,omitempty"`
+	Scores   map[string]SampleScore `json:"scores"`
+}
+
+// SampleScore is one scorer's view of a pair; Error is set when either image failed.
+type SampleScore struct {
+	A     float64 `json:"a"`
+	B     float64 `json:"b"`
+	Error string  `json:"error,omitempty"`
+}
