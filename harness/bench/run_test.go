@@ -148,4 +148,3 @@ func ExamplePrintTable() {
 	// socialreward   cosine          70.00%  [ 65.0,  75.0]     400       2  sha256:fedcba987654
 	// clipscore      hessel          60.00%  [ 55.0,  65.0]     400       0  sha256:0123456789ab
 }
-
