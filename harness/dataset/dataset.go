@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/srbench/srbench/harness/internal/suggest"
 	"io"
 	"math"
 	"os"
@@ -108,7 +109,7 @@ func ParseFormat(s string) (Format, error) {
 		names = append(names, string(f))
 	}
 	msg := fmt.Sprintf("unknown dataset format %q", s)
-	if sug := suggest(norm, names); sug != "" {
+	if sug := suggest.Closest(norm, names); sug != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", sug)
 	}
 	return "", fmt.Errorf("%s; formats: %s", msg, strings.Join(names, ", "))

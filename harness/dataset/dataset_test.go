@@ -90,31 +90,6 @@ func TestParseFormat(t *testing.T) {
 	}
 }
 
-func TestLevenshtein(t *testing.T) {
-	// Textbook distances.
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"kitten", "sitting", 3},
-		{"flaw", "lawn", 2},
-		{"", "abc", 3},
-		{"abc", "", 3},
-		{"same", "same", 0},
-		{"café", "cafe", 1},
-		{"intention", "execution", 5},
-	}
-	for _, tc := range tests {
-		t.Run(tc.a+"/"+tc.b, func(t *testing.T) {
-			if got := levenshtein(tc.a, tc.b); got != tc.want {
-				t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-			}
-			if got := levenshtein(tc.b, tc.a); got != tc.want {
-				t.Errorf("levenshtein(%q, %q) = %d, want %d (symmetry)", tc.b, tc.a, got, tc.want)
-			}
-		})
-	}
-}
 
 func TestHashes(t *testing.T) {
 	// FIPS 180-2 test vector: SHA-256("abc").
