@@ -54,6 +54,8 @@ type Config struct {
 	Command []string
 	// Version is srbench's version, recorded in provenance.
 	Version string
+	// Notes are recorded in results (e.g. "synthetic data, demo models").
+	Notes []string
 	// Analyze chooses the statistics (policy, bootstrap).
 	Analyze AnalyzeOptions
 	// Progress, if set, is called after each chunk with pairs done so far.
@@ -206,6 +208,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 			NSkippedRows: st.Skipped, SkipReasons: st.SkipReasons,
 			NFilteredRows: st.Filtered, FilterReasons: st.FilterReasons, Warnings: st.Warnings(),
 		},
+		Notes: cfg.Notes,
 		Provenance: report.Provenance{
 			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version,
 			StartedAt: start.UTC().Format(time.RFC3339), Seconds: time.Since(start).Seconds(),
