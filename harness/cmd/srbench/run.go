@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,13 +10,75 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/report"
 )
 
+// policyFlags are the statistics flags shared by run and analyze.
+type policyFlags struct {
+	policy    string
+	predTies  string
+	labelTies string
+	averaging string
+	epsilon   float64
+	bootB     int
+	seed      uint64
+	alpha     float64
+}
+
+func (p *policyFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&p.policy, "policy", "", "accuracy policy preset: socialreward (default), pickscore, imagereward, hpsv2, tiecal")
+	fl.StringVar(&p.predTies, "ties", "", "prediction ties: correct, half or wrong (overrides the policy)")
+	fl.StringVar(&p.labelTies, "label-ties", "", "label ties: skip, half, match or correct (overrides the policy)")
+	fl.StringVar(&p.averaging, "averaging", "", "micro (over pairs) or macro (per prompt, then mean)")
+	fl.Float64Var(&p.epsilon, "epsilon", 0, "score differences up to epsilon count as predicted ties")
+	fl.IntVar(&p.bootB, "bootstrap", 0, "bootstrap resamples (default 1000)")
+	fl.Uint64Var(&p.seed, "seed", 0, "bootstrap seed")
+	fl.Float64Var(&p.alpha, "alpha", 0, "family-wise significance level of the paired tests (default 0.05)")
+}
+
+// apply overrides spec's statistics fields with the flags that were set.
+func (p *policyFlags) apply(fl *pflag.FlagSet, spec *bench.Spec) {
+	if fl.Changed("policy") {
+		spec.Policy = p.policy
+		spec.Ties, spec.Averaging, spec.Epsilon = nil, "", nil
+	}
+	if fl.Changed("ties") || fl.Changed("label-ties") {
+		t := bench.TiesSpec{}
+		if spec.Ties != nil {
+			t = *spec.Ties
+		}
+		if fl.Changed("ties") {
+			t.Prediction = p.predTies
+		}
+		if fl.Changed("label-ties") {
+			t.Label = p.labelTies
+		}
+		spec.Ties = &t
+	}
+	if fl.Changed("averaging") {
+		spec.Averaging = p.averaging
+	}
+	if fl.Changed("epsilon") {
+		spec.Epsilon = &p.epsilon
+	}
+	if fl.Changed("bootstrap") {
+		spec.Bootstrap.B = p.bootB
+	}
+	if fl.Changed("seed") {
+		spec.Bootstrap.Seed = p.seed
+	}
+	if fl.Changed("alpha") {
+		spec.Alpha = p.alpha
+	}
+}
+
 type runFlags struct {
+	policyFlags
+	benchDir  string
 	name      string
 	dataset   string
 	format    string
@@ -33,12 +96,16 @@ type runFlags struct {
 func newRunCmd(g *globalFlags) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "run",
+		Use:   "run [SPEC]",
 		Short: "Score a pairwise dataset with scorer plugins and write a run directory",
-		Example: `  srbench run --dataset pairs.jsonl --scorers clipscore --out runs/first
+		Long: `Run a benchmark: a spec (a YAML file, or a name in benchmarks/) and/or flags.
+Flags override the spec's fields, so no spec file is needed at all.`,
+		Example: `  srbench run benchmarks/demo.yaml
+  srbench run --dataset pairs.jsonl --scorers clipscore --out runs/first
   srbench run --format hpdv2-json --dataset test.json --images test/ --scorers clipscore,pickscore --out runs/hpd`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.config(cmd)
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.config(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -48,6 +115,8 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.benchDir, "benchmarks", "benchmarks", "directory of benchmark specs (for SPEC given by name)")
+	f.policyFlags.register(fl)
 	fl.StringVar(&f.name, "name", "", "benchmark name recorded in results (default: the dataset file name)")
 	fl.StringVar(&f.dataset, "dataset", "", "dataset file (required)")
 	fl.StringVar(&f.format, "format", "", "dataset format: "+formatList()+" (default: detected)")
@@ -71,42 +140,75 @@ func formatList() string {
 	return strings.Join(s, ", ")
 }
 
-func (f *runFlags) config(cmd *cobra.Command) (bench.Config, error) {
-	if f.dataset == "" {
-		return bench.Config{}, fmt.Errorf("--dataset is required")
-	}
-	if len(f.scorers) == 0 {
-		return bench.Config{}, fmt.Errorf("--scorers is required (e.g. --scorers clipscore)")
-	}
-	var format dataset.Format
-	if f.format != "" {
-		var err error
-		if format, err = dataset.ParseFormat(f.format); err != nil {
+func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, error) {
+	spec := &bench.Spec{}
+	if len(args) == 1 {
+		path, err := bench.ResolveSpec(args[0], f.benchDir)
+		if err != nil {
+			return bench.Config{}, err
+		}
+		if spec, err = bench.LoadSpec(path); err != nil {
 			return bench.Config{}, err
 		}
 	}
-	name := f.name
-	if name == "" {
-		name = strings.TrimSuffix(filepath.Base(f.dataset), filepath.Ext(f.dataset))
+	fl := cmd.Flags()
+	if fl.Changed("dataset") {
+		spec.Dataset.Path = f.dataset
 	}
-	out := f.out
-	if out == "" {
-		out = filepath.Join("runs", name+"-"+time.Now().UTC().Format("20060102-150405"))
+	if fl.Changed("format") {
+		spec.Dataset.Format = f.format
 	}
-	cfg := bench.Config{
-		Benchmark: report.Benchmark{Name: name},
-		Dataset:   dataset.Spec{Format: format, Path: f.dataset, Images: f.images, Limit: f.limit, Lenient: f.lenient},
-		OutDir:    out,
-		Command:   os.Args,
-		Version:   version,
+	if fl.Changed("images") {
+		spec.Dataset.Images = f.images
 	}
-	for _, s := range f.scorers {
-		name, dir, _ := strings.Cut(s, "=")
-		cfg.Scorers = append(cfg.Scorers, bench.ScorerSpec{
-			Name: strings.TrimSpace(name), ModelDir: dir,
-			BatchSize: f.batchSize, Threads: f.threads, Provider: f.provider,
-		})
+	if fl.Changed("limit") {
+		spec.Dataset.Limit = f.limit
 	}
+	if fl.Changed("lenient") {
+		spec.Dataset.Lenient = f.lenient
+	}
+	if fl.Changed("name") {
+		spec.Name = f.name
+	}
+	f.policyFlags.apply(fl, spec)
+	if fl.Changed("scorers") {
+		spec.Scorers = nil
+		for _, s := range f.scorers {
+			name, dir, _ := strings.Cut(s, "=")
+			spec.Scorers = append(spec.Scorers, bench.ScorerEntry{Name: strings.TrimSpace(name), Model: dir})
+		}
+	}
+	if spec.Dataset.Path == "" {
+		return bench.Config{}, fmt.Errorf("no dataset: give a SPEC or --dataset")
+	}
+	if len(spec.Scorers) == 0 {
+		return bench.Config{}, fmt.Errorf("no scorers: the spec names none; pass --scorers (e.g. --scorers clipscore)")
+	}
+	if spec.Name == "" {
+		spec.Name = strings.TrimSuffix(filepath.Base(spec.Dataset.Path), filepath.Ext(spec.Dataset.Path))
+	}
+	cfg, err := spec.Config()
+	if err != nil {
+		return bench.Config{}, err
+	}
+	for i := range cfg.Scorers {
+		s := &cfg.Scorers[i]
+		if fl.Changed("batch-size") {
+			s.BatchSize = f.batchSize
+		}
+		if fl.Changed("threads") {
+			s.Threads = f.threads
+		}
+		if fl.Changed("provider") {
+			s.Provider = f.provider
+		}
+	}
+	cfg.OutDir = f.out
+	if cfg.OutDir == "" {
+		cfg.OutDir = filepath.Join("runs", spec.Name+"-"+time.Now().UTC().Format("20060102-150405"))
+	}
+	cfg.Command = os.Args
+	cfg.Version = version
 	return cfg, nil
 }
 
@@ -135,7 +237,24 @@ func runAndPrint(cmd *cobra.Command, cfg bench.Config, launch bench.Launcher, no
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	bench.PrintTable(w, res)
-	fmt.Fprintf(w, "policy: prediction ties %s, label ties %s, %s average\n", res.Policy.PredictionTies, res.Policy.LabelTies, res.Policy.Averaging)
+	printPolicy(w, res)
 	fmt.Fprintf(w, "run directory: %s\n", cfg.OutDir)
 	return nil
+}
+
+func printPolicy(w io.Writer, res *report.Results) {
+	fmt.Fprintf(w, "policy %s: prediction ties %s, label ties %s, %s average; 95%% CI: bootstrap over %ss (B=%d, seed %d)\n",
+		res.Policy.Name, res.Policy.PredictionTies, res.Policy.LabelTies, res.Policy.Averaging, res.Bootstrap.Unit, res.Bootstrap.B, res.Bootstrap.Seed)
+	for _, c := range res.Comparisons {
+		verdict := "no significant difference"
+		if c.Significant {
+			if c.Diff > 0 {
+				verdict = c.A + " better"
+			} else {
+				verdict = c.B + " better"
+			}
+		}
+		fmt.Fprintf(w, "  %s vs %s: %+.1f points [%+.1f, %+.1f], McNemar p=%.3g, Holm p=%.3g: %s\n",
+			c.A, c.B, 100*c.Diff, 100*c.CI95[0], 100*c.CI95[1], c.PMcNemar, c.PHolm, verdict)
+	}
 }
