@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,17 +25,17 @@ import (
 // ScorerSpec names one scorer in a run.
 type ScorerSpec struct {
 	// Name is the plugin name (its binary's file name) and the key in results.
-	Name string
+	Name string `json:"name"`
 	// ModelDir is the model directory; "" = <models root>/<Name>.
-	ModelDir string
+	ModelDir string `json:"model_dir,omitempty"`
 	// Options are scorer-specific (e.g. variant).
-	Options map[string]string
+	Options map[string]string `json:"options,omitempty"`
 	// BatchSize is items per Score call; 0 = the plugin's preference.
-	BatchSize int
+	BatchSize int `json:"batch_size,omitempty"`
 	// Threads is ONNX Runtime intra-op threads; 0 = runtime default.
-	Threads int
+	Threads int `json:"threads,omitempty"`
 	// Provider is "cpu" (default) or "cuda".
-	Provider string
+	Provider string `json:"provider,omitempty"`
 }
 
 // Launcher starts a configured scorer. The CLI passes one backed by
@@ -43,46 +44,120 @@ type Launcher func(ctx context.Context, spec ScorerSpec) (scorer.Scorer, error)
 
 // Config describes a run.
 type Config struct {
-	Benchmark report.Benchmark
-	Dataset   dataset.Spec
-	Scorers   []ScorerSpec
-	// OutDir is the run directory (created; must not hold a previous run).
-	OutDir string
+	Benchmark report.Benchmark `json:"benchmark"`
+	Dataset   dataset.Spec     `json:"dataset"`
+	Scorers   []ScorerSpec     `json:"scorers"`
+	// OutDir is the run directory (created; must not hold a previous run
+	// unless Resume is set).
+	OutDir string `json:"-"`
 	// ChunkPairs is how many pairs are read and scored together; 0 = 256.
-	ChunkPairs int
+	ChunkPairs int `json:"chunk_pairs"`
 	// Command is recorded in provenance.
-	Command []string
+	Command []string `json:"command"`
 	// Version is srbench's version, recorded in provenance.
-	Version string
+	Version string `json:"version"`
 	// Notes are recorded in results (e.g. "synthetic data, demo models").
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 	// Analyze chooses the statistics (policy, bootstrap).
-	Analyze AnalyzeOptions
+	Analyze AnalyzeOptions `json:"analyze"`
+	// Cache, if set, serves and stores scores (see Cache).
+	Cache *Cache `json:"-"`
 	// Progress, if set, is called after each chunk with pairs done so far.
-	Progress func(pairsDone int)
+	Progress func(pairsDone int) `json:"-"`
 }
+
+// JournalName is the run configuration snapshot that makes a run resumable.
+const JournalName = "run.json"
 
 // Restarter is implemented by scorers that can report plugin restarts.
 type Restarter interface{ Restarts() int }
 
-// Run executes the benchmark and writes the run directory.
+// Run executes the benchmark and writes the run directory. samples.jsonl is
+// the journal: it is appended and synced chunk by chunk, so a killed run
+// can be finished with Resume.
 func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, error) {
-	start := time.Now()
-	if len(cfg.Scorers) == 0 {
-		return nil, errors.New("no scorers: name at least one (--scorers)")
-	}
-	if err := checkUnique(cfg.Scorers); err != nil {
-		return nil, err
-	}
-	if cfg.ChunkPairs <= 0 {
-		cfg.ChunkPairs = 256
-	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("run directory: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.OutDir, "results.json")); err == nil {
 		return nil, fmt.Errorf("run directory %s already holds a finished run (results.json); choose another --out", cfg.OutDir)
 	}
+	if _, err := os.Stat(filepath.Join(cfg.OutDir, JournalName)); err == nil {
+		return nil, fmt.Errorf("run directory %s holds an unfinished run; finish it with `srbench run --resume %s` or choose another --out", cfg.OutDir, cfg.OutDir)
+	}
+	if err := validate(&cfg); err != nil {
+		return nil, err
+	}
+	if err := report.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
+		return nil, err
+	}
+	return execute(ctx, cfg, launch, false)
+}
+
+// Resume finishes a run that was interrupted: it reads the configuration
+// from the run directory's journal, keeps the pairs already in
+// samples.jsonl (dropping a torn last line) without rescoring them, and
+// scores the rest. cache and progress are the only settings taken from the
+// caller.
+func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int), launch Launcher) (*report.Results, error) {
+	if _, err := os.Stat(filepath.Join(runDir, "results.json")); err == nil {
+		return nil, fmt.Errorf("run directory %s is already finished (results.json exists)", runDir)
+	}
+	b, err := os.ReadFile(filepath.Join(runDir, JournalName))
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: no journal: %w", runDir, err)
+	}
+	var cfg Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", filepath.Join(runDir, JournalName), err)
+	}
+	cfg.OutDir, cfg.Cache, cfg.Progress = runDir, cache, progress
+	if err := validate(&cfg); err != nil {
+		return nil, err
+	}
+	return execute(ctx, cfg, launch, true)
+}
+
+func validate(cfg *Config) error {
+	if len(cfg.Scorers) == 0 {
+		return errors.New("no scorers: name at least one (--scorers)")
+	}
+	seen := map[string]bool{}
+	for _, s := range cfg.Scorers {
+		if s.Name == "" {
+			return errors.New("a scorer has no name")
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("scorer %q is listed twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	if cfg.ChunkPairs <= 0 {
+		cfg.ChunkPairs = 256
+	}
+	return nil
+}
+
+// running is one launched scorer.
+type running struct {
+	spec      ScorerSpec
+	sc        scorer.Scorer
+	desc      scorer.Description
+	cacheKey  string
+	scored    int // items sent to the plugin
+	fromCache int // items served by the cache
+}
+
+// chunk is a batch of pairs with their items and cache keys.
+type chunk struct {
+	pairs []dataset.Pair
+	items []scorer.Item
+	keys  []itemKey
+	err   error
+}
+
+func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*report.Results, error) {
+	start := time.Now()
 	dsHash, err := dataset.Hash(cfg.Dataset.Path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
@@ -93,16 +168,21 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	}
 	defer src.Close()
 
-	type running struct {
-		spec ScorerSpec
-		sc   scorer.Scorer
-		desc scorer.Description
+	samplesPath := filepath.Join(cfg.OutDir, "samples.jsonl")
+	done := 0
+	if resumed {
+		if done, err = recoverJournal(samplesPath, src, len(cfg.Scorers)); err != nil {
+			return nil, err
+		}
 	}
 	runs := make([]*running, len(cfg.Scorers))
 	for i, spec := range cfg.Scorers {
 		sc, err := launch(ctx, spec)
 		if err != nil {
 			return nil, fmt.Errorf("scorer %q: %w", spec.Name, err)
+		}
+		if c, ok := sc.(io.Closer); ok {
+			defer c.Close()
 		}
 		d, err := sc.Describe(ctx)
 		if err != nil {
@@ -114,37 +194,29 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 		if spec.BatchSize <= 0 {
 			spec.BatchSize = 16
 		}
-		runs[i] = &running{spec: spec, sc: sc, desc: d}
+		runs[i] = &running{spec: spec, sc: sc, desc: d, cacheKey: ScorerKey(d, spec.Options)}
 	}
 
-	sf, err := os.Create(filepath.Join(cfg.OutDir, "samples.jsonl"))
+	sf, err := os.OpenFile(samplesPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	defer sf.Close()
-	sw := bufio.NewWriter(sf)
+	sw := bufio.NewWriterSize(sf, 1<<20)
 	enc := json.NewEncoder(sw)
 
-	done := 0
-	chunk := make([]dataset.Pair, 0, cfg.ChunkPairs)
-	for {
-		chunk = chunk[:0]
-		for len(chunk) < cfg.ChunkPairs {
-			p, err := src.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			chunk = append(chunk, p)
-		}
-		if len(chunk) == 0 {
-			break
-		}
-		items := make([]scorer.Item, 0, 2*len(chunk))
-		for _, p := range chunk {
-			items = append(items, toItem(p, p.A, "a"), toItem(p, p.B, "b"))
+	// The producer reads and hashes the next chunk while this one scores.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, 1)
+	go produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, chunks)
+
+	if cfg.Progress != nil && done > 0 {
+		cfg.Progress(done)
+	}
+	for ch := range chunks {
+		if ch.err != nil {
+			return nil, ch.err
 		}
 		results := make([][]scorer.Result, len(runs))
 		errs := make([]error, len(runs))
@@ -153,7 +225,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errs[i] = scoreAll(ctx, r.sc, items, r.spec.BatchSize)
+				results[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys)
 			}()
 		}
 		wg.Wait()
@@ -162,16 +234,8 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 				return nil, fmt.Errorf("scorer %q: %w", runs[i].spec.Name, err)
 			}
 		}
-		for k, p := range chunk {
-			s := report.Sample{
-				Index: p.Index, ID: p.ID, PromptID: p.PromptID, Prompt: p.Prompt,
-				ImageA: p.A.Name, ImageB: p.B.Name, Label: p.Label.String(), Weight: p.Weight,
-				Scores: make(map[string]report.SampleScore, len(runs)),
-			}
-			if !math.IsNaN(p.Strength) {
-				v := p.Strength
-				s.Strength = &v
-			}
+		for k, p := range ch.pairs {
+			s := sampleOf(p)
 			for i, r := range runs {
 				a, b := results[i][2*k], results[i][2*k+1]
 				ss := report.SampleScore{A: a.Score, B: b.Score}
@@ -187,12 +251,19 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 				return nil, err
 			}
 		}
-		done += len(chunk)
+		// Commit the chunk to the journal before going on.
+		if err := sw.Flush(); err != nil {
+			return nil, err
+		}
+		if err := sf.Sync(); err != nil {
+			return nil, err
+		}
+		done += len(ch.pairs)
 		if cfg.Progress != nil {
 			cfg.Progress(done)
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := sf.Close(); err != nil {
@@ -204,14 +275,14 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 		SchemaVersion: report.SchemaVersion,
 		Benchmark:     cfg.Benchmark,
 		Dataset: report.DatasetInfo{
-			Format: string(st.Format), Path: cfg.Dataset.Path, SHA256: dsHash, NPairs: done,
+			Format: string(st.Format), Path: cfg.Dataset.Path, SHA256: dsHash,
 			NSkippedRows: st.Skipped, SkipReasons: st.SkipReasons,
 			NFilteredRows: st.Filtered, FilterReasons: st.FilterReasons, Warnings: st.Warnings(),
 		},
 		Notes: cfg.Notes,
 		Provenance: report.Provenance{
 			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version,
-			StartedAt: start.UTC().Format(time.RFC3339), Seconds: time.Since(start).Seconds(),
+			StartedAt: start.UTC().Format(time.RFC3339), Resumed: resumed,
 		},
 	}
 	for _, r := range runs {
@@ -224,6 +295,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 		if rs, ok := r.sc.(Restarter); ok {
 			sr.Restarts = rs.Restarts()
 		}
+		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)
 	}
 	if err := Analyze(cfg.OutDir, res, cfg.Analyze); err != nil {
@@ -236,39 +308,169 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	return res, nil
 }
 
-func checkUnique(specs []ScorerSpec) error {
-	seen := map[string]bool{}
-	for _, s := range specs {
-		if s.Name == "" {
-			return errors.New("a scorer has no name")
-		}
-		if seen[s.Name] {
-			return fmt.Errorf("scorer %q is listed twice", s.Name)
-		}
-		seen[s.Name] = true
+func sampleOf(p dataset.Pair) report.Sample {
+	s := report.Sample{
+		Index: p.Index, ID: p.ID, PromptID: p.PromptID, Prompt: p.Prompt,
+		ImageA: p.A.Name, ImageB: p.B.Name, Label: p.Label.String(), Weight: p.Weight,
+		Scores: map[string]report.SampleScore{},
 	}
-	return nil
+	if !math.IsNaN(p.Strength) {
+		v := p.Strength
+		s.Strength = &v
+	}
+	return s
 }
 
-func toItem(p dataset.Pair, im dataset.ImageRef, side string) scorer.Item {
-	return scorer.Item{ID: p.ID + "/" + side, Prompt: p.Prompt, ImagePath: im.Path, ImageBytes: im.Bytes}
+// produce reads chunks of pairs, builds their items and (with a cache)
+// hashes prompts and image contents.
+func produce(ctx context.Context, src dataset.Source, size int, hash bool, out chan<- chunk) {
+	defer close(out)
+	imageHash := map[string]string{} // path -> content hash, for this run
+	for {
+		var ch chunk
+		for len(ch.pairs) < size {
+			p, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				ch.err = err
+				break
+			}
+			ch.pairs = append(ch.pairs, p)
+			for _, side := range [2]struct {
+				im   dataset.ImageRef
+				name string
+			}{{p.A, "a"}, {p.B, "b"}} {
+				ch.items = append(ch.items, scorer.Item{ID: p.ID + "/" + side.name, Prompt: p.Prompt, ImagePath: side.im.Path, ImageBytes: side.im.Bytes})
+				if hash {
+					ch.keys = append(ch.keys, itemKey{prompt: hashString(p.Prompt), image: contentHash(side.im, imageHash)})
+				}
+			}
+		}
+		if len(ch.pairs) == 0 && ch.err == nil {
+			return
+		}
+		select {
+		case out <- ch:
+		case <-ctx.Done():
+			return
+		}
+		if ch.err != nil || len(ch.pairs) < size {
+			return
+		}
+	}
 }
 
-// scoreAll scores items in batches of at most batch.
-func scoreAll(ctx context.Context, sc scorer.Scorer, items []scorer.Item, batch int) ([]scorer.Result, error) {
-	out := make([]scorer.Result, 0, len(items))
-	for i := 0; i < len(items); i += batch {
-		j := min(i+batch, len(items))
-		res, err := sc.Score(ctx, items[i:j])
+// contentHash hashes an image's bytes; "" when the file cannot be read (the
+// scorer will report the per-item error, and nothing is cached).
+func contentHash(im dataset.ImageRef, memo map[string]string) string {
+	if im.Bytes != nil {
+		return hashBytes(im.Bytes)
+	}
+	if h, ok := memo[im.Path]; ok {
+		return h
+	}
+	b, err := os.ReadFile(im.Path)
+	if err != nil {
+		return ""
+	}
+	h := hashBytes(b)
+	if len(memo) < 1<<20 {
+		memo[im.Path] = h
+	}
+	return h
+}
+
+// score scores items with the cache in front of the plugin.
+func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, keys []itemKey) ([]scorer.Result, error) {
+	out := make([]scorer.Result, len(items))
+	todo := make([]int, 0, len(items))
+	if cache != nil {
+		scores, found, err := cache.lookup(r.cacheKey, keys)
 		if err != nil {
 			return nil, err
 		}
-		if len(res) != j-i {
-			return nil, fmt.Errorf("got %d results for %d items", len(res), j-i)
+		for i := range items {
+			if found[i] {
+				out[i].Score = scores[i]
+				r.fromCache++
+			} else {
+				todo = append(todo, i)
+			}
 		}
-		out = append(out, res...)
+	} else {
+		for i := range items {
+			todo = append(todo, i)
+		}
+	}
+	for lo := 0; lo < len(todo); lo += r.spec.BatchSize {
+		idx := todo[lo:min(lo+r.spec.BatchSize, len(todo))]
+		batch := make([]scorer.Item, len(idx))
+		for k, i := range idx {
+			batch[k] = items[i]
+		}
+		res, err := r.sc.Score(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		if len(res) != len(batch) {
+			return nil, fmt.Errorf("got %d results for %d items", len(res), len(batch))
+		}
+		r.scored += len(batch)
+		for k, i := range idx {
+			out[i] = res[k]
+		}
+		if cache != nil {
+			bk := make([]itemKey, len(idx))
+			for k, i := range idx {
+				bk[k] = keys[i]
+			}
+			if err := cache.store(r.cacheKey, bk, res); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
+}
+
+// recoverJournal keeps the complete lines of samples.jsonl (truncating a torn
+// last line), checks they are the dataset's first pairs in order, and
+// advances src past them. It returns how many pairs are done.
+func recoverJournal(path string, src dataset.Source, nScorers int) (int, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	keep := bytes.LastIndexByte(b, '\n') + 1
+	if keep < len(b) {
+		if err := os.Truncate(path, int64(keep)); err != nil {
+			return 0, fmt.Errorf("resume: dropping the torn last line of %s: %w", path, err)
+		}
+	}
+	n := 0
+	for line := range bytes.SplitSeq(b[:keep], []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		var s report.Sample
+		if err := json.Unmarshal(line, &s); err != nil {
+			return 0, fmt.Errorf("resume: %s: line %d: %w", path, n+1, err)
+		}
+		p, err := src.Next()
+		if err != nil {
+			return 0, fmt.Errorf("resume: %s has more pairs than the dataset (%d): %w", path, n, err)
+		}
+		if s.Index != p.Index || s.ID != p.ID || len(s.Scores) != nScorers {
+			return 0, fmt.Errorf("resume: %s: line %d is pair %d %q with %d scorers; the dataset's pair %d is %q and the run has %d scorers (did the dataset change?)",
+				path, n+1, s.Index, s.ID, len(s.Scores), p.Index, p.ID, nScorers)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // reasonKey groups failure messages: the text after the last ": " names the

@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+
+	"github.com/srbench/srbench/harness/scorer"
+)
+
+// Cache stores scores in SQLite, keyed by (scorer key, prompt hash, image
+// content hash). The scorer key is the model fingerprint plus the variant and
+// options, so a changed model or option never reuses a stale score. Failed
+// items are not cached: they are retried on the next run.
+type Cache struct {
+	db   *sql.DB
+	path string
+}
+
+// DefaultCachePath is scores.sqlite in the srbench cache directory
+// ($SRBENCH_CACHE, else $XDG_CACHE_HOME/srbench, else ~/.cache/srbench).
+func DefaultCachePath() string {
+	dir := os.Getenv("SRBENCH_CACHE")
+	if dir == "" {
+		base := os.Getenv("XDG_CACHE_HOME")
+		if base == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				home = os.TempDir()
+			}
+			base = filepath.Join(home, ".cache")
+		}
+		dir = filepath.Join(base, "srbench")
+	}
+	return filepath.Join(dir, "scores.sqlite")
+}
+
+// OpenCache opens (creating) the cache database at path.
+func OpenCache(path string) (*Cache, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("score cache %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("score cache %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS scores (
+		scorer TEXT NOT NULL, prompt TEXT NOT NULL, image TEXT NOT NULL, score REAL NOT NULL,
+		PRIMARY KEY (scorer, prompt, image)) WITHOUT ROWID`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("score cache %s: %w", path, err)
+	}
+	return &Cache{db: db, path: path}, nil
+}
+
+// Close closes the database.
+func (c *Cache) Close() error { return c.db.Close() }
+
+// ScorerKey identifies a scorer configuration for caching.
+func ScorerKey(d scorer.Description, opts map[string]string) string {
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%s", d.Name, d.Version, d.Fingerprint, d.Variant)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "|%s=%s", k, opts[k])
+	}
+	h := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(h[:16])
+}
+
+// itemKey is the cache key of one item: hashes of the prompt and the image content.
+type itemKey struct{ prompt, image string }
+
+func hashString(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:16])
+}
+
+func hashBytes(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+// lookup returns the cached scores of keys (found[i] false on a miss).
+func (c *Cache) lookup(scorerKey string, keys []itemKey) (scores []float64, found []bool, err error) {
+	scores = make([]float64, len(keys))
+	found = make([]bool, len(keys))
+	stmt, err := c.db.Prepare(`SELECT score FROM scores WHERE scorer = ? AND prompt = ? AND image = ?`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stmt.Close()
+	for i, k := range keys {
+		if k.image == "" {
+			continue
+		}
+		err := stmt.QueryRow(scorerKey, k.prompt, k.image).Scan(&scores[i])
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return nil, nil, fmt.Errorf("score cache %s: %w", c.path, err)
+		default:
+			found[i] = true
+		}
+	}
+	return scores, found, nil
+}
+
+// store saves successful results.
+func (c *Cache) store(scorerKey string, keys []itemKey, res []scorer.Result) error {
+	tx, err := c.db.Begin()
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.Prepare(`INSERT OR REPLACE INTO scores (scorer, prompt, image, score) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	defer stmt.Close()
+	for i, k := range keys {
+		if res[i].Failed() || k.image == "" {
+			continue
+		}
+		if _, err := stmt.Exec(scorerKey, k.prompt, k.image, res[i].Score); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("score cache %s: %w", c.path, err)
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,148 @@
+package bench_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/scorer/scorertest"
+)
+
+// counting wraps a scorer, counts the items it scores and can fail the
+// whole call once a budget of calls is spent (an interrupted run).
+type counting struct {
+	scorer.Scorer
+	items     *atomic.Int64
+	failAfter int64 // calls; 0 = never
+	calls     atomic.Int64
+	seen      *[]string
+}
+
+func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+	if n := c.calls.Add(1); c.failAfter > 0 && n > c.failAfter {
+		return nil, errors.New("interrupted")
+	}
+	c.items.Add(int64(len(items)))
+	for _, it := range items {
+		*c.seen = append(*c.seen, it.ID)
+	}
+	return c.Scorer.Score(ctx, items)
+}
+
+func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string) bench.Launcher {
+	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:" + spec.Name}})
+		if err != nil {
+			return nil, err
+		}
+		return &counting{Scorer: sc, items: items, failAfter: failAfter, seen: seen}, nil
+	}
+}
+
+func bigDataset(t *testing.T, n int) string {
+	sizes := map[string]int{}
+	var lines []string
+	for i := 0; i < n; i++ {
+		a, b := fmt.Sprintf("img%d.png", i%17), fmt.Sprintf("img%d.png", (i*7+3)%17)
+		sizes[a], sizes[b] = 100+(i%17)*13, 100+((i*7+3)%17)*13
+		label := []string{"a", "b", "tie"}[i%3]
+		lines = append(lines, fmt.Sprintf(`{"prompt":"prompt %d","prompt_id":"p%d","image_a":%q,"image_b":%q,"label":%q}`, i, i%40, a, b, label))
+	}
+	return writeDataset(t, lines, sizes)
+}
+
+// ignoreVolatile drops what legitimately differs between two runs of the same benchmark.
+var ignoreVolatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed")
+
+func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
+	path := bigDataset(t, 300)
+	cfg := func(out string) bench.Config {
+		return bench.Config{Benchmark: report.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
+			Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}, {Name: "s2", BatchSize: 64}}, OutDir: out, ChunkPairs: 50}
+	}
+	var n atomic.Int64
+	var seen []string
+	want, err := bench.Run(context.Background(), cfg(filepath.Join(t.TempDir(), "full")), countingLauncher(&n, 0, &seen))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Interrupted: s1 dies on its 11th call (batch 10 -> chunk 0 takes 10 calls), i.e. during chunk 1.
+	out := filepath.Join(t.TempDir(), "cut")
+	var n1 atomic.Int64
+	var seen1 []string
+	if _, err := bench.Run(context.Background(), cfg(out), countingLauncher(&n1, 10, &seen1)); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	// A second Run into the same directory is refused.
+	if _, err := bench.Run(context.Background(), cfg(out), countingLauncher(&n1, 0, &seen1)); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("rerun into an unfinished run dir: %v", err)
+	}
+	var n2 atomic.Int64
+	var seen2 []string
+	got, err := bench.Resume(context.Background(), out, nil, nil, countingLauncher(&n2, 0, &seen2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ignoreVolatile); diff != "" {
+		t.Errorf("resumed results differ (-uninterrupted +resumed):\n%s", diff)
+	}
+	// Chunk 0 (pairs 0..49) was journaled: none of its items may be scored again.
+	for _, id := range seen2 {
+		var line int
+		if _, err := fmt.Sscanf(id, "L%d/", &line); err != nil {
+			t.Fatalf("item id %q: %v", id, err)
+		}
+		if line >= 1 && line <= 50 {
+			t.Fatalf("journaled pair %s was rescored", id)
+		}
+	}
+	if got, want := n2.Load(), int64(2*2*250); got != want {
+		t.Errorf("resume scored %d items, want %d (2 scorers x 2 images x 250 remaining pairs)", got, want)
+	}
+	if !got.Provenance.Resumed {
+		t.Error("provenance does not say resumed")
+	}
+}
+
+func TestCacheServesUnchangedRerun(t *testing.T) {
+	path := bigDataset(t, 120)
+	cache, err := bench.OpenCache(filepath.Join(t.TempDir(), "scores.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	run := func(counter *atomic.Int64) *report.Results {
+		var seen []string
+		res, err := bench.Run(context.Background(), bench.Config{Dataset: dataset.Spec{Path: path},
+			Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: filepath.Join(t.TempDir(), "run"), Cache: cache},
+			countingLauncher(counter, 0, &seen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	var first, second atomic.Int64
+	a := run(&first)
+	b := run(&second)
+	if first.Load() != 240 || second.Load() != 0 {
+		t.Errorf("plugin scored %d then %d items; want 240 then 0", first.Load(), second.Load())
+	}
+	if b.Provenance.Cached != 240 {
+		t.Errorf("cached items %d, want 240", b.Provenance.Cached)
+	}
+	if diff := cmp.Diff(a, b, ignoreVolatile); diff != "" {
+		t.Errorf("cached rerun differs:\n%s", diff)
+	}
+}
