@@ -201,9 +201,9 @@ func checkKeys(file string, b []byte) error {
 					}
 					return errors.New(msg)
 				}
-				child := k
-				if ctx != "" {
-					child = ""
+				child := "-" // below the known levels: not checked
+				if ctx == "" {
+					child = k
 				}
 				if err := walk(n.Content[i+1], child); err != nil {
 					return err

@@ -91,6 +91,9 @@ type runFlags struct {
 	limit     int
 	lenient   bool
 	noBar     bool
+	resume    string
+	cache     string
+	noCache   bool
 }
 
 func newRunCmd(g *globalFlags) *cobra.Command {
@@ -105,13 +108,35 @@ Flags override the spec's fields, so no spec file is needed at all.`,
   srbench run --format hpdv2-json --dataset test.json --images test/ --scorers clipscore,pickscore --out runs/hpd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var cache *bench.Cache
+			if !f.noCache {
+				var err error
+				if cache, err = bench.OpenCache(f.cache); err != nil {
+					return err
+				}
+				defer cache.Close()
+			}
+			h := newHost(g)
+			defer h.Close()
+			if f.resume != "" {
+				if len(args) > 0 {
+					return fmt.Errorf("--resume takes the run's recorded configuration; do not give a SPEC")
+				}
+				return runAndPrint(cmd, func(progress func(int)) (*report.Results, string, error) {
+					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcher(g, h))
+					return res, f.resume, err
+				}, f.noBar)
+			}
 			cfg, err := f.config(cmd, args)
 			if err != nil {
 				return err
 			}
-			h := newHost(g)
-			defer h.Close()
-			return runAndPrint(cmd, cfg, launcher(g, h), f.noBar)
+			cfg.Cache = cache
+			return runAndPrint(cmd, func(progress func(int)) (*report.Results, string, error) {
+				cfg.Progress = progress
+				res, err := bench.Run(cmd.Context(), cfg, launcher(g, h))
+				return res, cfg.OutDir, err
+			}, f.noBar)
 		},
 	}
 	fl := cmd.Flags()
@@ -129,6 +154,9 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.IntVar(&f.limit, "limit", 0, "score only the first N pairs")
 	fl.BoolVar(&f.lenient, "lenient", false, "skip malformed dataset records (counted and reported) instead of stopping")
 	fl.BoolVar(&f.noBar, "no-progress", false, "no progress bar")
+	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run in RUN_DIR (journaled pairs are not rescored)")
+	fl.StringVar(&f.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the score cache")
 	return cmd
 }
 
@@ -213,7 +241,8 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 }
 
 // runAndPrint runs a benchmark with a progress bar and prints the summary.
-func runAndPrint(cmd *cobra.Command, cfg bench.Config, launch bench.Launcher, noBar bool) error {
+func runAndPrint(cmd *cobra.Command, run func(progress func(int)) (*report.Results, string, error), noBar bool) error {
+	var progress func(int)
 	if !noBar {
 		bar := progressbar.NewOptions(-1,
 			progressbar.OptionSetDescription("scoring pairs"),
@@ -225,21 +254,30 @@ func runAndPrint(cmd *cobra.Command, cfg bench.Config, launch bench.Launcher, no
 			progressbar.OptionClearOnFinish(),
 		)
 		defer bar.Finish()
-		cfg.Progress = func(done int) { _ = bar.Set(done) }
+		progress = func(done int) { _ = bar.Set(done) }
 	}
-	res, err := bench.Run(cmd.Context(), cfg, launch)
+	res, dir, err := run(progress)
 	if err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "\n%s: %d pairs (%s, sha256 %s)\n", res.Benchmark.Name, res.Dataset.NPairs, res.Dataset.Format, short(res.Dataset.SHA256))
+	printSummary(cmd.OutOrStdout(), res, dir)
+	return nil
+}
+
+func printSummary(w io.Writer, res *report.Results, dir string) {
+	fmt.Fprintf(w, "\n%s: %d pairs, %d prompts (%s, sha256 %s)\n", res.Benchmark.Name, res.Dataset.NPairs, res.Dataset.NPrompts, res.Dataset.Format, short(res.Dataset.SHA256))
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	for _, warn := range res.Dataset.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	bench.PrintTable(w, res)
 	printPolicy(w, res)
-	fmt.Fprintf(w, "run directory: %s\n", cfg.OutDir)
-	return nil
+	if res.Provenance.Cached > 0 {
+		fmt.Fprintf(w, "score cache: %d item scores reused\n", res.Provenance.Cached)
+	}
+	fmt.Fprintf(w, "run directory: %s\n", dir)
 }
 
 func printPolicy(w io.Writer, res *report.Results) {

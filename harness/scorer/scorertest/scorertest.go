@@ -9,6 +9,7 @@
 //	crash_after=N  the process exits abruptly on the N-th Score call (N >= 1)
 //	delay_ms=N     each Score call sleeps N milliseconds
 //	fingerprint=S  reported fingerprint (default "sha256:trivial")
+//	log=PATH       append the id of every scored item to PATH, one per line
 package scorertest
 
 import (
@@ -38,7 +39,7 @@ func Expected(prompt string, n int) float64 { return float64(len(prompt)) + floa
 
 // New is the Factory of the trivial scorer.
 func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
-	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint"); err != nil {
+	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint", "log"); err != nil {
 		return nil, err
 	}
 	t := &Trivial{cfg: cfg, exit: os.Exit}
@@ -84,6 +85,11 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 			return nil, ctx.Err()
 		}
 	}
+	if path := t.cfg.Options["log"]; path != "" {
+		if err := appendIDs(path, items); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]scorer.Result, len(items))
 	for i, it := range items {
 		if s := t.cfg.Options["fail_prompt"]; s != "" && strings.Contains(it.Prompt, s) {
@@ -106,4 +112,21 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 		out[i].Score = Expected(it.Prompt, n)
 	}
 	return out, nil
+}
+
+func appendIDs(path string, items []scorer.Item) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteString(it.ID)
+		b.WriteByte('\n')
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
