@@ -90,7 +90,6 @@ func TestParseFormat(t *testing.T) {
 	}
 }
 
-
 func TestHashes(t *testing.T) {
 	// FIPS 180-2 test vector: SHA-256("abc").
 	const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
