@@ -1,0 +1,29 @@
+package imageproc
+
+import "fmt"
+
+// maxPixels returns the effective pixel budget of opt: DefaultMaxPixels for
+// 0, no limit (-1) for negative values.
+func (opt DecodeOptions) maxPixels() int64 {
+	switch {
+	case opt.MaxPixels == 0:
+		return DefaultMaxPixels
+	case opt.MaxPixels < 0:
+		return -1
+	}
+	return opt.MaxPixels
+}
+
+// checkPixelBudget refuses an image whose header declares more pixels than
+// the budget allows. It runs before any pixel memory is allocated.
+func checkPixelBudget(info Info, opt DecodeOptions) error {
+	limit := opt.maxPixels()
+	if limit < 0 {
+		return nil
+	}
+	if n := int64(info.W) * int64(info.H); n > limit {
+		return fmt.Errorf("%s: %dx%d = %d pixels exceeds the limit of %d pixels (DecodeOptions.MaxPixels): %w",
+			info.Format, info.W, info.H, n, limit, ErrTooLarge)
+	}
+	return nil
+}
