@@ -25,6 +25,14 @@ func OpenAIVocabToTokenizerJSON(vocabPath string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openai vocabulary %q: %w", vocabPath, err)
 	}
+	return CLIPTokenizerJSON(vocab, merges), nil
+}
+
+// CLIPTokenizerJSON writes the tokenizer.json of a CLIP byte-level BPE
+// vocabulary (in id order, the last two entries <|startoftext|> and
+// <|endoftext|>) and its merges, in the layout of transformers'
+// CLIPConverter (see OpenAIVocabToTokenizerJSON).
+func CLIPTokenizerJSON(vocab []string, merges [][2]string) []byte {
 	start, end := len(vocab)-2, len(vocab)-1
 	str := func(s string) string {
 		b, err := json.Marshal(s)
@@ -75,5 +83,5 @@ func OpenAIVocabToTokenizerJSON(vocabPath string) ([]byte, error) {
 		b.WriteString(str(m[0] + " " + m[1]))
 	}
 	b.WriteString("]}\n}\n")
-	return b.Bytes(), nil
+	return b.Bytes()
 }

@@ -1,0 +1,440 @@
+// Package dualenc is the shared core of the CLIP-family scorer plugins
+// (clipscore, pickscore, socialreward): it loads a model directory (Optimum
+// layout: model.onnx, or text_model.onnx + vision_model.onnx), tokenizes
+// prompts and preprocesses images exactly as the reference implementations
+// do, and computes text and image embeddings with ONNX Runtime.
+//
+// Within one Score request each distinct prompt and each distinct image is
+// embedded once. Image decoding and preprocessing run on a worker pool and
+// overlap inference: while ONNX Runtime embeds one batch of images, the next
+// batch is being decoded. A per-item failure (an image that does not decode)
+// is reported for that item only; the rest of the request still scores.
+package dualenc
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/srbench/srbench/harness/imageproc"
+	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/onnx"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/tokenize"
+)
+
+// Spec is what a scorer expects of its model directory.
+type Spec struct {
+	// Kind is the srbench.yaml kind the directory must declare.
+	Kind string
+	// DefaultPipeline is the image pipeline ("openai" or "hf") used when the
+	// directory has no preprocessor_config.json.
+	DefaultPipeline string
+}
+
+// DefaultBatchSize is the images per ONNX Runtime call when the host does not say.
+const DefaultBatchSize = 32
+
+// Encoder embeds prompts and images with one model directory. It is safe
+// for concurrent use.
+type Encoder struct {
+	Dir       *modeldir.Dir
+	Tokenizer tokenize.Tokenizer
+	TokDesc   string
+	Pipeline  imageproc.Pipeline
+	Runtime   *onnx.Runtime
+	Provider  string
+	BatchSize int
+
+	text, vision, combined *onnx.Session
+	decode                 imageproc.DecodeOptions
+	workers                int
+}
+
+// Open loads the model directory named by cfg.
+func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
+	if cfg.ModelDir == "" {
+		return nil, fmt.Errorf("no model directory given")
+	}
+	dir, err := modeldir.Load(cfg.ModelDir, spec.Kind)
+	if err != nil {
+		return nil, err
+	}
+	e := &Encoder{Dir: dir, BatchSize: cfg.BatchSize, workers: runtime.GOMAXPROCS(0)}
+	if e.BatchSize <= 0 {
+		e.BatchSize = DefaultBatchSize
+	}
+	tokPath, err := dir.FirstOf("tokenizer", "tokenizer.json", "bpe_simple_vocab_16e6.txt.gz")
+	if err != nil {
+		return nil, err
+	}
+	if e.Tokenizer, err = tokenize.Load(tokPath, tokenize.Options{}); err != nil {
+		return nil, err
+	}
+	e.TokDesc = describeTokenizer(e.Tokenizer, tokPath)
+	if dir.Has("preprocessor_config.json") {
+		e.Pipeline, err = imageproc.LoadPreprocessorConfig(dir.File("preprocessor_config.json"))
+	} else {
+		e.Pipeline, err = imageproc.NewPipeline(spec.DefaultPipeline)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w, h, ok := e.Pipeline.FixedOutputSize()
+	if !ok || w != h {
+		return nil, fmt.Errorf("model directory %s: image pipeline %q must give a fixed square output (got %dx%d)", dir.Path, e.Pipeline.Name, w, h)
+	}
+	if e.Runtime, err = onnx.Init(onnx.Options{}); err != nil {
+		return nil, err
+	}
+	so := onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider}
+	e.Provider = cfg.Provider
+	if e.Provider == "" {
+		e.Provider = "cpu"
+	}
+	switch {
+	case dir.Has("text_model.onnx") && dir.Has("vision_model.onnx"):
+		if e.text, err = open(e.Runtime, dir.File("text_model.onnx"), so, onnx.CLIPTextSignature()); err != nil {
+			return nil, err
+		}
+		if e.vision, err = open(e.Runtime, dir.File("vision_model.onnx"), so, onnx.CLIPVisionSignature(w)); err != nil {
+			e.text.Close()
+			return nil, err
+		}
+	case dir.Has("model.onnx"):
+		if e.combined, err = open(e.Runtime, dir.File("model.onnx"), so, onnx.CLIPSignature(w)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("model directory %s: no ONNX model: expected model.onnx, or text_model.onnx and vision_model.onnx", dir.Path)
+	}
+	return e, nil
+}
+
+func open(rt *onnx.Runtime, path string, so onnx.SessionOptions, sig onnx.Signature) (*onnx.Session, error) {
+	s, err := rt.NewSession(path, so)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckSignature(sig); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func describeTokenizer(t tokenize.Tokenizer, path string) string {
+	kind := "BPE"
+	if c, ok := t.(*tokenize.CLIP); ok {
+		if c.OpenAISemantics() {
+			kind = "CLIP BPE, OpenAI clip.tokenize semantics"
+		} else {
+			kind = "CLIP BPE, Hugging Face semantics"
+		}
+	} else if _, ok := t.(*tokenize.BERT); ok {
+		kind = "BERT WordPiece"
+	}
+	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepathBase(path))
+}
+
+func filepathBase(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
+
+// Close releases the ONNX sessions.
+func (e *Encoder) Close() error {
+	for _, s := range []*onnx.Session{e.text, e.vision, e.combined} {
+		if s != nil {
+			s.Close()
+		}
+	}
+	return nil
+}
+
+// Split reports whether the model has separate text and vision files.
+func (e *Encoder) Split() bool { return e.combined == nil }
+
+// Embeddings are per-item embeddings of one request.
+type Embeddings struct {
+	Text  [][]float32 // per item: the embedding of its (prefixed) prompt
+	Image [][]float32 // per item: the embedding of its image (nil when Err is set)
+	Err   []string    // per item: why it failed, "" if it did not
+}
+
+// Embed embeds the prompts (each prefixed with prefix) and images of items.
+func (e *Encoder) Embed(ctx context.Context, items []scorer.Item, prefix string) (Embeddings, error) {
+	out := Embeddings{Text: make([][]float32, len(items)), Image: make([][]float32, len(items)), Err: make([]string, len(items))}
+	// Distinct prompts and images.
+	promptIdx := map[string]int{}
+	var prompts []string
+	itemPrompt := make([]int, len(items))
+	imgIdx := map[string]int{}
+	var imgs []scorer.Item
+	itemImg := make([]int, len(items))
+	for i, it := range items {
+		p := prefix + it.Prompt
+		k, ok := promptIdx[p]
+		if !ok {
+			k = len(prompts)
+			promptIdx[p] = k
+			prompts = append(prompts, p)
+		}
+		itemPrompt[i] = k
+		key := imageKey(it)
+		j, ok := imgIdx[key]
+		if !ok {
+			j = len(imgs)
+			imgIdx[key] = j
+			imgs = append(imgs, it)
+		}
+		itemImg[i] = j
+	}
+	textEmb, err := e.embedTexts(ctx, prompts)
+	if err != nil {
+		return out, err
+	}
+	imgEmb, imgErr, err := e.embedImages(ctx, imgs)
+	if err != nil {
+		return out, err
+	}
+	for i := range items {
+		out.Text[i] = textEmb[itemPrompt[i]]
+		if msg := imgErr[itemImg[i]]; msg != "" {
+			out.Err[i] = msg
+			continue
+		}
+		out.Image[i] = imgEmb[itemImg[i]]
+	}
+	return out, nil
+}
+
+func imageKey(it scorer.Item) string {
+	if it.ImageBytes != nil {
+		h := sha256.Sum256(it.ImageBytes)
+		return "b:" + string(h[:])
+	}
+	return "p:" + it.ImagePath
+}
+
+// EmbedTexts embeds prompts as given (no prefix).
+func (e *Encoder) EmbedTexts(ctx context.Context, prompts []string) ([][]float32, error) {
+	return e.embedTexts(ctx, prompts)
+}
+
+func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(prompts))
+	for i := 0; i < len(prompts); i += e.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		chunk := prompts[i:min(i+e.BatchSize, len(prompts))]
+		b, err := tokenize.EncodeBatch(e.Tokenizer, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("tokenize: %w", err)
+		}
+		in := map[string]onnx.Tensor{
+			"input_ids":      {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.IDs},
+			"attention_mask": {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.AttentionMask},
+		}
+		var res map[string]onnx.Tensor
+		if e.combined != nil {
+			// The combined graph needs pixels too: one blank image, discarded.
+			n := e.size()
+			in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: make([]float32, 3*n*n)}
+			res, err = e.combined.Run(in)
+		} else {
+			res, err = e.text.Run(in)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("text model: %w", err)
+		}
+		rows, err := split(res, "text_embeds", len(chunk))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+func (e *Encoder) size() int {
+	w, _, _ := e.Pipeline.FixedOutputSize()
+	return w
+}
+
+// prepared is one batch of decoded, preprocessed images.
+type prepared struct {
+	idx    []int     // indices into the request's distinct images that decoded
+	pixels []float32 // [len(idx), 3, N, N]
+}
+
+// embedImages decodes and preprocesses images in batches on a worker pool
+// while the previous batch runs through the vision model.
+func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]float32, []string, error) {
+	n := e.size()
+	per := 3 * n * n
+	emb := make([][]float32, len(imgs))
+	errs := make([]string, len(imgs))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan prepared, 1)
+	go func() {
+		defer close(batches)
+		for lo := 0; lo < len(imgs); lo += e.BatchSize {
+			hi := min(lo+e.BatchSize, len(imgs))
+			pix := make([]float32, (hi-lo)*per)
+			ok := make([]bool, hi-lo)
+			var wg sync.WaitGroup
+			next := make(chan int)
+			for w := 0; w < e.workers; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range next {
+						if err := e.preprocess(imgs[lo+k], pix[k*per:(k+1)*per]); err != nil {
+							errs[lo+k] = err.Error()
+							continue
+						}
+						ok[k] = true
+					}
+				}()
+			}
+			for k := 0; k < hi-lo; k++ {
+				next <- k
+			}
+			close(next)
+			wg.Wait()
+			// Compact the images that decoded.
+			var p prepared
+			for k := 0; k < hi-lo; k++ {
+				if !ok[k] {
+					continue
+				}
+				if m := len(p.idx); m != k {
+					copy(pix[m*per:(m+1)*per], pix[k*per:(k+1)*per])
+				}
+				p.idx = append(p.idx, lo+k)
+			}
+			p.pixels = pix[:len(p.idx)*per]
+			select {
+			case batches <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for p := range batches {
+		if len(p.idx) == 0 {
+			continue
+		}
+		in := map[string]onnx.Tensor{"pixel_values": {Shape: []int64{int64(len(p.idx)), 3, int64(n), int64(n)}, Float32: p.pixels}}
+		var res map[string]onnx.Tensor
+		var err error
+		if e.combined != nil {
+			// The combined graph needs text too: one empty prompt, discarded.
+			b, terr := tokenize.EncodeBatch(e.Tokenizer, []string{""})
+			if terr != nil {
+				return nil, nil, terr
+			}
+			in["input_ids"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs}
+			in["attention_mask"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask}
+			res, err = e.combined.Run(in)
+		} else {
+			res, err = e.vision.Run(in)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("vision model: %w", err)
+		}
+		rows, err := split(res, "image_embeds", len(p.idx))
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, j := range p.idx {
+			emb[j] = rows[k]
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return emb, errs, nil
+}
+
+func (e *Encoder) preprocess(it scorer.Item, dst []float32) error {
+	var im *imageproc.Image
+	var err error
+	if it.ImageBytes != nil {
+		im, _, err = imageproc.Decode(it.ImageBytes, e.decode)
+		if err != nil {
+			err = fmt.Errorf("image bytes of item %q: %w", it.ID, err)
+		}
+	} else {
+		im, _, err = imageproc.DecodeFile(it.ImagePath, e.decode)
+	}
+	if err != nil {
+		return err
+	}
+	return e.Pipeline.PreprocessInto(dst, im)
+}
+
+// split cuts a [rows, dim] output into rows.
+func split(res map[string]onnx.Tensor, name string, rows int) ([][]float32, error) {
+	t, ok := res[name]
+	if !ok {
+		return nil, fmt.Errorf("model output %q missing", name)
+	}
+	if len(t.Shape) != 2 || t.Shape[0] != int64(rows) {
+		return nil, fmt.Errorf("model output %q has shape %v, want [%d, dim]", name, t.Shape, rows)
+	}
+	d := int(t.Shape[1])
+	out := make([][]float32, rows)
+	for i := range out {
+		out[i] = t.Float32[i*d : (i+1)*d : (i+1)*d]
+	}
+	return out, nil
+}
+
+// Cosine is the cosine similarity of a and b, computed in float64; NaN when
+// either vector is zero or the lengths differ.
+func Cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.NaN()
+	}
+	var dot, na, nb float64
+	for i := range a {
+		x, y := float64(a[i]), float64(b[i])
+		dot += x * y
+		na += x * x
+		nb += y * y
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+// Describe fills the model-dependent fields of a Description.
+func (e *Encoder) Describe(d *scorer.Description) {
+	d.Fingerprint = e.Dir.Fingerprint
+	d.Runtime = "onnxruntime " + e.Runtime.Version()
+	d.Provider = e.Provider
+	d.Preprocessing = e.Pipeline.Describe()
+	d.Tokenizer = e.TokDesc
+	d.ModelDir = e.Dir.Path
+	d.PreferredBatchSize = e.BatchSize
+	if d.Details == nil {
+		d.Details = map[string]string{}
+	}
+	if e.Split() {
+		d.Details["onnx_files"] = "text_model.onnx + vision_model.onnx"
+	} else {
+		d.Details["onnx_files"] = "model.onnx"
+	}
+	if e.Dir.Manifest.Description != "" {
+		d.Details["model_description"] = e.Dir.Manifest.Description
+	}
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srbench/srbench/harness/imageproc"
+	"github.com/srbench/srbench/harness/onnx/clipmodel"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/tokenize"
+	"github.com/srbench/srbench/internal/testmodels"
+)
+
+var testPrompts = []string{"an astronaut", "a cup of coffee", "a cat", "a red rocket on a launch pad", "an astronaut"}
+var testImages = []string{"astronaut.png", "coffee_q90_420.jpg", "chelsea_rgba.png", "rocket_palette.gif", "astronaut_lossy.webp"}
+
+func testItems(t *testing.T) []scorer.Item {
+	items := make([]scorer.Item, len(testPrompts))
+	for i := range items {
+		items[i] = scorer.Item{ID: testImages[i], Prompt: testPrompts[i], ImagePath: testmodels.Shared(t, "golden/images/"+testImages[i])}
+	}
+	// One image passed as bytes rather than a path.
+	b, err := os.ReadFile(items[1].ImagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items[1].ImagePath, items[1].ImageBytes = "", b
+	return items
+}
+
+// reference computes the cosines of items with the plain-Go forward pass of
+// the same weights (independent of ONNX Runtime): the tokenizer and the image
+// pipeline are checked against the Python goldens in their own packages.
+func reference(t *testing.T, w *clipmodel.Weights, items []scorer.Item, prefix string) []float64 {
+	t.Helper()
+	tok, err := tokenize.Load(testmodels.Shared(t, "data/clip/bpe_simple_vocab_16e6.txt.gz"), tokenize.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe, err := imageproc.NewPipeline("openai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, len(items))
+	for i, it := range items {
+		enc, err := tok.Encode(prefix + it.Prompt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt, err := w.TextEmbeds([][]int64{enc.IDs}, [][]int64{enc.AttentionMask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var im *imageproc.Image
+		if it.ImageBytes != nil {
+			im, _, err = imageproc.Decode(it.ImageBytes, imageproc.DecodeOptions{})
+		} else {
+			im, _, err = imageproc.DecodeFile(it.ImagePath, imageproc.DecodeOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		px, err := pipe.Preprocess(im)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := w.ImageEmbeds(px, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dot, na, nb float64
+		for k := range txt[0] {
+			dot += txt[0][k] * img[0][k]
+			na += txt[0][k] * txt[0][k]
+			nb += img[0][k] * img[0][k]
+		}
+		out[i] = dot / math.Sqrt(na*nb)
+	}
+	return out
+}
+
+func TestScoresMatchFormulaOnReferenceEmbeddings(t *testing.T) {
+	tests := []struct {
+		variant string
+		files   clipmodel.WriteOptions
+		prefix  string
+		formula func(float64) float64
+	}{
+		{"hessel", clipmodel.WriteOptions{Text: true, Vision: true}, "A photo depicts ", func(c float64) float64 { return 2.5 * math.Max(c, 0) }},
+		{"hessel", clipmodel.WriteOptions{Combined: true}, "A photo depicts ", func(c float64) float64 { return 2.5 * math.Max(c, 0) }},
+		{"torchmetrics", clipmodel.WriteOptions{Text: true, Vision: true}, "", func(c float64) float64 { return 100 * c }},
+		{"cosine", clipmodel.WriteOptions{Combined: true}, "", func(c float64) float64 { return c }},
+	}
+	items := testItems(t)
+	for _, tc := range tests {
+		name := tc.variant
+		if tc.files.Combined {
+			name += "/model.onnx"
+		} else {
+			name += "/split"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir, w := testmodels.CLIPDir(t, "clipscore", "", tc.files, 7)
+			sc, err := New(context.Background(), scorer.Config{ModelDir: dir, IntraOpThreads: 1, BatchSize: 2, Options: map[string]string{"variant": tc.variant}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sc.(*ClipScore).Close()
+			res, err := sc.Score(context.Background(), items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cos := reference(t, w, items, tc.prefix)
+			positive := 0
+			for i, r := range res {
+				if r.Failed() {
+					t.Fatalf("item %d failed: %s", i, r.Err)
+				}
+				want := tc.formula(cos[i])
+				if math.Abs(r.Score-want) > 1e-5*math.Max(1, math.Abs(want)) {
+					t.Errorf("item %d (%s): score %.8f, want %.8f (cos %.8f)", i, items[i].ID, r.Score, want, cos[i])
+				}
+				if cos[i] > 0 {
+					positive++
+				}
+			}
+			if positive == 0 || positive == len(items) {
+				t.Logf("note: %d of %d cosines positive", positive, len(items))
+			}
+			d, err := sc.Describe(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Variant != tc.variant || !strings.HasPrefix(d.Fingerprint, "sha256:") || !strings.HasPrefix(d.Runtime, "onnxruntime 1.") {
+				t.Errorf("Describe = %+v", d)
+			}
+		})
+	}
+}
+
+func TestBatchSizeInvariance(t *testing.T) {
+	dir, _ := testmodels.CLIPDir(t, "clipscore", "cosine", clipmodel.WriteOptions{Text: true, Vision: true}, 3)
+	items := testItems(t)
+	score := func(batch int, its []scorer.Item) []scorer.Result {
+		sc, err := New(context.Background(), scorer.Config{ModelDir: dir, BatchSize: batch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.(*ClipScore).Close()
+		r, err := sc.Score(context.Background(), its)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	whole := score(32, items)
+	for i, it := range items {
+		one := score(1, []scorer.Item{it})[0]
+		if math.Abs(one.Score-whole[i].Score) > 1e-5 {
+			t.Errorf("item %d: alone %.8f, in a batch %.8f", i, one.Score, whole[i].Score)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	good, _ := testmodels.CLIPDir(t, "clipscore", "", clipmodel.WriteOptions{Text: true, Vision: true}, 1)
+	tests := []struct {
+		name  string
+		setup func(dir string) // mutates a copy of a good model dir
+		opts  map[string]string
+		want  []string
+	}{
+		{"no ONNX model", func(d string) {
+			os.Remove(filepath.Join(d, "text_model.onnx"))
+			os.Remove(filepath.Join(d, "vision_model.onnx"))
+		}, nil, []string{"no ONNX model: expected model.onnx, or text_model.onnx and vision_model.onnx"}},
+		{"wrong signature", func(d string) {
+			// A vision model where the combined model should be.
+			os.Rename(filepath.Join(d, "vision_model.onnx"), filepath.Join(d, "model.onnx"))
+			os.Remove(filepath.Join(d, "text_model.onnx"))
+		}, nil, []string{"model.onnx", "input_ids", "pixel_values"}},
+		{"no tokenizer", func(d string) { os.Remove(filepath.Join(d, "bpe_simple_vocab_16e6.txt.gz")) }, nil,
+			[]string{"no tokenizer: expected one of tokenizer.json, bpe_simple_vocab_16e6.txt.gz"}},
+		{"unknown variant", func(string) {}, map[string]string{"variant": "hesel"}, []string{`unknown variant "hesel"`, "cosine, hessel, torchmetrics"}},
+		{"unknown option", func(string) {}, map[string]string{"prefix": "x"}, []string{"unknown option(s) prefix"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ents, _ := os.ReadDir(good)
+			for _, e := range ents {
+				b, _ := os.ReadFile(filepath.Join(good, e.Name()))
+				os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+			}
+			tc.setup(dir)
+			_, err := New(context.Background(), scorer.Config{ModelDir: dir, Options: tc.opts})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestUndecodableImageIsPerItemError(t *testing.T) {
+	dir, _ := testmodels.CLIPDir(t, "clipscore", "", clipmodel.WriteOptions{Text: true, Vision: true}, 1)
+	sc, err := New(context.Background(), scorer.Config{ModelDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.(*ClipScore).Close()
+	items := testItems(t)[:2]
+	bad := filepath.Join(t.TempDir(), "truncated.jpg")
+	b, _ := os.ReadFile(testmodels.Shared(t, "golden/images/rocket.jpg"))
+	os.WriteFile(bad, b[:len(b)/3], 0o644)
+	items = append(items, scorer.Item{ID: "bad", Prompt: "x", ImagePath: bad}, scorer.Item{ID: "junk", Prompt: "y", ImageBytes: []byte("not an image")})
+	res, err := sc.Score(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if res[i].Failed() {
+			t.Errorf("good item %d failed: %s", i, res[i].Err)
+		}
+	}
+	if !res[2].Failed() || !strings.Contains(res[2].Err, "truncated.jpg") {
+		t.Errorf("truncated JPEG: %+v, want a per-item error naming the file", res[2])
+	}
+	if !res[3].Failed() {
+		t.Errorf("junk bytes: %+v, want a per-item error", res[3])
+	}
+}
+
+func TestVariantFormulas(t *testing.T) {
+	tests := []struct {
+		variant string
+		cos     float64
+		want    float64
+	}{
+		{"hessel", 0.4, 1.0},
+		{"hessel", -0.3, 0}, // clipped at zero (Hessel et al. 2021, eq. 1)
+		{"hessel", 0, 0},
+		{"torchmetrics", 0.25, 25},
+		{"torchmetrics", -0.1, -10},
+		{"cosine", -0.5, -0.5},
+	}
+	for _, tc := range tests {
+		if got := variants[tc.variant].score(tc.cos); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s(%v) = %v, want %v", tc.variant, tc.cos, got, tc.want)
+		}
+	}
+	if variants["hessel"].prefix != "A photo depicts " || variants["cosine"].prefix != "" || variants["torchmetrics"].prefix != "" {
+		t.Error("prefixes changed")
+	}
+}
