@@ -438,3 +438,35 @@ func (e *Encoder) Describe(d *scorer.Description) {
 		d.Details["model_description"] = e.Dir.Manifest.Description
 	}
 }
+
+// LogitScaleFromModel reads exp(logit_scale) from a combined model: it runs
+// one blank image and one empty prompt and divides logits_per_image by the
+// cosine of the two embeddings. It fails for split models, which carry no
+// logit scale.
+func (e *Encoder) LogitScaleFromModel() (float64, error) {
+	if e.combined == nil {
+		return 0, fmt.Errorf("model directory %s has split text/vision models, which carry no logit scale", e.Dir.Path)
+	}
+	n := e.size()
+	px := make([]float32, 3*n*n)
+	for i := range px {
+		px[i] = float32(i%7) * 0.1 // any non-degenerate image
+	}
+	b, err := tokenize.EncodeBatch(e.Tokenizer, []string{"a photo"})
+	if err != nil {
+		return 0, err
+	}
+	res, err := e.combined.Run(map[string]onnx.Tensor{
+		"input_ids":      {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs},
+		"attention_mask": {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask},
+		"pixel_values":   {Shape: []int64{1, 3, int64(n), int64(n)}, Float32: px},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("model.onnx: %w", err)
+	}
+	cos := Cosine(res["text_embeds"].Float32, res["image_embeds"].Float32)
+	if math.Abs(cos) < 1e-3 {
+		return 0, fmt.Errorf("model.onnx: cannot read the logit scale (cosine %.2g too close to 0)", cos)
+	}
+	return float64(res["logits_per_image"].Float32[0]) / cos, nil
+}

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/tokenize"
 )
 
 // ModuleRoot is the directory holding go.mod, found upwards from the working directory.
@@ -104,4 +108,75 @@ func BuildPlugin(dir, name, pkg string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out, nil
+}
+
+// GoldenItems returns score items pairing prompts with golden images from
+// ../shared (the second passed as bytes, the others as paths).
+func GoldenItems(t testing.TB) []scorer.Item {
+	t.Helper()
+	prompts := []string{"an astronaut", "a cup of coffee", "a cat", "a red rocket on a launch pad", "an astronaut"}
+	images := []string{"astronaut.png", "coffee_q90_420.jpg", "chelsea_rgba.png", "rocket_palette.gif", "astronaut_lossy.webp"}
+	items := make([]scorer.Item, len(prompts))
+	for i := range items {
+		items[i] = scorer.Item{ID: images[i], Prompt: prompts[i], ImagePath: Shared(t, "golden/images/"+images[i])}
+	}
+	b, err := os.ReadFile(items[1].ImagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items[1].ImagePath, items[1].ImageBytes = "", b
+	return items
+}
+
+// ReferenceCosines computes cos(text, image) of each item with the plain-Go
+// forward pass of w (independent of ONNX Runtime), tokenizing prefix+prompt
+// with the tokenizer at tokPath and preprocessing with the named pipeline.
+// The tokenizers and pipelines are checked against the Python goldens in
+// their own packages.
+func ReferenceCosines(t testing.TB, w *clipmodel.Weights, items []scorer.Item, prefix, tokPath, pipeline string) []float64 {
+	t.Helper()
+	tok, err := tokenize.Load(tokPath, tokenize.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe, err := imageproc.NewPipeline(pipeline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, len(items))
+	for i, it := range items {
+		enc, err := tok.Encode(prefix + it.Prompt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt, err := w.TextEmbeds([][]int64{enc.IDs}, [][]int64{enc.AttentionMask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var im *imageproc.Image
+		if it.ImageBytes != nil {
+			im, _, err = imageproc.Decode(it.ImageBytes, imageproc.DecodeOptions{})
+		} else {
+			im, _, err = imageproc.DecodeFile(it.ImagePath, imageproc.DecodeOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		px, err := pipe.Preprocess(im)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := w.ImageEmbeds(px, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dot, na, nb float64
+		for k := range txt[0] {
+			dot += txt[0][k] * img[0][k]
+			na += txt[0][k] * txt[0][k]
+			nb += img[0][k] * img[0][k]
+		}
+		out[i] = dot / math.Sqrt(na*nb)
+	}
+	return out
 }

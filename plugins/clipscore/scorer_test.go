@@ -8,79 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/scorer"
-	"github.com/srbench/srbench/harness/tokenize"
 	"github.com/srbench/srbench/internal/testmodels"
 )
 
-var testPrompts = []string{"an astronaut", "a cup of coffee", "a cat", "a red rocket on a launch pad", "an astronaut"}
-var testImages = []string{"astronaut.png", "coffee_q90_420.jpg", "chelsea_rgba.png", "rocket_palette.gif", "astronaut_lossy.webp"}
+func testItems(t *testing.T) []scorer.Item { return testmodels.GoldenItems(t) }
 
-func testItems(t *testing.T) []scorer.Item {
-	items := make([]scorer.Item, len(testPrompts))
-	for i := range items {
-		items[i] = scorer.Item{ID: testImages[i], Prompt: testPrompts[i], ImagePath: testmodels.Shared(t, "golden/images/"+testImages[i])}
-	}
-	// One image passed as bytes rather than a path.
-	b, err := os.ReadFile(items[1].ImagePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	items[1].ImagePath, items[1].ImageBytes = "", b
-	return items
-}
-
-// reference computes the cosines of items with the plain-Go forward pass of
-// the same weights (independent of ONNX Runtime): the tokenizer and the image
-// pipeline are checked against the Python goldens in their own packages.
 func reference(t *testing.T, w *clipmodel.Weights, items []scorer.Item, prefix string) []float64 {
-	t.Helper()
-	tok, err := tokenize.Load(testmodels.Shared(t, "data/clip/bpe_simple_vocab_16e6.txt.gz"), tokenize.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipe, err := imageproc.NewPipeline("openai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]float64, len(items))
-	for i, it := range items {
-		enc, err := tok.Encode(prefix + it.Prompt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		txt, err := w.TextEmbeds([][]int64{enc.IDs}, [][]int64{enc.AttentionMask})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var im *imageproc.Image
-		if it.ImageBytes != nil {
-			im, _, err = imageproc.Decode(it.ImageBytes, imageproc.DecodeOptions{})
-		} else {
-			im, _, err = imageproc.DecodeFile(it.ImagePath, imageproc.DecodeOptions{})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		px, err := pipe.Preprocess(im)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := w.ImageEmbeds(px, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var dot, na, nb float64
-		for k := range txt[0] {
-			dot += txt[0][k] * img[0][k]
-			na += txt[0][k] * txt[0][k]
-			nb += img[0][k] * img[0][k]
-		}
-		out[i] = dot / math.Sqrt(na*nb)
-	}
-	return out
+	return testmodels.ReferenceCosines(t, w, items, prefix, testmodels.Shared(t, "data/clip/bpe_simple_vocab_16e6.txt.gz"), "openai")
 }
 
 func TestScoresMatchFormulaOnReferenceEmbeddings(t *testing.T) {
