@@ -67,7 +67,12 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if e.BatchSize <= 0 {
 		e.BatchSize = DefaultBatchSize
 	}
+	// srbench.yaml may name the tokenizer file (strings: {tokenizer: ...}),
+	// e.g. to use OpenAI's vocabulary beside an Optimum export's tokenizer.json.
 	tokPath, err := dir.FirstOf("tokenizer", "tokenizer.json", "bpe_simple_vocab_16e6.txt.gz")
+	if name := dir.Manifest.Strings["tokenizer"]; name != "" {
+		tokPath, err = dir.FirstOf("tokenizer named in srbench.yaml", name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +80,18 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 		return nil, err
 	}
 	e.TokDesc = describeTokenizer(e.Tokenizer, tokPath)
-	if dir.Has("preprocessor_config.json") {
+	// srbench.yaml may name the pipeline (strings: {pipeline: openai|hf}) to
+	// override preprocessor_config.json, e.g. OpenAI's crop convention.
+	switch name := dir.Manifest.Strings["pipeline"]; {
+	case name != "":
+		e.Pipeline, err = imageproc.NewPipeline(name)
+	case dir.Has("preprocessor_config.json"):
 		e.Pipeline, err = imageproc.LoadPreprocessorConfig(dir.File("preprocessor_config.json"))
-	} else {
+	default:
 		e.Pipeline, err = imageproc.NewPipeline(spec.DefaultPipeline)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("model directory %s: %w", dir.Path, err)
 	}
 	w, h, ok := e.Pipeline.FixedOutputSize()
 	if !ok || w != h {

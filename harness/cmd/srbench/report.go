@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/srbench/srbench/harness/report"
+)
+
+func newReportCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "report RUN_DIR",
+		Short: "Write report.md, report.html and plots/ of a run directory",
+		Long: "report renders a run directory's results.json and samples.jsonl (nothing else is read) into\n" +
+			"report.md (GitHub-flavoured Markdown, fit for a pull-request comment), report.html (one\n" +
+			"self-contained page with the figures inline) and plots/*.svg, plots/*.png. The same run\n" +
+			"directory always gives the same files.",
+		Example: "  srbench report runs/first\n  gh pr comment --body-file runs/first/report.md",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if err := report.Write(dir, report.Options{}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s, %s and %s/\n",
+				filepath.Join(dir, report.MarkdownFile), filepath.Join(dir, report.HTMLFile), filepath.Join(dir, report.PlotsDir))
+			return nil
+		},
+	}
+}
