@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo test test-short bench proto fmt vet clean
+.PHONY: all setup deps onnxruntime build plugins demo test test-short bench proto fmt vet clean check-html
 
 all: build
 
@@ -55,6 +55,10 @@ proto:
 	  --go_out=. --go_opt=module=github.com/srbench/srbench \
 	  --go-grpc_out=. --go-grpc_opt=module=github.com/srbench/srbench \
 	  srbench/scorer/v1/scorer.proto
+
+## check-html: open a report in headless Chromium (installs Debian chromium if missing), screenshot it.
+check-html:
+	./scripts/check-html.sh $(RUN)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -1,14 +1,10 @@
 package bench
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/stats"
@@ -58,35 +54,6 @@ func (o AnalyzeOptions) withDefaults() AnalyzeOptions {
 	return o
 }
 
-// ReadSamples streams samples.jsonl, calling f for each sample.
-func ReadSamples(path string, f func(report.Sample) error) error {
-	file, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	sc := bufio.NewScanner(file)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(strings.TrimSpace(sc.Text())) == 0 {
-			continue
-		}
-		var s report.Sample
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-			return fmt.Errorf("%s: line %d: %w", path, line, err)
-		}
-		if err := f(s); err != nil {
-			return fmt.Errorf("%s: line %d: %w", path, line, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: line %d: %w", path, line+1, err)
-	}
-	return nil
-}
-
 func statsLabel(l string) (stats.Label, error) {
 	switch l {
 	case "a":
@@ -121,7 +88,7 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	prompts := map[string]bool{}
 	nTies := 0
 	hasStrength := false
-	err := ReadSamples(filepath.Join(runDir, "samples.jsonl"), func(s report.Sample) error {
+	err := report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
 		l, err := statsLabel(s.Label)
 		if err != nil {
 			return err

@@ -84,7 +84,7 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 
 	// samples.jsonl: one line per pair, in order, with the scores the trivial scorer gives.
 	var got []report.Sample
-	if err := bench.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s report.Sample) error {
+	if err := report.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s report.Sample) error {
 		got = append(got, s)
 		return nil
 	}); err != nil {

@@ -44,11 +44,14 @@ policy and bootstrap settings are kept; flags change them (e.g. --policy imagere
 			if err := report.WriteJSON(path, res); err != nil {
 				return err
 			}
+			if err := report.Write(dir, report.Options{}); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s: %d pairs\n", res.Benchmark.Name, res.Dataset.NPairs)
 			bench.PrintTable(w, res)
 			printPolicy(w, res)
-			fmt.Fprintf(w, "rewrote %s\n", path)
+			fmt.Fprintf(w, "rewrote %s and the report\n", path)
 			return nil
 		},
 	}

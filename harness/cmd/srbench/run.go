@@ -260,7 +260,11 @@ func runAndPrint(cmd *cobra.Command, run func(progress func(int)) (*report.Resul
 	if err != nil {
 		return err
 	}
+	if err := report.Write(dir, report.Options{}); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	printSummary(cmd.OutOrStdout(), res, dir)
+	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(dir, report.MarkdownFile))
 	return nil
 }
 

@@ -1,0 +1,53 @@
+package check_test
+
+import (
+	"fmt"
+
+	"github.com/srbench/srbench/harness/check"
+	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/stats"
+)
+
+// A baseline allows each scorer to drop by its tolerance; pickscore fell by
+// 3 points against a tolerance of 2 and fails the gate.
+func ExampleCheck() {
+	baseline, err := check.ParseBaseline("baseline.json", []byte(`{
+	  "version": 1,
+	  "scorers": [
+	    {"name": "socialreward", "accuracy": 0.697, "tolerance": 0.02},
+	    {"name": "pickscore", "accuracy": 0.626, "tolerance": 0.02}
+	  ]
+	}`))
+	if err != nil {
+		panic(err)
+	}
+	run := &report.Results{
+		Benchmark: report.Benchmark{Name: "picsart-test"},
+		Policy:    report.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro"},
+		Scorers: []report.ScorerResult{
+			{Name: "socialreward", Accuracy: 0.701, NPairs: 1000},
+			{Name: "pickscore", Accuracy: 0.596, NPairs: 1000},
+		},
+	}
+	o, err := check.Check(baseline, run, check.Options{})
+	for _, s := range o.Scorers {
+		fmt.Println(s.Status, "-", s.Message())
+	}
+	fmt.Println("exit code", check.ExitCode(o, err))
+	// Output:
+	// pass - socialreward: accuracy 70.1%, baseline 69.7%: 0.4 points higher (tolerance 2.0 points); no paired test
+	// regressed - pickscore: accuracy 59.6%, baseline 62.6%: 3.0 points lower, beyond the tolerance of 2.0 points; no paired test
+	// exit code 1
+}
+
+// The paired test's one-sided p-value is half of McNemar's two-sided exact
+// p-value when the baseline wins more of the discordant pairs.
+func ExampleOneSidedP() {
+	fmt.Printf("baseline better on 12, current on 0: p = %.6f\n", check.OneSidedP(12, 0))
+	fmt.Printf("two-sided McNemar:                   p = %.6f\n", stats.McNemarExact(12, 0))
+	fmt.Printf("current better on 12:                p = %.1f\n", check.OneSidedP(0, 12))
+	// Output:
+	// baseline better on 12, current on 0: p = 0.000244
+	// two-sided McNemar:                   p = 0.000488
+	// current better on 12:                p = 1.0
+}

@@ -1,0 +1,374 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// buildDoc lays out a report of r: what a reviewer needs first (notes, the
+// accuracy table, the paired comparisons) before the settings, data,
+// failures, figures and, collapsed, the full numbers and provenance.
+// figs are the rendered figures; issues are problems met while making the
+// report (e.g. samples.jsonl missing).
+func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
+	title := "srbench report: " + r.Benchmark.Name
+	if r.Benchmark.Version != "" {
+		title += " v" + r.Benchmark.Version
+	}
+	doc := []block{heading{1, title}}
+	for _, n := range r.Notes {
+		doc = append(doc, callout{inline{bold("Note:"), txt(" " + n)}})
+	}
+	for _, is := range issues {
+		doc = append(doc, callout{inline{bold("Report:"), txt(" " + is)}})
+	}
+	if r.Benchmark.Description != "" {
+		doc = append(doc, para{line(r.Benchmark.Description)})
+	}
+	d := r.Dataset
+	summary := inline{
+		bold(fmt.Sprintf("%d pairs", d.NPairs)), txt(fmt.Sprintf(" over %d prompts from ", d.NPrompts)),
+		code(d.Path), txt(" (" + d.Format + ", sha256 "), code(shortHash(d.SHA256)), txt(")."),
+		txt(" Accuracy is counted under the "), code(r.Policy.Name),
+		txt(fmt.Sprintf(" policy; intervals are %s bootstrap intervals over %ss.", levelPct(r.Bootstrap.Level), unitOr(r.Bootstrap.Unit))),
+	}
+	doc = append(doc, para{summary})
+
+	doc = append(doc, heading{2, "Accuracy"}, accuracyTable(r))
+	if cmps := comparisonsTable(r); cmps != nil {
+		doc = append(doc, heading{2, "Paired comparisons"}, *cmps, para{line(fmt.Sprintf(
+			"Difference: accuracy of the first scorer minus the second on the pairs both scored, in percentage points, "+
+				"with a paired bootstrap interval over prompts. McNemar: exact two-sided test on the pairs only one of the two gets right "+
+				"(\"right only\" counts them). Holm p: adjusted for the %d comparisons; significant means Holm p < %s.",
+			len(r.Comparisons), fmtFloat(r.Policy.Alpha)))})
+	}
+	if ag := agreementTable(r); ag != nil {
+		doc = append(doc, heading{2, "Agreement"}, *ag, para{line(
+			"How alike two scorers judge the same pairs, whatever the labels: Kendall's tau-b of their score differences " +
+				"(score A − score B) and the share of pairs where both prefer the same image.")})
+	}
+	doc = append(doc, heading{2, "How the numbers were counted"}, settingsList(r))
+	doc = append(doc, heading{2, "Data"}, dataList(r))
+	doc = append(doc, heading{2, "Failures"})
+	doc = append(doc, failureBlocks(r)...)
+	if len(figs) > 0 {
+		doc = append(doc, heading{2, "Figures"})
+		for _, f := range figs {
+			doc = append(doc, f)
+		}
+	}
+	doc = append(doc, heading{2, "Details"}, details{"More numbers per scorer", moreNumbers(r)},
+		details{"Provenance", provenance(r)})
+	return doc
+}
+
+func levelPct(l float64) string {
+	if l == 0 {
+		l = 0.95
+	}
+	return fmtFloat(100*l) + "%"
+}
+
+func unitOr(u string) string {
+	if u == "" {
+		return "prompt"
+	}
+	return u
+}
+
+// fmtFloat is the shortest decimal that reads back as f.
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func accuracyTable(r *Results) block {
+	t := table{head: []string{"scorer", "accuracy [95% CI]", "pairs", "failed", "variant"},
+		right: []bool{false, true, true, true, false}}
+	ss := slices.Clone(r.Scorers)
+	slices.SortStableFunc(ss, func(a, b ScorerResult) int {
+		if (a.NPairs > 0) != (b.NPairs > 0) {
+			if a.NPairs > 0 {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.Accuracy, a.Accuracy)
+	})
+	for _, s := range ss {
+		acc := "n/a (no pairs)"
+		if s.NPairs > 0 {
+			acc = AccuracyCI(s.Accuracy, s.CI95)
+		}
+		t.rows = append(t.rows, []inline{
+			{bold(s.Name)}, line(acc), line(strconv.Itoa(s.NPairs)), line(strconv.Itoa(s.NFailed)), line(s.Variant),
+		})
+	}
+	return t
+}
+
+// oriented returns c with the more accurate scorer first.
+func oriented(c Comparison) Comparison {
+	if c.Diff < 0 || (c.Diff == 0 && c.BWins > c.AWins) {
+		return swap(c)
+	}
+	return c
+}
+
+func comparisonsTable(r *Results) *table {
+	if len(r.Comparisons) == 0 {
+		return nil
+	}
+	t := table{head: []string{"comparison", "difference [95% CI]", "verdict", "Holm p", "McNemar p", "right only", "pairs both scored"},
+		right: []bool{false, true, false, true, true, true, true}}
+	for _, c := range r.Comparisons {
+		c = oriented(c)
+		v := Verdict(c, r.Policy.Alpha)
+		verdict := inline{txt(v)}
+		if significant(c, r.Policy.Alpha) && c.AWins != c.BWins {
+			verdict = inline{bold(v)}
+		}
+		diff, right, p, ph := "n/a", "n/a", "n/a", "n/a"
+		if c.NPairs > 0 {
+			diff = Points(c.Diff) + " " + PointsInterval(c.CI95)
+			right = fmt.Sprintf("%d / %d", c.AWins, c.BWins)
+			p, ph = PValue(c.PMcNemar), PValue(c.PHolm)
+		}
+		t.rows = append(t.rows, []inline{
+			line(c.A + " vs " + c.B), line(diff), verdict, line(ph), line(p), line(right), line(strconv.Itoa(c.NPairs)),
+		})
+	}
+	return &t
+}
+
+func agreementTable(r *Results) *table {
+	if len(r.Agreement) == 0 {
+		return nil
+	}
+	t := table{head: []string{"scorers", "pairs", "Kendall tau-b", "same preference"},
+		right: []bool{false, true, true, true}}
+	for _, a := range r.Agreement {
+		tau, same := "n/a", "n/a"
+		if a.N > 0 {
+			tau, same = fmt.Sprintf("%.2f", a.KendallTauB), Percent(a.SameShare)
+		}
+		t.rows = append(t.rows, []inline{line(a.A + " vs " + a.B), line(strconv.Itoa(a.N)), line(tau), line(same)})
+	}
+	return &t
+}
+
+func settingsList(r *Results) block {
+	p := r.Policy
+	avg := p.Averaging
+	switch p.Averaging {
+	case "micro":
+		avg = "micro (mean over pairs)"
+	case "macro":
+		avg = "macro (accuracy per prompt, then the mean over prompts)"
+	}
+
+	b := r.Bootstrap
+	items := []inline{
+		{txt("Policy: "), code(p.Name)},
+		{txt("Predicted ties (|score A − score B| ≤ ε, ε = " + fmtFloat(p.Epsilon) + "): "), bold(p.PredictionTies)},
+		{txt("Tied human labels: "), bold(p.LabelTies), txt(fmt.Sprintf(" (%d pairs in the data have a tied label)", r.Dataset.NLabelTies))},
+		{txt("Averaging: "), bold(avg)},
+		line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d",
+			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed)),
+		line(fmt.Sprintf("Paired tests: exact McNemar, Holm correction over %d comparisons, alpha = %s",
+			len(r.Comparisons), fmtFloat(p.Alpha))),
+	}
+	return list{items}
+}
+
+// reasons formats a reason → count map, most frequent first.
+func reasons(m map[string]int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var kvs []kv
+	for k, v := range m {
+		kvs = append(kvs, kv{k, v})
+	}
+	slices.SortFunc(kvs, func(a, b kv) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
+			return c
+		}
+		return strings.Compare(a.k, b.k)
+	})
+	var s []string
+	for _, x := range kvs {
+		s = append(s, fmt.Sprintf("%s: %d", x.k, x.v))
+	}
+	return strings.Join(s, "; ")
+}
+
+func dataList(r *Results) block {
+	d := r.Dataset
+	items := []inline{
+		{txt("File: "), code(d.Path), txt(" (" + d.Format + ")")},
+		{txt("sha256: "), code(d.SHA256)},
+		line(fmt.Sprintf("Pairs: %d over %d prompts; %d with a tied label; label strength: %s",
+			d.NPairs, d.NPrompts, d.NLabelTies, map[bool]string{true: "yes", false: "no"}[d.HasStrength])),
+	}
+	if d.NSkippedRows > 0 {
+		items = append(items, inline{bold(fmt.Sprintf("Skipped malformed rows: %d", d.NSkippedRows)), txt(" (" + reasons(d.SkipReasons) + ")")})
+	} else {
+		items = append(items, line("Skipped malformed rows: 0"))
+	}
+	if d.NFilteredRows > 0 {
+		items = append(items, line(fmt.Sprintf("Rows left out on purpose: %d (%s)", d.NFilteredRows, reasons(d.FilterReasons))))
+	}
+	for _, w := range d.Warnings {
+		items = append(items, inline{bold("Warning:"), txt(" " + w)})
+	}
+	return list{items}
+}
+
+func failureBlocks(r *Results) []block {
+	t := table{head: []string{"scorer", "reason", "pairs"}, right: []bool{false, false, true}}
+	var restarts []string
+	for _, s := range r.Scorers {
+		if s.NFailed > 0 {
+			if len(s.FailureReasons) == 0 {
+				t.rows = append(t.rows, []inline{line(s.Name), line("(no reason recorded)"), line(strconv.Itoa(s.NFailed))})
+			}
+			for _, kv := range strings.Split(reasons(s.FailureReasons), "; ") {
+				if kv == "" {
+					continue
+				}
+				i := strings.LastIndex(kv, ": ")
+				t.rows = append(t.rows, []inline{line(s.Name), {code(kv[:i])}, line(kv[i+2:])})
+			}
+		}
+		if s.Restarts > 0 {
+			restarts = append(restarts, fmt.Sprintf("%s %d", s.Name, s.Restarts))
+		}
+	}
+	var out []block
+	if len(t.rows) == 0 {
+		out = append(out, para{line("No scoring failures: every scorer scored every pair.")})
+	} else {
+		out = append(out, para{line("Pairs where a scorer failed on either image are left out of that scorer's accuracy (and of its comparisons).")}, t)
+	}
+	if len(restarts) > 0 {
+		out = append(out, para{inline{bold("Plugin restarts:"), txt(" " + strings.Join(restarts, ", "))}})
+	}
+	return out
+}
+
+func moreNumbers(r *Results) []block {
+	t := table{
+		head:  []string{"scorer", "micro", "macro", "tie-calibrated", "Wilson 95% (micro)", "bootstrap SE", "predicted ties", "label ties skipped", "ECE", "logistic slope"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true},
+	}
+	var strength table
+	strength.head = []string{"scorer", "label strength", "accuracy [95% Wilson]", "pairs"}
+	strength.right = []bool{false, false, true, true}
+	for _, s := range r.Scorers {
+		tc, wil, ece, slope := "n/a", "n/a", "n/a", "n/a"
+		if s.TieCalibrated != nil {
+			tc = fmt.Sprintf("%s (ε = %s)", Percent(s.TieCalibrated.Accuracy), fmtG(s.TieCalibrated.Epsilon))
+		}
+		if s.Wilson95 != nil {
+			wil = Interval(*s.Wilson95)
+		}
+		if c := s.Calibration; c != nil {
+			if c.Error != "" {
+				ece = "no fit"
+			} else {
+				ece, slope = fmt.Sprintf("%.3f", c.ECE), fmtG(c.Slope)
+			}
+		}
+		t.rows = append(t.rows, []inline{
+			line(s.Name), line(Percent(s.MicroAccuracy)), line(Percent(s.MacroAccuracy)), line(tc), line(wil),
+			line(fmt.Sprintf("%.1f pts", 100*s.BootstrapSE)), line(strconv.Itoa(s.NPredictedTies)), line(strconv.Itoa(s.NSkipped)),
+			line(ece), line(slope),
+		})
+		for _, b := range s.Strength {
+			strength.rows = append(strength.rows, []inline{
+				line(s.Name), line(fmt.Sprintf("%.2f – %.2f", b.Lo, b.Hi)), line(AccuracyCI(b.Accuracy, b.CI95)), line(strconv.Itoa(b.NPairs)),
+			})
+		}
+	}
+	out := []block{t}
+	for _, s := range r.Scorers {
+		if c := s.Calibration; c != nil && c.Error != "" {
+			out = append(out, para{line(fmt.Sprintf("%s: no calibration fit (%s).", s.Name, c.Error))})
+		}
+	}
+	if len(strength.rows) > 0 {
+		out = append(out, para{line("Accuracy by label strength (quantile bins):")}, strength)
+	}
+	return out
+}
+
+// fmtG formats a model constant with 4 significant digits.
+func fmtG(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) }
+
+func provenance(r *Results) []block {
+	ids := table{head: []string{"scorer", "kind", "variant", "version", "fingerprint", "runtime", "provider"}}
+	what := table{head: []string{"scorer", "model dir", "formula", "preprocessing", "tokenizer"}}
+	var det []inline
+	for _, s := range r.Scorers {
+		ids.rows = append(ids.rows, []inline{line(s.Name), line(s.Kind), line(s.Variant), line(s.Version),
+			{code(s.Fingerprint)}, line(s.Runtime), line(s.Provider)})
+		what.rows = append(what.rows, []inline{line(s.Name), {code(s.ModelDir)}, line(s.Formula), line(s.Preprocess), line(s.Tokenizer)})
+		if len(s.Details) > 0 {
+			var keys []string
+			for k := range s.Details {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, k+"="+s.Details[k])
+			}
+			det = append(det, inline{txt(s.Name + ": "), code(strings.Join(kv, ", "))})
+		}
+	}
+	p := r.Provenance
+	commit := p.Commit
+	if commit == "" {
+		commit = "(not recorded)"
+	}
+	items := []inline{
+		{txt("srbench "), code(p.Srbench), txt(", commit "), code(commit), txt(", "), code(p.GoVersion)},
+		line(fmt.Sprintf("Started %s, took %.1f s; %d items from the score cache%s", p.StartedAt, p.Seconds, p.Cached,
+			map[bool]string{true: "; finished by --resume", false: ""}[p.Resumed])),
+		{txt("Results schema version "), code(strconv.Itoa(r.SchemaVersion))},
+	}
+	if r.Benchmark.Spec != "" {
+		items = append(items, inline{txt("Benchmark spec: "), code(r.Benchmark.Spec)})
+	}
+	out := []block{ids, what}
+	if len(det) > 0 {
+		out = append(out, list{det})
+	}
+	out = append(out, list{items})
+	if len(p.Command) > 0 {
+		out = append(out, para{line("Command line:")}, codeBlock{shellJoin(p.Command)})
+	}
+	return out
+}
+
+// shellJoin quotes args for a POSIX shell where needed.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		safe := a != ""
+		for _, r := range a {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
+				safe = false
+				break
+			}
+		}
+		if safe {
+			q[i] = a
+		} else {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
+}

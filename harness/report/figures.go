@@ -1,0 +1,514 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Figure is one chart of a report: a named recipe that turns a run into a
+// Chart. The report draws the figures of Options.Figures in order, writes
+// each as plots/NAME.svg and plots/NAME.png, and shows it with its title and
+// caption. DefaultFigures are the benchmark's figures; a later stage adds its
+// own (learning curves, ablation bars, data-scaling curves) by appending to
+// that list:
+//
+//	figs := append(report.DefaultFigures(), trainFigures...)
+//	err := report.Write(dir, report.Options{Figures: figs})
+type Figure struct {
+	// Name is the file stem under plots/: lower-case letters, digits and
+	// '-', unique within a report.
+	Name string
+	// Title heads the figure in the report; Caption says how to read it.
+	Title, Caption string
+	// Make draws the figure. It returns (nil, nil) when the run has no data
+	// for it (e.g. no label strength), and the figure is left out.
+	Make func(in *Input) (*Chart, error)
+}
+
+// Input is what figures are drawn from.
+type Input struct {
+	// Dir is the run directory; a figure may read its own files there.
+	Dir     string
+	Results *Results
+	// Scores holds, per scorer of Results (in order), the scores of the
+	// preferred and the rejected image of every pair it scored whose label
+	// is not a tie. It is empty when samples.jsonl is missing.
+	Scores []ScoreSample
+}
+
+// ScoreSample is one scorer's scores of preferred and rejected images.
+type ScoreSample struct {
+	Scorer              string
+	Preferred, Rejected []float64
+}
+
+// DefaultFigures returns the benchmark report's figures: accuracy with
+// intervals, the matrix of paired differences, scorer agreement, score
+// distributions, reliability curves and accuracy by label strength.
+func DefaultFigures() []Figure {
+	return []Figure{
+		{Name: "accuracy", Title: "Pairwise accuracy",
+			Caption: "Accuracy of each scorer under the report's policy; bars are 95% prompt-bootstrap intervals; the dashed line is chance (50%).",
+			Make:    accuracyFigure},
+		{Name: "differences", Title: "Paired differences",
+			Caption: "Accuracy of the row scorer minus the column scorer, in percentage points, on the pairs both scored; * marks a difference significant after Holm correction (exact McNemar). Lighter cells: the row scorer is more accurate.",
+			Make:    differencesFigure},
+		{Name: "agreement", Title: "Scorer agreement",
+			Caption: "Kendall's tau-b between two scorers' score differences (score A − score B) on the pairs both scored: 1 means the same ordering of pairs, 0 none.",
+			Make:    agreementFigure},
+		{Name: "scores", Title: "Score distributions",
+			Caption: "Histograms of each scorer's scores for the human-preferred image (solid) and the rejected image (dashed), from samples.jsonl; the more the two differ, the better the scorer separates them. Pairs with tied labels are left out.",
+			Make:    scoresFigure},
+		{Name: "calibration", Title: "Reliability",
+			Caption: "Reliability of the logistic fit P(A preferred | score A − score B): mean predicted probability against the observed share per bin; points on the diagonal are calibrated; bins of fewer than 10 pairs are not drawn. ECE is the expected calibration error over all bins.",
+			Make:    calibrationFigure},
+		{Name: "strength", Title: "Accuracy by label strength",
+			Caption: "Accuracy within quantile bins of the label strength (how clear the human preference is), with 95% Wilson intervals; a good scorer is more accurate where the preference is clearer.",
+			Make:    strengthFigure},
+	}
+}
+
+// byAccuracy returns the scorers with counted pairs, most accurate first
+// (ties keep the results order).
+func byAccuracy(r *Results) []ScorerResult {
+	var ss []ScorerResult
+	for _, s := range r.Scorers {
+		if s.NPairs > 0 {
+			ss = append(ss, s)
+		}
+	}
+	slices.SortStableFunc(ss, func(a, b ScorerResult) int { return cmp.Compare(b.Accuracy, a.Accuracy) })
+	return ss
+}
+
+// errPoints are points with asymmetric Y errors, for plotter.NewYErrorBars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+func accuracyFigure(in *Input) (*Chart, error) {
+	ss := byAccuracy(in.Results)
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	p := newPlot("Pairwise accuracy with 95% CI", "scorer", "pairwise accuracy (%)")
+	names := make([]string, len(ss))
+	pts := errPoints{XYs: make(plotter.XYs, len(ss)), YErrors: make(plotter.YErrors, len(ss))}
+	lo, hi := 50.0, 50.0
+	var labels plotter.XYLabels
+	for i, s := range ss {
+		names[i] = s.Name
+		y := 100 * s.Accuracy
+		pts.XYs[i] = plotter.XY{X: float64(i), Y: y}
+		pts.YErrors[i].Low, pts.YErrors[i].High = y-100*s.CI95[0], 100*s.CI95[1]-y
+		lo, hi = math.Min(lo, 100*s.CI95[0]), math.Max(hi, 100*s.CI95[1])
+		labels.XYs = append(labels.XYs, plotter.XY{X: float64(i) + 0.08, Y: y})
+		labels.Labels = append(labels.Labels, fmt.Sprintf("%.1f", y))
+	}
+	n := float64(len(ss))
+	chance, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: 50}, {X: n - 0.5, Y: 50}})
+	if err != nil {
+		return nil, err
+	}
+	chance.Color = color.Gray{0x80}
+	chance.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	bars, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return nil, err
+	}
+	bars.Width = vg.Points(1.5)
+	bars.CapWidth = vg.Points(8)
+	dots, err := plotter.NewScatter(pts.XYs)
+	if err != nil {
+		return nil, err
+	}
+	dots.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+	lab, err := plotter.NewLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	for i := range lab.TextStyle {
+		st := labelStyle(color.Black)
+		st.XAlign = draw.XLeft
+		lab.TextStyle[i] = st
+	}
+	chanceLab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: n - 0.5, Y: 50}}, Labels: []string{"chance"}})
+	if err != nil {
+		return nil, err
+	}
+	st := labelStyle(color.Gray{0x60})
+	st.XAlign, st.YAlign = draw.XRight, draw.YBottom
+	chanceLab.TextStyle[0] = st
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = color.Gray{0xdd}
+	p.Add(grid, chance, chanceLab, bars, dots, lab)
+	p.NominalX(names...)
+	if len(names) > 4 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
+	p.X.Min, p.X.Max = -0.5, n-0.5
+	p.Y.Min, p.Y.Max = math.Max(0, math.Floor(lo/5)*5-2), math.Min(100, math.Ceil(hi/5)*5+2)
+	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: max(12*vg.Centimeter, min(24*vg.Centimeter, vg.Length(4+2.5*n)*vg.Centimeter))}, nil
+}
+
+// matrix is an n×n grid for plotter.HeatMap; row 0 is drawn at the top.
+type matrix struct {
+	n int
+	z [][]float64 // z[row][col]
+}
+
+func (m matrix) Dims() (c, r int)   { return m.n, m.n }
+func (m matrix) Z(c, r int) float64 { return m.z[m.n-1-r][c] }
+func (m matrix) X(c int) float64    { return float64(c) }
+func (m matrix) Y(r int) float64    { return float64(r) }
+
+// heatmap draws m with cell labels; names label rows (top to bottom) and
+// columns (left to right). The colour scale spans [lo, hi].
+func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string) (*Chart, error) {
+	p := newPlot(title, xLabel, yLabel)
+	pal := viridis(256)
+	hm := plotter.NewHeatMap(m, pal)
+	hm.Min, hm.Max = lo, hi
+	hm.NaN = color.Gray{0xee}
+	cols := pal.Colors()
+	var xy plotter.XYLabels
+	var styles []text.Style
+	for r := range m.n {
+		for c := range m.n {
+			v := m.z[r][c]
+			s := label(r, c)
+			if s == "" {
+				continue
+			}
+			ink := color.Color(color.Gray{0x70})
+			if !math.IsNaN(v) {
+				ink = inkOn(viridisAt(cols, v, lo, hi))
+			}
+			xy.XYs = append(xy.XYs, plotter.XY{X: float64(c), Y: float64(m.n - 1 - r)})
+			xy.Labels = append(xy.Labels, s)
+			styles = append(styles, labelStyle(ink))
+		}
+	}
+	lab, err := plotter.NewLabels(xy)
+	if err != nil {
+		return nil, err
+	}
+	lab.TextStyle = styles
+	p.Add(hm, lab)
+	rev := slices.Clone(names)
+	slices.Reverse(rev)
+	p.NominalX(names...)
+	p.NominalY(rev...)
+	if len(names) > 3 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
+	side := vg.Length(6+2.2*float64(m.n)) * vg.Centimeter
+	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: max(14*vg.Centimeter, side+2*vg.Centimeter), Height: max(11*vg.Centimeter, side)}, nil
+}
+
+// inkOn returns black or white, whichever reads better on c.
+func inkOn(c color.Color) color.Color { return ink(c) }
+
+// comparisonOf finds the comparison of a and b, oriented as a − b.
+func comparisonOf(r *Results, a, b string) (Comparison, bool) {
+	for _, c := range r.Comparisons {
+		switch {
+		case c.A == a && c.B == b:
+			return c, true
+		case c.A == b && c.B == a:
+			return swap(c), true
+		}
+	}
+	return Comparison{}, false
+}
+
+// swap returns c as the comparison of B with A.
+func swap(c Comparison) Comparison {
+	c.A, c.B = c.B, c.A
+	c.AccA, c.AccB = c.AccB, c.AccA
+	c.Diff = -c.Diff
+	c.CI95 = [2]float64{-c.CI95[1], -c.CI95[0]}
+	c.AWins, c.BWins = c.BWins, c.AWins
+	return c
+}
+
+// significant is the report's one rule for "significant": the
+// Holm-adjusted p-value is below alpha.
+func significant(c Comparison, alpha float64) bool { return c.PHolm < alpha }
+
+func differencesFigure(in *Input) (*Chart, error) {
+	r := in.Results
+	ss := byAccuracy(r)
+	if len(ss) < 2 || len(r.Comparisons) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name
+	}
+	m := matrix{n: len(ss), z: make([][]float64, len(ss))}
+	text := make([][]string, len(ss))
+	maxAbs := 1.0
+	for i, a := range names {
+		m.z[i] = make([]float64, len(ss))
+		text[i] = make([]string, len(ss))
+		for j, b := range names {
+			m.z[i][j] = math.NaN()
+			if i == j {
+				text[i][j] = "—"
+				continue
+			}
+			c, ok := comparisonOf(r, a, b)
+			if !ok || c.NPairs == 0 {
+				text[i][j] = "n/a"
+				continue
+			}
+			d := 100 * c.Diff
+			m.z[i][j] = d
+			maxAbs = math.Max(maxAbs, math.Abs(d))
+			text[i][j] = Points(c.Diff)
+			if significant(c, r.Policy.Alpha) {
+				text[i][j] += "*"
+			}
+		}
+	}
+	maxAbs = math.Ceil(maxAbs)
+	return heatmap("Accuracy difference, row − column (points)", "column scorer    (* significant, Holm-corrected McNemar)", "row scorer",
+		names, m, -maxAbs, maxAbs, func(i, j int) string { return text[i][j] })
+}
+
+func agreementFigure(in *Input) (*Chart, error) {
+	r := in.Results
+	if len(r.Scorers) < 2 || len(r.Agreement) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(r.Scorers))
+	for i, s := range r.Scorers {
+		names[i] = s.Name
+	}
+	m := matrix{n: len(names), z: make([][]float64, len(names))}
+	text := make([][]string, len(names))
+	for i := range names {
+		m.z[i] = make([]float64, len(names))
+		text[i] = make([]string, len(names))
+		for j := range names {
+			m.z[i][j] = math.NaN()
+			if i == j {
+				text[i][j] = "—"
+			} else {
+				text[i][j] = "n/a"
+			}
+		}
+	}
+	idx := map[string]int{}
+	for i, n := range names {
+		idx[n] = i
+	}
+	for _, a := range r.Agreement {
+		i, ok1 := idx[a.A]
+		j, ok2 := idx[a.B]
+		if !ok1 || !ok2 || a.N == 0 {
+			continue
+		}
+		for _, ij := range [][2]int{{i, j}, {j, i}} {
+			m.z[ij[0]][ij[1]] = a.KendallTauB
+			text[ij[0]][ij[1]] = fmt.Sprintf("%.2f", a.KendallTauB)
+		}
+	}
+	return heatmap("Agreement: Kendall τ-b of score differences", "scorer", "scorer",
+		names, m, -1, 1, func(i, j int) string { return text[i][j] })
+}
+
+func scoresFigure(in *Input) (*Chart, error) {
+	var panels [][]*plot.Plot
+	for _, s := range in.Scores {
+		if len(s.Preferred) == 0 {
+			continue
+		}
+		p := newPlot(fmt.Sprintf("%s (n = %d)", s.Scorer, len(s.Preferred)), "score (the scorer's own units)", "images")
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range append(slices.Clone(s.Preferred), s.Rejected...) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		if hi == lo {
+			lo, hi = lo-0.5, hi+0.5
+		}
+		k := min(50, max(10, int(math.Round(2*math.Cbrt(float64(len(s.Preferred)))))))
+		for j, vals := range [][]float64{s.Preferred, s.Rejected} {
+			line, err := plotter.NewLine(stepOutline(histogram(vals, lo, hi, k), lo, hi))
+			if err != nil {
+				return nil, err
+			}
+			if j == 0 {
+				line.Color, line.Width = color.RGBA{0x44, 0x01, 0x54, 0xff}, vg.Points(1.6)
+				p.Legend.Add("preferred image", line)
+			} else {
+				line.Color, line.Width = color.RGBA{0x21, 0x91, 0x8c, 0xff}, vg.Points(1.6)
+				line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+				p.Legend.Add("rejected image", line)
+			}
+			p.Add(line)
+		}
+		p.Legend.Top = true
+		p.Y.Min = 0
+		p.Y.Max *= 1.3 // headroom for the legend
+		panels = append(panels, []*plot.Plot{p})
+	}
+	if len(panels) == 0 {
+		return nil, nil
+	}
+	return &Chart{Title: "Scores of preferred and rejected images", Panels: panels,
+		Width: defaultWidth, Height: vg.Length(len(panels))*6*vg.Centimeter + 1.5*vg.Centimeter}, nil
+}
+
+// histogram counts vals in k equal bins over [lo, hi] (hi in the last bin).
+func histogram(vals []float64, lo, hi float64, k int) []float64 {
+	counts := make([]float64, k)
+	for _, v := range vals {
+		b := int(float64(k) * (v - lo) / (hi - lo))
+		counts[max(0, min(k-1, b))]++
+	}
+	return counts
+}
+
+// stepOutline is the outline of a histogram: a step line from 0 up over
+// each bin and back to 0.
+func stepOutline(counts []float64, lo, hi float64) plotter.XYs {
+	k := len(counts)
+	w := (hi - lo) / float64(k)
+	pts := plotter.XYs{{X: lo, Y: 0}}
+	for i, c := range counts {
+		x0 := lo + float64(i)*w
+		pts = append(pts, plotter.XY{X: x0, Y: c}, plotter.XY{X: x0 + w, Y: c})
+	}
+	return append(pts, plotter.XY{X: hi, Y: 0})
+}
+
+// minReliabilityCount is the fewest pairs a reliability bin needs to be
+// drawn: a bin of one or two pairs swings between 0 and 1 and hides the
+// curve. ECE still counts every bin.
+const minReliabilityCount = 10
+
+func calibrationFigure(in *Input) (*Chart, error) {
+	p := newPlot("Reliability of P(A preferred)", "predicted probability that A is preferred", "observed share with A preferred")
+	diag, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
+	if err != nil {
+		return nil, err
+	}
+	diag.Color, diag.Dashes = color.Gray{0x99}, []vg.Length{vg.Points(2), vg.Points(2)}
+	p.Add(diag)
+	p.Legend.Add("perfectly calibrated", diag)
+	n := 0
+	for i, s := range in.Results.Scorers {
+		c := s.Calibration
+		if c == nil || c.Error != "" || len(c.Bins) == 0 {
+			continue
+		}
+		var xy plotter.XYs
+		for _, b := range c.Bins {
+			if b.Count >= minReliabilityCount {
+				xy = append(xy, plotter.XY{X: b.MeanPred, Y: b.Observed})
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, sc, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return nil, err
+		}
+		col, dash, glyph := seriesStyle(i)
+		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.4)
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: glyph}
+		p.Add(l, sc)
+		p.Legend.Add(fmt.Sprintf("%s (ECE %.3f)", s.Name, c.ECE), l, sc)
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -2*vg.Millimeter
+	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: 14 * vg.Centimeter, Height: 12 * vg.Centimeter}, nil
+}
+
+func strengthFigure(in *Input) (*Chart, error) {
+	r := in.Results
+	if !r.Dataset.HasStrength {
+		return nil, nil
+	}
+	type series struct {
+		i   int
+		s   ScorerResult
+		pts errPoints
+	}
+	var all []series
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	for i, s := range r.Scorers {
+		if len(s.Strength) == 0 {
+			continue
+		}
+		se := series{i: i, s: s}
+		for _, b := range s.Strength {
+			y := 100 * b.Accuracy
+			se.pts.XYs = append(se.pts.XYs, plotter.XY{X: (b.Lo + b.Hi) / 2, Y: y})
+			se.pts.YErrors = append(se.pts.YErrors, struct{ Low, High float64 }{y - 100*b.CI95[0], 100*b.CI95[1] - y})
+			xlo, xhi = math.Min(xlo, b.Lo), math.Max(xhi, b.Hi)
+		}
+		all = append(all, se)
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	p := newPlot("Accuracy by label strength", "label strength (middle of quantile bin)", "pairwise accuracy (%)")
+	chance, err := plotter.NewLine(plotter.XYs{{X: xlo, Y: 50}, {X: xhi, Y: 50}})
+	if err != nil {
+		return nil, err
+	}
+	chance.Color, chance.Dashes = color.Gray{0x99}, []vg.Length{vg.Points(2), vg.Points(2)}
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = color.Gray{0xdd}
+	p.Add(grid, chance)
+	p.Legend.Add("chance (50%)", chance)
+	// Dodge the series sideways a little so their intervals do not overlap.
+	step := 0.012 * (xhi - xlo)
+	for k, se := range all {
+		off := (float64(k) - float64(len(all)-1)/2) * step
+		for j := range se.pts.XYs {
+			se.pts.XYs[j].X += off
+		}
+		col, dash, glyph := seriesStyle(se.i)
+		l, sc, err := plotter.NewLinePoints(se.pts.XYs)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.4)
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: glyph}
+		bars, err := plotter.NewYErrorBars(se.pts)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color, bars.Width, bars.CapWidth = col, vg.Points(1), vg.Points(5)
+		p.Add(bars, l, sc)
+		p.Legend.Add(se.s.Name, l, sc)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -2*vg.Millimeter
+	p.Y.Max = math.Min(100, p.Y.Max+8) // room for the legend
+	return &Chart{Panels: [][]*plot.Plot{{p}}}, nil
+}

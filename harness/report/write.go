@@ -1,0 +1,196 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// Options choose what Write draws. The zero value draws DefaultFigures.
+type Options struct {
+	// Figures are drawn in order; nil means DefaultFigures(). A non-nil
+	// empty slice draws none.
+	Figures []Figure
+}
+
+// File names inside a run directory.
+const (
+	ResultsFile  = "results.json"
+	SamplesFile  = "samples.jsonl"
+	MarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+	PlotsDir     = "plots"
+)
+
+var figureName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// Write renders the report of the run directory runDir from its
+// results.json and samples.jsonl (nothing else is read) into report.md,
+// report.html and plots/NAME.{svg,png}. The same inputs give byte-identical
+// files. A missing samples.jsonl only leaves out the score distributions
+// (the report says so); a malformed one is an error.
+func Write(runDir string, opts Options) error {
+	res, err := ReadResults(filepath.Join(runDir, ResultsFile))
+	if err != nil {
+		return err
+	}
+	in := &Input{Dir: runDir, Results: res}
+	var issues []string
+	in.Scores, err = readScores(filepath.Join(runDir, SamplesFile), res)
+	if errors.Is(err, fs.ErrNotExist) {
+		issues = append(issues, SamplesFile+" not found in the run directory: score distributions are left out.")
+	} else if err != nil {
+		return err
+	}
+	figs := opts.Figures
+	if figs == nil {
+		figs = DefaultFigures()
+	}
+	seen := map[string]bool{}
+	for i, f := range figs {
+		switch {
+		case !figureName.MatchString(f.Name):
+			return fmt.Errorf("report: figure %d: name %q: want lower-case letters, digits and '-'", i, f.Name)
+		case seen[f.Name]:
+			return fmt.Errorf("report: figure %d: name %q is used twice", i, f.Name)
+		case f.Make == nil:
+			return fmt.Errorf("report: figure %q has no Make function", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	plots := filepath.Join(runDir, PlotsDir)
+	if len(figs) > 0 {
+		if err := os.MkdirAll(plots, 0o755); err != nil {
+			return err
+		}
+	}
+	var blocks []figureBlock
+	for _, f := range figs {
+		ch, err := f.Make(in)
+		if err != nil {
+			return fmt.Errorf("report: figure %q: %w", f.Name, err)
+		}
+		if ch == nil {
+			// No data for it: remove what an earlier report may have left.
+			for _, ext := range []string{".svg", ".png"} {
+				if err := os.Remove(filepath.Join(plots, f.Name+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+			continue
+		}
+		svg, err := ch.Render("svg")
+		if err != nil {
+			return fmt.Errorf("report: figure %q: %w", f.Name, err)
+		}
+		png, err := ch.Render("png")
+		if err != nil {
+			return fmt.Errorf("report: figure %q: %w", f.Name, err)
+		}
+		if err := writeFile(filepath.Join(plots, f.Name+".svg"), svg); err != nil {
+			return err
+		}
+		if err := writeFile(filepath.Join(plots, f.Name+".png"), png); err != nil {
+			return err
+		}
+		blocks = append(blocks, figureBlock{name: f.Name, title: f.Title, caption: f.Caption, svg: inlineSVG(svg, f.Title)})
+	}
+	doc := buildDoc(res, blocks, issues)
+	if err := writeFile(filepath.Join(runDir, MarkdownFile), []byte(renderMarkdown(doc))); err != nil {
+		return err
+	}
+	title := "srbench report: " + res.Benchmark.Name
+	return writeFile(filepath.Join(runDir, HTMLFile), []byte(renderHTML(title, doc)))
+}
+
+// inlineSVG prepares an SVG file for inclusion in HTML: the XML prolog and
+// comment go, and the image gets an accessible name.
+func inlineSVG(svg []byte, title string) []byte {
+	i := bytes.Index(svg, []byte("<svg"))
+	if i < 0 {
+		return nil
+	}
+	out := []byte(`<svg role="img" aria-label="` + htmlAttr(title) + `"`)
+	return append(out, svg[i+len("<svg"):]...)
+}
+
+func htmlAttr(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString("&quot;")
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// writeFile writes data to path through a temporary file and a rename, so a
+// reader never sees half a report.
+func writeFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// readScores collects, per scorer of res, the scores of the preferred and
+// the rejected image of each scored pair with an A or B label.
+func readScores(path string, res *Results) ([]ScoreSample, error) {
+	out := make([]ScoreSample, len(res.Scorers))
+	idx := make(map[string]int, len(res.Scorers))
+	for i, s := range res.Scorers {
+		out[i].Scorer = s.Name
+		idx[s.Name] = i
+	}
+	err := ReadSamples(path, func(s Sample) error {
+		var pref, rej func(SampleScore) float64
+		switch s.Label {
+		case "a":
+			pref, rej = func(x SampleScore) float64 { return x.A }, func(x SampleScore) float64 { return x.B }
+		case "b":
+			pref, rej = func(x SampleScore) float64 { return x.B }, func(x SampleScore) float64 { return x.A }
+		case "tie":
+			return nil
+		default:
+			return fmt.Errorf("field \"label\": %q, want a, b or tie", s.Label)
+		}
+		for name, sc := range s.Scores {
+			i, ok := idx[name]
+			if !ok || sc.Error != "" {
+				continue
+			}
+			out[i].Preferred = append(out[i].Preferred, pref(sc))
+			out[i].Rejected = append(out[i].Rejected, rej(sc))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
