@@ -1,0 +1,108 @@
+package bench_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/stats"
+)
+
+func writeSpec(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSpecIncludeAndOverrides(t *testing.T) {
+	dir := t.TempDir()
+	writeSpec(t, dir, "base.yaml", "version: \"2\"\nscorers:\n  - name: clipscore\n    options: {variant: cosine}\nbootstrap: {b: 200, seed: 7}\nnotes: [base note]\n")
+	p := writeSpec(t, dir, "x.yaml", "include: base.yaml\nname: x\ndataset:\n  path: data/pairs.jsonl\npolicy: imagereward\naveraging: macro\nnotes: [own note]\n")
+	s, err := bench.LoadSpec(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Benchmark.Name != "x" || cfg.Benchmark.Version != "2" || cfg.Dataset.Path != filepath.Join(dir, "data/pairs.jsonl") {
+		t.Errorf("benchmark %+v dataset %+v", cfg.Benchmark, cfg.Dataset)
+	}
+	if len(cfg.Scorers) != 1 || cfg.Scorers[0].Options["variant"] != "cosine" {
+		t.Errorf("scorers %+v", cfg.Scorers)
+	}
+	want := stats.Policy{PredTie: stats.PredTieWrong, LabelTie: stats.LabelTieSkip, Averaging: stats.Macro}
+	if cfg.Analyze.Policy != want || cfg.Analyze.B != 200 || cfg.Analyze.Seed != 7 {
+		t.Errorf("analyze %+v", cfg.Analyze)
+	}
+	if cfg.Analyze.PolicyName != "hpsv2" { // imagereward + macro is exactly HPSv2's rule
+		t.Errorf("policy name %q", cfg.Analyze.PolicyName)
+	}
+	if strings.Join(cfg.Notes, "|") != "base note|own note" {
+		t.Errorf("notes %v", cfg.Notes)
+	}
+}
+
+func TestSpecErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ content, want string }{
+		{"name: x\ndatset: {}\n", `line 2: unknown field "datset" (did you mean "dataset"?)`},
+		{"name: x\nscorers:\n  - name: a\n    batchsize: 3\n", `line 4: unknown field "batchsize" in scorers (did you mean "batch_size"?)`},
+		{"name: x\ndataset: {path: p}\npolicy: pickscor\n", `did you mean "pickscore"`},
+		{"name: x\ndataset: {path: p, format: hpdv3-json}\n", `did you mean "hpdv2-json"`},
+		{"name: x\ndataset: {path: p}\nties: {prediction: halve}\n", `did you mean "half"`},
+		{"include: self.yaml\n", "include cycle"},
+	}
+	for i, tc := range tests {
+		name := "self.yaml"
+		if i < len(tests)-1 {
+			name = "s.yaml"
+		}
+		p := writeSpec(t, dir, name, tc.content)
+		s, err := bench.LoadSpec(p)
+		if err == nil {
+			_, err = s.Config()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("spec %q: got %v, want %q", tc.content, err, tc.want)
+		}
+	}
+}
+
+// TestShippedSpecsLoad loads every spec in benchmarks/.
+func TestShippedSpecsLoad(t *testing.T) {
+	names, err := bench.SpecNames("../../benchmarks")
+	if err != nil || len(names) < 6 {
+		t.Fatalf("benchmarks/: %v %v", names, err)
+	}
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) {
+			path, err := bench.ResolveSpec(n, "../../benchmarks")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := bench.LoadSpec(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.AnalyzeOptions(); err != nil {
+				t.Fatal(err)
+			}
+			if s.Dataset.Path != "" {
+				if _, err := s.Config(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	_, err = bench.ResolveSpec("demo-socail", "../../benchmarks")
+	if err == nil || !strings.Contains(err.Error(), `did you mean "demo-social"`) {
+		t.Errorf("got %v", err)
+	}
+}
