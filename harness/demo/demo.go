@@ -1,0 +1,155 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/curate"
+	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/simworld"
+)
+
+// Options configure the end-to-end demo. The zero value runs the default
+// world (300 prompts, seed 0) into demo-out/.
+type Options struct {
+	// Out is the demo's directory (world/, curated/, models/, runs/).
+	Out string
+	// Seed seeds the world, the curation split and the models.
+	Seed uint64
+	// Prompts is the world size (0: simworld's default).
+	Prompts int
+	// Benchmarks is the directory holding demo-social.yaml and demo-alignment.yaml.
+	Benchmarks string
+	// Available reports whether a scorer plugin can be launched; scorers
+	// without a plugin are left out of the runs (and said so).
+	Available func(name string) bool
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Result is what the demo produced.
+type Result struct {
+	Runs    map[string]*report.Results // by benchmark name
+	RunDirs map[string]string
+	Funnel  curate.Funnel
+	Skipped []string // scorers without a plugin
+}
+
+// The demo's benchmarks, in the order they run.
+var demoBenchmarks = []string{"demo-alignment", "demo-social"}
+
+// Run tells Social Reward's story on the synthetic world: simulate a
+// creative community, curate its engagement log into triplets, build the
+// demo models, benchmark every scorer on prompt alignment and on community
+// preference, and write the reports.
+func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, error) {
+	if opts.Out == "" {
+		opts.Out = "demo-out"
+	}
+	if opts.Benchmarks == "" {
+		opts.Benchmarks = "benchmarks"
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	step := func(format string, a ...any) func() {
+		start := time.Now()
+		fmt.Fprintf(log, "==> "+format+"\n", a...)
+		return func() { fmt.Fprintf(log, "    done in %.1fs\n", time.Since(start).Seconds()) }
+	}
+	worldDir := filepath.Join(opts.Out, "world")
+	curatedDir := filepath.Join(opts.Out, "curated")
+	modelsDir := filepath.Join(opts.Out, "models")
+	runsDir := filepath.Join(opts.Out, "runs")
+	// The demo owns its output directory: each run starts from a clean one.
+	for _, d := range []string{worldDir, curatedDir, modelsDir, runsDir} {
+		if err := os.RemoveAll(d); err != nil {
+			return nil, err
+		}
+	}
+
+	done := step("simulate a creative community (seed %d)", opts.Seed)
+	w, err := simworld.Write(worldDir, simworld.Options{Seed: opts.Seed, Prompts: opts.Prompts})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "    %d prompts, %d images, %d alignment pairs\n", len(w.Prompts), len(w.Images), len(w.AlignmentPairs))
+	done()
+
+	done = step("curate the engagement log into triplets (debiased preset)")
+	funnel, err := curate.Run(filepath.Join(worldDir, simworld.LogJSONL), curatedDir, curate.Options{Seed: opts.Seed})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range funnel.Splits {
+		fmt.Fprintf(log, "    %s: %d prompts, %d triplets\n", s.Name, s.Prompts, s.Triplets)
+	}
+	done()
+
+	done = step("build the demo models")
+	if _, err := BuildModels(modelsDir, ModelOptions{Seed: opts.Seed}); err != nil {
+		return nil, err
+	}
+	done()
+
+	res := &Result{Runs: map[string]*report.Results{}, RunDirs: map[string]string{}, Funnel: funnel}
+	data := map[string]string{
+		"demo-alignment": filepath.Join(worldDir, simworld.AlignmentFile),
+		"demo-social":    filepath.Join(curatedDir, "test.jsonl"),
+	}
+	for _, name := range demoBenchmarks {
+		path, err := bench.ResolveSpec(name, opts.Benchmarks)
+		if err != nil {
+			return nil, err
+		}
+		spec, err := bench.LoadSpec(path)
+		if err != nil {
+			return nil, err
+		}
+		spec.Dataset.Path = data[name]
+		var scorers []bench.ScorerEntry
+		for _, s := range spec.Scorers {
+			if opts.Available != nil && !opts.Available(s.Name) {
+				res.Skipped = appendOnce(res.Skipped, s.Name)
+				continue
+			}
+			if s.Model == "" {
+				s.Model = filepath.Join(modelsDir, s.Name)
+			}
+			scorers = append(scorers, s)
+		}
+		spec.Scorers = scorers
+		cfg, err := spec.Config()
+		if err != nil {
+			return nil, err
+		}
+		cfg.OutDir = filepath.Join(runsDir, name)
+		cfg.Command = os.Args
+		done = step("benchmark %s: %d scorers", name, len(scorers))
+		r, err := bench.Run(ctx, cfg, launch)
+		if err != nil {
+			return nil, fmt.Errorf("benchmark %s: %w", name, err)
+		}
+		if err := report.Write(cfg.OutDir, report.Options{}); err != nil {
+			return nil, fmt.Errorf("benchmark %s: report: %w", name, err)
+		}
+		res.Runs[name], res.RunDirs[name] = r, cfg.OutDir
+		done()
+	}
+	return res, nil
+}
+
+func appendOnce(xs []string, x string) []string {
+	for _, v := range xs {
+		if v == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
