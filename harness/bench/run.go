@@ -54,8 +54,9 @@ type Config struct {
 	ChunkPairs int `json:"chunk_pairs"`
 	// Command is recorded in provenance.
 	Command []string `json:"command"`
-	// Version is srbench's version, recorded in provenance.
+	// Version is srbench's version and Commit the source revision, recorded in provenance.
 	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
 	// Notes are recorded in results (e.g. "synthetic data, demo models").
 	Notes []string `json:"notes,omitempty"`
 	// Analyze chooses the statistics (policy, bootstrap).
@@ -65,6 +66,17 @@ type Config struct {
 	// Progress, if set, is called after each chunk with pairs done so far.
 	Progress func(pairsDone int) `json:"-"`
 }
+
+// ReproducibleEnv, when set to 1, makes results.json byte-identical across
+// reruns of the same benchmark: the start time is ReproducibleTime, the
+// duration 0 and the commit left out. Used for the committed example report.
+const ReproducibleEnv = "SRBENCH_REPRODUCIBLE"
+
+// ReproducibleTime is the start time recorded in reproducible mode.
+const ReproducibleTime = "2000-01-01T00:00:00Z"
+
+// Reproducible reports whether ReproducibleEnv is set to 1.
+func Reproducible() bool { return os.Getenv(ReproducibleEnv) == "1" }
 
 // JournalName is the run configuration snapshot that makes a run resumable.
 const JournalName = "run.json"
@@ -281,7 +293,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		},
 		Notes: cfg.Notes,
 		Provenance: report.Provenance{
-			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version,
+			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version, Commit: cfg.Commit,
 			StartedAt: start.UTC().Format(time.RFC3339), Resumed: resumed,
 		},
 	}
@@ -302,6 +314,13 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
 	res.Provenance.Seconds = time.Since(start).Seconds()
+	if Reproducible() {
+		res.Provenance.StartedAt, res.Provenance.Seconds, res.Provenance.Commit = ReproducibleTime, 0, ""
+		for i := range res.Scorers {
+			res.Scorers[i].ModelDir = relToWD(res.Scorers[i].ModelDir)
+		}
+		res.Dataset.Path = relToWD(res.Dataset.Path)
+	}
 	if err := report.WriteJSON(filepath.Join(cfg.OutDir, "results.json"), res); err != nil {
 		return nil, err
 	}
@@ -494,4 +513,16 @@ func PrintTable(w io.Writer, r *report.Results) {
 		}
 		fmt.Fprintf(w, "%-14s %-12s %8.2f%%  [%5.1f, %5.1f] %7d %7d  %s\n", s.Name, s.Variant, 100*s.Accuracy, 100*s.CI95[0], 100*s.CI95[1], s.NPairs, s.NFailed, fp)
 	}
+}
+
+// relToWD returns path relative to the working directory when it lies below it.
+func relToWD(path string) string {
+	wd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(path) {
+		return path
+	}
+	if rel, err := filepath.Rel(wd, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
 }

@@ -30,6 +30,8 @@ type Options struct {
 	Available func(name string) bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Version and Commit are recorded in each run's provenance.
+	Version, Commit string
 }
 
 // Result is what the demo produced.
@@ -131,6 +133,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		}
 		cfg.OutDir = filepath.Join(runsDir, name)
 		cfg.Command = os.Args
+		cfg.Version, cfg.Commit = opts.Version, opts.Commit
 		done = step("benchmark %s: %d scorers", name, len(scorers))
 		r, err := bench.Run(ctx, cfg, launch)
 		if err != nil {

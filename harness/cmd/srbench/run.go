@@ -236,7 +236,7 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 		cfg.OutDir = filepath.Join("runs", spec.Name+"-"+time.Now().UTC().Format("20060102-150405"))
 	}
 	cfg.Command = os.Args
-	cfg.Version = version
+	cfg.Version, cfg.Commit = version, commit()
 	return cfg, nil
 }
 
