@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo test test-short bench proto fmt vet clean check-html
+.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench proto fmt vet clean check-html
 
 all: build
 
@@ -32,9 +32,23 @@ build: deps
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p" && $(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p || exit 1; done
 	@$(SRBENCH) plugins lock --plugin-dir $(BIN)/plugins
 
-## demo: build the demo model and dataset, then run the benchmark on them.
+## demo: simulate a creative community, curate it, build the demo models, benchmark every scorer, report.
 demo: setup build
 	$(SRBENCH) demo --out $(DEMO_DIR)
+
+## demo-check: gate the demo's results against the committed baselines (what CI runs after the tests).
+demo-check: demo
+	$(SRBENCH) check --baseline reports/baselines/demo.json $(DEMO_DIR)/runs/demo-social
+	$(SRBENCH) check --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
+
+## example: regenerate the committed example run (reports/examples/demo) and the demo baselines.
+example: setup build
+	SRBENCH_REPRODUCIBLE=1 $(SRBENCH) demo --out $(DEMO_DIR)
+	rm -rf reports/examples/demo && mkdir -p reports/examples
+	cp -r $(DEMO_DIR)/runs/demo-social reports/examples/demo
+	rm -f reports/examples/demo/run.json
+	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo.json $(DEMO_DIR)/runs/demo-social
+	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
 
 ## test: every test (integration tests launch the real plugin binaries).
 test: setup build

@@ -256,3 +256,20 @@ func (p *Plugin) restart(ctx context.Context, dead *plugin.Client) error {
 	p.host.opts.Logger.Warn("plugin process died; restarting", "plugin", p.info.Name, "restart", p.restarts)
 	return p.start(ctx)
 }
+
+// Train runs training in the plugin (see scorer.Trainer), streaming
+// progress; scorer.ErrNotTrainable when the plugin cannot train. A plugin
+// that dies during training is not restarted: the error is returned.
+func (p *Plugin) Train(ctx context.Context, req scorer.TrainRequest, progress func(scorer.TrainEvent)) (scorer.TrainEvent, error) {
+	p.mu.Lock()
+	sc := p.sc
+	p.mu.Unlock()
+	if sc == nil {
+		return scorer.TrainEvent{}, fmt.Errorf("plugin %q is not running", p.info.Name)
+	}
+	ev, err := sc.Train(ctx, req, progress)
+	if err != nil {
+		return ev, fmt.Errorf("plugin %q: train: %w", p.info.Name, err)
+	}
+	return ev, nil
+}

@@ -32,13 +32,15 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if p.Factory == nil {
 		return errors.New("scorer: GRPCPlugin.Factory is nil on the plugin side")
 	}
-	pb.RegisterScorerServer(s, &server{factory: p.Factory})
+	srv := &server{factory: p.Factory}
+	pb.RegisterScorerServer(s, srv)
+	pb.RegisterTrainerServer(s, &trainServer{s: srv})
 	return nil
 }
 
 // GRPCClient returns a *Client (host side).
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
-	return &Client{rpc: pb.NewScorerClient(c)}, nil
+	return &Client{rpc: pb.NewScorerClient(c), trainer: pb.NewTrainerClient(c)}, nil
 }
 
 // PluginSet is the go-plugin plugin map for a scorer; factory is nil on the host side.
@@ -142,7 +144,8 @@ func sanitize(r Result) Result {
 
 // Client is the host's typed view of a scorer plugin. It implements Scorer.
 type Client struct {
-	rpc pb.ScorerClient
+	rpc     pb.ScorerClient
+	trainer pb.TrainerClient
 }
 
 var _ Scorer = (*Client)(nil)

@@ -127,3 +127,42 @@ func TestCheckOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainStreamsEventsOrIsUnsupported(t *testing.T) {
+	tests := []struct {
+		name      string
+		trainable string
+		wantErr   error
+	}{
+		{"trainable", "1", nil},
+		{"not trainable", "", scorer.ErrNotTrainable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := connect(t)
+			opts := map[string]string{}
+			if tc.trainable != "" {
+				opts["trainable"] = tc.trainable
+			}
+			if err := c.Configure(context.Background(), scorer.Config{Options: opts}); err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			var events []scorer.TrainEvent
+			last, err := c.Train(context.Background(), scorer.TrainRequest{Train: "/data/train.jsonl", OutDir: out},
+				func(e scorer.TrainEvent) { events = append(events, e) })
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("got %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(events) != 4 || events[0].Epoch != 1 || events[1].Loss != 0.5 || last.CheckpointDir != out || last.Metrics != `{"loss":0.333}` {
+				t.Fatalf("events %+v, last %+v", events, last)
+			}
+		})
+	}
+}

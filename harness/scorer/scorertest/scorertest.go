@@ -10,6 +10,7 @@
 //	delay_ms=N     each Score call sleeps N milliseconds
 //	fingerprint=S  reported fingerprint (default "sha256:trivial")
 //	log=PATH       append the id of every scored item to PATH, one per line
+//	trainable=1    the scorer implements scorer.Trainer (see TrivialTrainer)
 package scorertest
 
 import (
@@ -39,7 +40,7 @@ func Expected(prompt string, n int) float64 { return float64(len(prompt)) + floa
 
 // New is the Factory of the trivial scorer.
 func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
-	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint", "log"); err != nil {
+	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint", "log", "trainable"); err != nil {
 		return nil, err
 	}
 	t := &Trivial{cfg: cfg, exit: os.Exit}
@@ -57,7 +58,36 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 		}
 		t.delay = time.Duration(n) * time.Millisecond
 	}
+	if cfg.Options["trainable"] == "1" {
+		return &TrivialTrainer{Trivial: t}, nil
+	}
 	return t, nil
+}
+
+// TrivialTrainer is the trainable variant: Train emits one event per epoch
+// (loss 1/epoch) and writes OutDir/trained.txt holding the training path.
+type TrivialTrainer struct{ *Trivial }
+
+// Train implements scorer.Trainer.
+func (t *TrivialTrainer) Train(ctx context.Context, req scorer.TrainRequest, emit func(scorer.TrainEvent) error) error {
+	if req.Train == "" {
+		return fmt.Errorf("no training data")
+	}
+	for e := 1; e <= 3; e++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := emit(scorer.TrainEvent{Epoch: e, Step: int64(10 * e), TotalSteps: 30, Loss: 1 / float64(e)}); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(req.OutDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(req.OutDir+"/trained.txt", []byte(req.Train), 0o644); err != nil {
+		return err
+	}
+	return emit(scorer.TrainEvent{Epoch: 3, Step: 30, TotalSteps: 30, CheckpointDir: req.OutDir, Metrics: `{"loss":0.333}`})
 }
 
 // Describe implements scorer.Scorer.

@@ -579,6 +579,202 @@ func (x *ScoreResponse) GetResults() []*Result {
 	return nil
 }
 
+type TrainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Trainer-specific configuration as JSON (loss, epochs, learning rate...).
+	ConfigJson string `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	// Triplet datasets: pairs JSONL (image_a preferred) or Social Reward parquet.
+	TrainPath      string `protobuf:"bytes,2,opt,name=train_path,json=trainPath,proto3" json:"train_path,omitempty"`
+	ValidationPath string `protobuf:"bytes,3,opt,name=validation_path,json=validationPath,proto3" json:"validation_path,omitempty"`
+	Format         string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`                           // dataset format name; "" = detect
+	ImagesRoot     string `protobuf:"bytes,5,opt,name=images_root,json=imagesRoot,proto3" json:"images_root,omitempty"` // "" = each dataset file's directory
+	// Directory to write the trained model directory into (created).
+	OutDir        string `protobuf:"bytes,6,opt,name=out_dir,json=outDir,proto3" json:"out_dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainRequest) Reset() {
+	*x = TrainRequest{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainRequest) ProtoMessage() {}
+
+func (x *TrainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainRequest.ProtoReflect.Descriptor instead.
+func (*TrainRequest) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TrainRequest) GetConfigJson() string {
+	if x != nil {
+		return x.ConfigJson
+	}
+	return ""
+}
+
+func (x *TrainRequest) GetTrainPath() string {
+	if x != nil {
+		return x.TrainPath
+	}
+	return ""
+}
+
+func (x *TrainRequest) GetValidationPath() string {
+	if x != nil {
+		return x.ValidationPath
+	}
+	return ""
+}
+
+func (x *TrainRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *TrainRequest) GetImagesRoot() string {
+	if x != nil {
+		return x.ImagesRoot
+	}
+	return ""
+}
+
+func (x *TrainRequest) GetOutDir() string {
+	if x != nil {
+		return x.OutDir
+	}
+	return ""
+}
+
+type TrainEvent struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	Epoch              int32                  `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Step               int64                  `protobuf:"varint,2,opt,name=step,proto3" json:"step,omitempty"`
+	TotalSteps         int64                  `protobuf:"varint,3,opt,name=total_steps,json=totalSteps,proto3" json:"total_steps,omitempty"`
+	Loss               float64                `protobuf:"fixed64,4,opt,name=loss,proto3" json:"loss,omitempty"`
+	HasValidation      bool                   `protobuf:"varint,5,opt,name=has_validation,json=hasValidation,proto3" json:"has_validation,omitempty"`
+	ValidationAccuracy float64                `protobuf:"fixed64,6,opt,name=validation_accuracy,json=validationAccuracy,proto3" json:"validation_accuracy,omitempty"`
+	Message            string                 `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"` // human-readable progress note
+	// Set on the last event of a successful run.
+	CheckpointDir string `protobuf:"bytes,8,opt,name=checkpoint_dir,json=checkpointDir,proto3" json:"checkpoint_dir,omitempty"`
+	MetricsJson   string `protobuf:"bytes,9,opt,name=metrics_json,json=metricsJson,proto3" json:"metrics_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainEvent) Reset() {
+	*x = TrainEvent{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainEvent) ProtoMessage() {}
+
+func (x *TrainEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainEvent.ProtoReflect.Descriptor instead.
+func (*TrainEvent) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TrainEvent) GetEpoch() int32 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *TrainEvent) GetStep() int64 {
+	if x != nil {
+		return x.Step
+	}
+	return 0
+}
+
+func (x *TrainEvent) GetTotalSteps() int64 {
+	if x != nil {
+		return x.TotalSteps
+	}
+	return 0
+}
+
+func (x *TrainEvent) GetLoss() float64 {
+	if x != nil {
+		return x.Loss
+	}
+	return 0
+}
+
+func (x *TrainEvent) GetHasValidation() bool {
+	if x != nil {
+		return x.HasValidation
+	}
+	return false
+}
+
+func (x *TrainEvent) GetValidationAccuracy() float64 {
+	if x != nil {
+		return x.ValidationAccuracy
+	}
+	return 0
+}
+
+func (x *TrainEvent) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *TrainEvent) GetCheckpointDir() string {
+	if x != nil {
+		return x.CheckpointDir
+	}
+	return ""
+}
+
+func (x *TrainEvent) GetMetricsJson() string {
+	if x != nil {
+		return x.MetricsJson
+	}
+	return ""
+}
+
 var File_srbench_scorer_v1_scorer_proto protoreflect.FileDescriptor
 
 const file_srbench_scorer_v1_scorer_proto_rawDesc = "" +
@@ -630,11 +826,35 @@ const file_srbench_scorer_v1_scorer_proto_rawDesc = "" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"D\n" +
 	"\rScoreResponse\x123\n" +
-	"\aresults\x18\x01 \x03(\v2\x19.srbench.scorer.v1.ResultR\aresults2\x81\x02\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.srbench.scorer.v1.ResultR\aresults\"\xc9\x01\n" +
+	"\fTrainRequest\x12\x1f\n" +
+	"\vconfig_json\x18\x01 \x01(\tR\n" +
+	"configJson\x12\x1d\n" +
+	"\n" +
+	"train_path\x18\x02 \x01(\tR\ttrainPath\x12'\n" +
+	"\x0fvalidation_path\x18\x03 \x01(\tR\x0evalidationPath\x12\x16\n" +
+	"\x06format\x18\x04 \x01(\tR\x06format\x12\x1f\n" +
+	"\vimages_root\x18\x05 \x01(\tR\n" +
+	"imagesRoot\x12\x17\n" +
+	"\aout_dir\x18\x06 \x01(\tR\x06outDir\"\xa7\x02\n" +
+	"\n" +
+	"TrainEvent\x12\x14\n" +
+	"\x05epoch\x18\x01 \x01(\x05R\x05epoch\x12\x12\n" +
+	"\x04step\x18\x02 \x01(\x03R\x04step\x12\x1f\n" +
+	"\vtotal_steps\x18\x03 \x01(\x03R\n" +
+	"totalSteps\x12\x12\n" +
+	"\x04loss\x18\x04 \x01(\x01R\x04loss\x12%\n" +
+	"\x0ehas_validation\x18\x05 \x01(\bR\rhasValidation\x12/\n" +
+	"\x13validation_accuracy\x18\x06 \x01(\x01R\x12validationAccuracy\x12\x18\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12%\n" +
+	"\x0echeckpoint_dir\x18\b \x01(\tR\rcheckpointDir\x12!\n" +
+	"\fmetrics_json\x18\t \x01(\tR\vmetricsJson2\x81\x02\n" +
 	"\x06Scorer\x12V\n" +
 	"\tConfigure\x12#.srbench.scorer.v1.ConfigureRequest\x1a$.srbench.scorer.v1.ConfigureResponse\x12S\n" +
 	"\bDescribe\x12\".srbench.scorer.v1.DescribeRequest\x1a#.srbench.scorer.v1.DescribeResponse\x12J\n" +
-	"\x05Score\x12\x1f.srbench.scorer.v1.ScoreRequest\x1a .srbench.scorer.v1.ScoreResponseB=Z;github.com/srbench/srbench/harness/scorer/internal/scorerpbb\x06proto3"
+	"\x05Score\x12\x1f.srbench.scorer.v1.ScoreRequest\x1a .srbench.scorer.v1.ScoreResponse2T\n" +
+	"\aTrainer\x12I\n" +
+	"\x05Train\x12\x1f.srbench.scorer.v1.TrainRequest\x1a\x1d.srbench.scorer.v1.TrainEvent0\x01B=Z;github.com/srbench/srbench/harness/scorer/internal/scorerpbb\x06proto3"
 
 var (
 	file_srbench_scorer_v1_scorer_proto_rawDescOnce sync.Once
@@ -648,7 +868,7 @@ func file_srbench_scorer_v1_scorer_proto_rawDescGZIP() []byte {
 	return file_srbench_scorer_v1_scorer_proto_rawDescData
 }
 
-var file_srbench_scorer_v1_scorer_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_srbench_scorer_v1_scorer_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_srbench_scorer_v1_scorer_proto_goTypes = []any{
 	(*ConfigureRequest)(nil),  // 0: srbench.scorer.v1.ConfigureRequest
 	(*ConfigureResponse)(nil), // 1: srbench.scorer.v1.ConfigureResponse
@@ -658,25 +878,29 @@ var file_srbench_scorer_v1_scorer_proto_goTypes = []any{
 	(*ScoreRequest)(nil),      // 5: srbench.scorer.v1.ScoreRequest
 	(*Result)(nil),            // 6: srbench.scorer.v1.Result
 	(*ScoreResponse)(nil),     // 7: srbench.scorer.v1.ScoreResponse
-	nil,                       // 8: srbench.scorer.v1.ConfigureRequest.OptionsEntry
-	nil,                       // 9: srbench.scorer.v1.DescribeResponse.DetailsEntry
+	(*TrainRequest)(nil),      // 8: srbench.scorer.v1.TrainRequest
+	(*TrainEvent)(nil),        // 9: srbench.scorer.v1.TrainEvent
+	nil,                       // 10: srbench.scorer.v1.ConfigureRequest.OptionsEntry
+	nil,                       // 11: srbench.scorer.v1.DescribeResponse.DetailsEntry
 }
 var file_srbench_scorer_v1_scorer_proto_depIdxs = []int32{
-	8, // 0: srbench.scorer.v1.ConfigureRequest.options:type_name -> srbench.scorer.v1.ConfigureRequest.OptionsEntry
-	9, // 1: srbench.scorer.v1.DescribeResponse.details:type_name -> srbench.scorer.v1.DescribeResponse.DetailsEntry
-	4, // 2: srbench.scorer.v1.ScoreRequest.items:type_name -> srbench.scorer.v1.Item
-	6, // 3: srbench.scorer.v1.ScoreResponse.results:type_name -> srbench.scorer.v1.Result
-	0, // 4: srbench.scorer.v1.Scorer.Configure:input_type -> srbench.scorer.v1.ConfigureRequest
-	2, // 5: srbench.scorer.v1.Scorer.Describe:input_type -> srbench.scorer.v1.DescribeRequest
-	5, // 6: srbench.scorer.v1.Scorer.Score:input_type -> srbench.scorer.v1.ScoreRequest
-	1, // 7: srbench.scorer.v1.Scorer.Configure:output_type -> srbench.scorer.v1.ConfigureResponse
-	3, // 8: srbench.scorer.v1.Scorer.Describe:output_type -> srbench.scorer.v1.DescribeResponse
-	7, // 9: srbench.scorer.v1.Scorer.Score:output_type -> srbench.scorer.v1.ScoreResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	10, // 0: srbench.scorer.v1.ConfigureRequest.options:type_name -> srbench.scorer.v1.ConfigureRequest.OptionsEntry
+	11, // 1: srbench.scorer.v1.DescribeResponse.details:type_name -> srbench.scorer.v1.DescribeResponse.DetailsEntry
+	4,  // 2: srbench.scorer.v1.ScoreRequest.items:type_name -> srbench.scorer.v1.Item
+	6,  // 3: srbench.scorer.v1.ScoreResponse.results:type_name -> srbench.scorer.v1.Result
+	0,  // 4: srbench.scorer.v1.Scorer.Configure:input_type -> srbench.scorer.v1.ConfigureRequest
+	2,  // 5: srbench.scorer.v1.Scorer.Describe:input_type -> srbench.scorer.v1.DescribeRequest
+	5,  // 6: srbench.scorer.v1.Scorer.Score:input_type -> srbench.scorer.v1.ScoreRequest
+	8,  // 7: srbench.scorer.v1.Trainer.Train:input_type -> srbench.scorer.v1.TrainRequest
+	1,  // 8: srbench.scorer.v1.Scorer.Configure:output_type -> srbench.scorer.v1.ConfigureResponse
+	3,  // 9: srbench.scorer.v1.Scorer.Describe:output_type -> srbench.scorer.v1.DescribeResponse
+	7,  // 10: srbench.scorer.v1.Scorer.Score:output_type -> srbench.scorer.v1.ScoreResponse
+	9,  // 11: srbench.scorer.v1.Trainer.Train:output_type -> srbench.scorer.v1.TrainEvent
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_srbench_scorer_v1_scorer_proto_init() }
@@ -694,9 +918,9 @@ func file_srbench_scorer_v1_scorer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_srbench_scorer_v1_scorer_proto_rawDesc), len(file_srbench_scorer_v1_scorer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_srbench_scorer_v1_scorer_proto_goTypes,
 		DependencyIndexes: file_srbench_scorer_v1_scorer_proto_depIdxs,

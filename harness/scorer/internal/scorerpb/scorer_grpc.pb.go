@@ -214,3 +214,116 @@ var Scorer_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "srbench/scorer/v1/scorer.proto",
 }
+
+const (
+	Trainer_Train_FullMethodName = "/srbench.scorer.v1.Trainer/Train"
+)
+
+// TrainerClient is the client API for Trainer service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Trainer is an optional ability: a plugin whose scorer can be trained
+// answers Train; others answer UNIMPLEMENTED. The plugin trains on the
+// model directory it was configured with and writes a new model directory.
+type TrainerClient interface {
+	Train(ctx context.Context, in *TrainRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TrainEvent], error)
+}
+
+type trainerClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewTrainerClient(cc grpc.ClientConnInterface) TrainerClient {
+	return &trainerClient{cc}
+}
+
+func (c *trainerClient) Train(ctx context.Context, in *TrainRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TrainEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Trainer_ServiceDesc.Streams[0], Trainer_Train_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[TrainRequest, TrainEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Trainer_TrainClient = grpc.ServerStreamingClient[TrainEvent]
+
+// TrainerServer is the server API for Trainer service.
+// All implementations must embed UnimplementedTrainerServer
+// for forward compatibility.
+//
+// Trainer is an optional ability: a plugin whose scorer can be trained
+// answers Train; others answer UNIMPLEMENTED. The plugin trains on the
+// model directory it was configured with and writes a new model directory.
+type TrainerServer interface {
+	Train(*TrainRequest, grpc.ServerStreamingServer[TrainEvent]) error
+	mustEmbedUnimplementedTrainerServer()
+}
+
+// UnimplementedTrainerServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedTrainerServer struct{}
+
+func (UnimplementedTrainerServer) Train(*TrainRequest, grpc.ServerStreamingServer[TrainEvent]) error {
+	return status.Error(codes.Unimplemented, "method Train not implemented")
+}
+func (UnimplementedTrainerServer) mustEmbedUnimplementedTrainerServer() {}
+func (UnimplementedTrainerServer) testEmbeddedByValue()                 {}
+
+// UnsafeTrainerServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to TrainerServer will
+// result in compilation errors.
+type UnsafeTrainerServer interface {
+	mustEmbedUnimplementedTrainerServer()
+}
+
+func RegisterTrainerServer(s grpc.ServiceRegistrar, srv TrainerServer) {
+	// If the following call panics, it indicates UnimplementedTrainerServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Trainer_ServiceDesc, srv)
+}
+
+func _Trainer_Train_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(TrainRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(TrainerServer).Train(m, &grpc.GenericServerStream[TrainRequest, TrainEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Trainer_TrainServer = grpc.ServerStreamingServer[TrainEvent]
+
+// Trainer_ServiceDesc is the grpc.ServiceDesc for Trainer service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Trainer_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "srbench.scorer.v1.Trainer",
+	HandlerType: (*TrainerServer)(nil),
+	Methods:     []grpc.MethodDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Train",
+			Handler:       _Trainer_Train_Handler,
+			ServerStreams: true,
+		},
+	},
+	Metadata: "srbench/scorer/v1/scorer.proto",
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/srbench/srbench/harness/host"
+	"github.com/srbench/srbench/harness/imageproc"
+	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/onnx"
+	"github.com/srbench/srbench/harness/onnx/clipmodel"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/tokenize"
+	"github.com/srbench/srbench/internal/testmodels"
+)
+
+// baseFixture is a ViT-B/32-shaped model directory (random weights) and 32
+// distinct 512x384 JPEGs, built once per benchmark binary run.
+type baseFixture struct {
+	dir    string
+	images []string
+}
+
+func buildBase(b *testing.B) baseFixture {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "srbench-bench-base-b32")
+	if _, err := os.Stat(filepath.Join(dir, modeldir.ManifestName)); err != nil {
+		w, err := clipmodel.NewWeights(clipmodel.BaseB32())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.WriteDir(dir, clipmodel.WriteOptions{Text: true, Vision: true}); err != nil {
+			b.Fatal(err)
+		}
+		vocab := testmodels.Shared(b, "data/clip/bpe_simple_vocab_16e6.txt.gz")
+		data, err := os.ReadFile(vocab)
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "bpe_simple_vocab_16e6.txt.gz"), data, 0o644)
+		if err := modeldir.Write(dir, modeldir.Manifest{Kind: "clipscore", Description: "benchmark model, ViT-B/32 shape, random weights"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := baseFixture{dir: dir}
+	imgDir := filepath.Join(dir, "..", "srbench-bench-images")
+	os.MkdirAll(imgDir, 0o755)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 32; i++ {
+		p := filepath.Join(imgDir, fmt.Sprintf("img%02d.jpg", i))
+		f.images = append(f.images, p)
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		im := image.NewRGBA(image.Rect(0, 0, 512, 384))
+		for y := 0; y < 384; y++ {
+			for x := 0; x < 512; x++ {
+				im.Set(x, y, color.RGBA{uint8(x/2 + i*7), uint8(y/2 + r.IntN(16)), uint8((x + y) / 4), 255})
+			}
+		}
+		out, _ := os.Create(p)
+		jpeg.Encode(out, im, &jpeg.Options{Quality: 90})
+		out.Close()
+	}
+	return f
+}
+
+func (f baseFixture) items(n int) []scorer.Item {
+	items := make([]scorer.Item, n)
+	for i := range items {
+		items[i] = scorer.Item{ID: fmt.Sprint(i), Prompt: "a photo of a cat", ImagePath: f.images[i%len(f.images)]}
+	}
+	return items
+}
+
+func report(b *testing.B, n int) {
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkCLIPBase compares, on a ViT-B/32-shaped model with 2 intra-op
+// threads, batches of JPEGs sharing one prompt scored
+//   - bare: ONNX Runtime sessions only (1 prompt through the text model, the
+//     batch of already-preprocessed pixels through the vision model);
+//   - inprocess: the clipscore scorer in this process (decode, preprocess, ORT);
+//   - plugin: the clipscore plugin binary through the host (adds gRPC).
+//
+// Run: go test ./plugins/clipscore -run '^$' -bench CLIPBase -benchtime 3x
+func BenchmarkCLIPBase(b *testing.B) {
+	f := buildBase(b)
+	ctx := context.Background()
+	for _, n := range []int{1, 8, 32} {
+		b.Run(fmt.Sprintf("bare/batch=%d", n), func(b *testing.B) {
+			rt, err := onnx.Init(onnx.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			so := onnx.SessionOptions{IntraOpThreads: 2}
+			text, err := rt.NewSession(filepath.Join(f.dir, "text_model.onnx"), so)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer text.Close()
+			vision, err := rt.NewSession(filepath.Join(f.dir, "vision_model.onnx"), so)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer vision.Close()
+			tok, _ := tokenize.Load(filepath.Join(f.dir, "bpe_simple_vocab_16e6.txt.gz"), tokenize.Options{})
+			tb, _ := tokenize.EncodeBatch(tok, []string{"a photo of a cat"})
+			pipe, _ := imageproc.NewPipeline("openai")
+			px := make([]float32, n*3*224*224)
+			for i := 0; i < n; i++ {
+				x, _, err := imageproc.PreprocessFile(f.images[i%len(f.images)], pipe, imageproc.DecodeOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				copy(px[i*3*224*224:], x)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := text.Run(map[string]onnx.Tensor{
+					"input_ids":      {Shape: []int64{1, 77}, Int64: tb.IDs},
+					"attention_mask": {Shape: []int64{1, 77}, Int64: tb.AttentionMask},
+				}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := vision.Run(map[string]onnx.Tensor{"pixel_values": {Shape: []int64{int64(n), 3, 224, 224}, Float32: px}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, n)
+		})
+		b.Run(fmt.Sprintf("inprocess/batch=%d", n), func(b *testing.B) {
+			sc, err := New(ctx, scorer.Config{ModelDir: f.dir, IntraOpThreads: 2, BatchSize: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sc.(*ClipScore).Close()
+			items := f.items(n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := sc.Score(ctx, items); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, n)
+		})
+		b.Run(fmt.Sprintf("plugin/batch=%d", n), func(b *testing.B) {
+			bin, err := testmodels.BuildPlugin(b.TempDir(), "clipscore", "./plugins/clipscore")
+			if err != nil {
+				b.Fatal(err)
+			}
+			info, _ := host.FromPath(bin)
+			h := host.New(host.Options{})
+			defer h.Close()
+			p, err := h.Launch(ctx, info, scorer.Config{ModelDir: f.dir, IntraOpThreads: 2, BatchSize: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			items := f.items(n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := p.Score(ctx, items); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, n)
+		})
+	}
+}
