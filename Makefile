@@ -3,7 +3,7 @@
 
 GO        ?= go
 BIN       := bin
-PLUGINS   := clipscore pickscore socialreward
+PLUGINS   := clipscore pickscore imagereward socialreward
 SRBENCH   := $(BIN)/srbench
 DEMO_DIR  ?= demo-out
 export CGO_ENABLED := 1

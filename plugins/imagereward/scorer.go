@@ -1,0 +1,403 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/srbench/srbench/harness/imageproc"
+	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/onnx"
+	"github.com/srbench/srbench/harness/onnx/blipmodel"
+	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/tokenize"
+)
+
+// Version is the plugin's version.
+const Version = "0.1.0"
+
+// Kind is the srbench.yaml kind this scorer loads.
+const Kind = "imagereward"
+
+// DefaultBatchSize is the items per ONNX Runtime call when the host does
+// not say.
+const DefaultBatchSize = 16
+
+// DefaultVariant names the released model when srbench.yaml names none.
+const DefaultVariant = "ImageReward-v1.0"
+
+// ImageReward's normalisation of the MLP output (ImageReward.py:
+// self.mean, self.std).
+const (
+	DefaultMean = 0.16717362830052426
+	DefaultStd  = 1.0333394966054072
+)
+
+// Keys srbench.yaml may use under constants and strings.
+var (
+	knownConstants = []string{"mean", "std"}
+	knownStrings   = []string{"pipeline", "tokenizer"}
+)
+
+// ImageReward scores (prompt, image) pairs with a BLIP-shaped ImageReward
+// model. It is safe for concurrent use.
+type ImageReward struct {
+	dir       *modeldir.Dir
+	tok       *tokenize.BERT
+	tokDesc   string
+	pipe      imageproc.Pipeline
+	size      int // the side of the square pixel tensor
+	rt        *onnx.Runtime
+	sess      *onnx.Session
+	provider  string
+	batchSize int
+	workers   int
+	variant   string
+	mean, std float64
+	constSrc  string
+	pipeSrc   string
+}
+
+// New loads the model directory named by cfg. The scorer takes no options.
+func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
+	if err := cfg.CheckOptions(); err != nil {
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	if cfg.ModelDir == "" {
+		return nil, errors.New("imagereward: no model directory given")
+	}
+	dir, err := modeldir.Load(cfg.ModelDir, Kind)
+	if err != nil {
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	s := &ImageReward{dir: dir, batchSize: cfg.BatchSize, workers: runtime.GOMAXPROCS(0), provider: cfg.Provider}
+	if s.batchSize <= 0 {
+		s.batchSize = DefaultBatchSize
+	}
+	if s.provider == "" {
+		s.provider = onnx.ProviderCPU
+	}
+	if s.variant = dir.Manifest.Variant; s.variant == "" {
+		s.variant = DefaultVariant
+	}
+	if err := s.loadConstants(); err != nil {
+		return nil, err
+	}
+	if err := s.loadTokenizer(); err != nil {
+		return nil, err
+	}
+	if err := s.loadPipeline(); err != nil {
+		return nil, err
+	}
+	if s.rt, err = onnx.Init(onnx.Options{}); err != nil {
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	model := dir.File(blipmodel.ModelFile)
+	if !dir.Has(blipmodel.ModelFile) {
+		return nil, fmt.Errorf("imagereward: model directory %s: no ONNX model: expected %s", dir.Path, blipmodel.ModelFile)
+	}
+	s.sess, err = s.rt.NewSession(model, onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider})
+	if err != nil {
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	if err := s.sess.CheckSignature(blipmodel.Signature(s.size)); err != nil {
+		s.sess.Close()
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	return s, nil
+}
+
+func (s *ImageReward) manifestPath() string { return s.dir.File(modeldir.ManifestName) }
+
+// loadConstants reads mean and std from srbench.yaml, rejecting unknown
+// keys so a typo cannot silently leave the default in place.
+func (s *ImageReward) loadConstants() error {
+	m := s.dir.Manifest
+	for _, kv := range []struct {
+		section string
+		keys    []string
+		known   []string
+	}{
+		{"constants", slices.Sorted(maps.Keys(m.Constants)), knownConstants},
+		{"strings", slices.Sorted(maps.Keys(m.Strings)), knownStrings},
+	} {
+		for _, k := range kv.keys {
+			if !slices.Contains(kv.known, k) {
+				return fmt.Errorf("imagereward: file %q: field %q: unknown key %q (this scorer knows: %s)", s.manifestPath(), kv.section, k, strings.Join(kv.known, ", "))
+			}
+		}
+	}
+	s.mean = s.dir.Constant("mean", DefaultMean)
+	s.std = s.dir.Constant("std", DefaultStd)
+	if math.IsNaN(s.mean) || math.IsInf(s.mean, 0) {
+		return fmt.Errorf("imagereward: file %q: field \"constants.mean\" is %v, want a finite number", s.manifestPath(), s.mean)
+	}
+	if s.std == 0 || math.IsNaN(s.std) || math.IsInf(s.std, 0) {
+		return fmt.Errorf("imagereward: file %q: field \"constants.std\" is %v, want a finite non-zero number", s.manifestPath(), s.std)
+	}
+	_, hasMean := m.Constants["mean"]
+	_, hasStd := m.Constants["std"]
+	switch {
+	case hasMean && hasStd:
+		s.constSrc = "srbench.yaml constants"
+	case hasMean || hasStd:
+		s.constSrc = "srbench.yaml constants and ImageReward's defaults"
+	default:
+		s.constSrc = "ImageReward's defaults (ImageReward.py)"
+	}
+	return nil
+}
+
+func (s *ImageReward) loadTokenizer() error {
+	path, err := s.dir.FirstOf("tokenizer", "tokenizer.json")
+	if name := s.dir.Manifest.Strings["tokenizer"]; name != "" {
+		path, err = s.dir.FirstOf("tokenizer named in srbench.yaml", name)
+	}
+	if err != nil {
+		return fmt.Errorf("imagereward: %w", err)
+	}
+	if s.tok, err = tokenize.LoadImageRewardBERT(path); err != nil {
+		return fmt.Errorf("imagereward: %w", err)
+	}
+	s.tokDesc = fmt.Sprintf("BERT WordPiece with ImageReward's set-up ([DEC] bos and [ENC] added; padding max_length, truncation, length %d; [CLS] kept, no token types) (%s)",
+		s.tok.MaxLength(), filepath.Base(path))
+	return nil
+}
+
+// loadPipeline picks the image pipeline: srbench.yaml strings.pipeline,
+// else preprocessor_config.json, else ImageReward's own transform, which is
+// the "openai" pipeline (Resize(224, BICUBIC), CenterCrop(224), RGB last,
+// ToTensor, Normalize with the CLIP mean and std).
+func (s *ImageReward) loadPipeline() error {
+	var err error
+	switch name := s.dir.Manifest.Strings["pipeline"]; {
+	case name != "":
+		s.pipe, err = imageproc.NewPipeline(name)
+		s.pipeSrc = "srbench.yaml strings.pipeline"
+		if err != nil {
+			err = fmt.Errorf("file %q: field \"strings.pipeline\": %w", s.manifestPath(), err)
+		}
+	case s.dir.Has("preprocessor_config.json"):
+		s.pipe, err = imageproc.LoadPreprocessorConfig(s.dir.File("preprocessor_config.json"))
+		s.pipeSrc = "preprocessor_config.json"
+	default:
+		s.pipe, err = imageproc.NewPipeline(imageproc.PipelineOpenAI)
+		s.pipeSrc = "ImageReward's _transform: Resize(224, BICUBIC), CenterCrop(224), convert RGB, ToTensor, Normalize(CLIP mean, std)"
+	}
+	if err != nil {
+		return fmt.Errorf("imagereward: model directory %s: %w", s.dir.Path, err)
+	}
+	w, h, ok := s.pipe.FixedOutputSize()
+	if !ok || w != h {
+		return fmt.Errorf("imagereward: model directory %s: image pipeline %q must give a fixed square output (got %dx%d)", s.dir.Path, s.pipe.Name, w, h)
+	}
+	s.size = w
+	return nil
+}
+
+// Close releases the model.
+func (s *ImageReward) Close() error { return s.sess.Close() }
+
+// Describe implements scorer.Scorer.
+func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
+	d := scorer.Description{
+		Name:    "imagereward",
+		Version: Version,
+		Kind:    Kind,
+		Variant: s.variant,
+		Formula: fmt.Sprintf("(mlp([CLS] state of the BLIP text encoder cross-attending to the ViT image tokens) - %s) / %s, mean and std from %s",
+			fmtFloat(s.mean), fmtFloat(s.std), s.constSrc),
+		Fingerprint:        s.dir.Fingerprint,
+		PreferredBatchSize: s.batchSize,
+		Runtime:            "onnxruntime " + s.rt.Version(),
+		Provider:           s.provider,
+		Preprocessing:      s.pipe.Describe(),
+		Tokenizer:          s.tokDesc,
+		ModelDir:           s.dir.Path,
+		Details: map[string]string{
+			"onnx_files": blipmodel.ModelFile,
+			"output":     blipmodel.RewardRaw + " (the MLP head before normalisation)",
+			"mean":       fmtFloat(s.mean),
+			"std":        fmtFloat(s.std),
+			"pipeline":   s.pipeSrc,
+		},
+	}
+	if s.dir.Manifest.Description != "" {
+		d.Details["model_description"] = s.dir.Manifest.Description
+	}
+	return d, nil
+}
+
+// batch is one chunk of items ready for ONNX Runtime.
+type batch struct {
+	idx    []int     // indices into the request of the rows, in order
+	ids    []int64   // [len(idx), 35]
+	mask   []int64   // [len(idx), 35]
+	pixels []float32 // [len(idx), 3, size, size]
+	buf    []float32 // the whole pixel buffer, to recycle
+}
+
+// Score implements scorer.Scorer. Items are cut into chunks of the batch
+// size; a producer goroutine tokenizes and (with a worker pool) decodes and
+// preprocesses chunk k+1 while ONNX Runtime runs chunk k.
+func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+	out := make([]scorer.Result, len(items))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	free := make(chan []float32, 2) // pixel buffers handed back after a run
+	go func() {
+		defer close(batches)
+		enc := map[string]tokenize.Encoding{} // per distinct prompt
+		encErr := map[string]error{}
+		for lo := 0; lo < len(items); lo += s.batchSize {
+			chunk := items[lo:min(lo+s.batchSize, len(items))]
+			var buf []float32
+			select {
+			case buf = <-free:
+			default:
+			}
+			b := s.prepare(chunk, lo, out, enc, encErr, buf)
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	n := int64(s.size)
+	per := 3 * s.size * s.size
+	for b := range batches {
+		if len(b.idx) == 0 {
+			continue
+		}
+		rows := int64(len(b.idx))
+		seq := int64(s.tok.MaxLength())
+		res, err := s.sess.Run(map[string]onnx.Tensor{
+			blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: b.ids},
+			blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: b.mask},
+			blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: b.pixels[:len(b.idx)*per]},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("imagereward: %w", err)
+		}
+		select {
+		case free <- b.buf:
+		default:
+		}
+		raw, ok := res[blipmodel.RewardRaw]
+		if !ok || len(raw.Shape) != 2 || raw.Shape[0] != rows || raw.Shape[1] != 1 || len(raw.Float32) != len(b.idx) {
+			return nil, fmt.Errorf("imagereward: model %s: output %q has shape %v, want [%d, 1]", s.sess.Path(), blipmodel.RewardRaw, raw.Shape, rows)
+		}
+		for k, i := range b.idx {
+			r := float64(raw.Float32[k])
+			score := (r - s.mean) / s.std
+			if math.IsNaN(score) || math.IsInf(score, 0) {
+				out[i] = scorer.Result{Err: fmt.Sprintf("item %q: model output %s is %v, reward (%v - %s) / %s is not finite; no score",
+					items[i].ID, blipmodel.RewardRaw, r, r, fmtFloat(s.mean), fmtFloat(s.std))}
+				continue
+			}
+			out[i] = scorer.Result{Score: score}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prepare tokenizes, decodes and preprocesses one chunk (items lo… of the
+// request) into a batch of the items that succeeded; failures go into
+// out[lo+k].Err. buf, when large enough, is reused for the pixels.
+func (s *ImageReward) prepare(chunk []scorer.Item, lo int, out []scorer.Result, enc map[string]tokenize.Encoding, encErr map[string]error, buf []float32) batch {
+	per := 3 * s.size * s.size
+	if cap(buf) < len(chunk)*per {
+		buf = make([]float32, s.batchSize*per)
+	}
+	pix := buf[:len(chunk)*per]
+	errs := make([]string, len(chunk))
+	// Tokenize (cheap, and cached per prompt) before the workers start.
+	for k, it := range chunk {
+		if _, ok := enc[it.Prompt]; !ok {
+			if _, bad := encErr[it.Prompt]; !bad {
+				e, err := s.tok.Encode(it.Prompt)
+				if err != nil {
+					encErr[it.Prompt] = err
+				} else {
+					enc[it.Prompt] = e
+				}
+			}
+		}
+		if err := encErr[it.Prompt]; err != nil {
+			errs[k] = fmt.Sprintf("item %q: prompt: %v", it.ID, err)
+		}
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(s.workers, len(chunk)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				if err := s.preprocess(chunk[k], pix[k*per:(k+1)*per]); err != nil {
+					errs[k] = err.Error()
+				}
+			}
+		}()
+	}
+	for k := range chunk {
+		if errs[k] == "" {
+			next <- k
+		}
+	}
+	close(next)
+	wg.Wait()
+	// Compact the rows that succeeded.
+	b := batch{buf: buf}
+	for k, it := range chunk {
+		if errs[k] != "" {
+			out[lo+k] = scorer.Result{Err: errs[k]}
+			continue
+		}
+		m := len(b.idx)
+		if m != k {
+			copy(pix[m*per:(m+1)*per], pix[k*per:(k+1)*per])
+		}
+		e := enc[it.Prompt]
+		b.idx = append(b.idx, lo+k)
+		b.ids = append(b.ids, e.IDs...)
+		b.mask = append(b.mask, e.AttentionMask...)
+	}
+	b.pixels = pix
+	return b
+}
+
+func (s *ImageReward) preprocess(it scorer.Item, dst []float32) error {
+	var im *imageproc.Image
+	var err error
+	if it.ImageBytes != nil {
+		im, _, err = imageproc.Decode(it.ImageBytes, imageproc.DecodeOptions{})
+		if err != nil {
+			return fmt.Errorf("image bytes of item %q: %w", it.ID, err)
+		}
+	} else {
+		im, _, err = imageproc.DecodeFile(it.ImagePath, imageproc.DecodeOptions{})
+		if err != nil {
+			return fmt.Errorf("item %q: %w", it.ID, err)
+		}
+	}
+	if err := s.pipe.PreprocessInto(dst, im); err != nil {
+		return fmt.Errorf("item %q: preprocess: %w", it.ID, err)
+	}
+	return nil
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
