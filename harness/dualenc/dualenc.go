@@ -480,3 +480,9 @@ func (e *Encoder) LogitScaleFromModel() (float64, error) {
 	}
 	return float64(res["logits_per_image"].Float32[0]) / cos, nil
 }
+
+// EmbedImages embeds the images of items (prompts are ignored); a failed
+// image has a nil embedding and its reason in errs.
+func (e *Encoder) EmbedImages(ctx context.Context, items []scorer.Item) (emb [][]float32, errs []string, err error) {
+	return e.embedImages(ctx, items)
+}
