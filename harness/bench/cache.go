@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"github.com/srbench/srbench/internal/cachedir"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,17 +28,9 @@ type Cache struct {
 // DefaultCachePath is scores.sqlite in the srbench cache directory
 // ($SRBENCH_CACHE, else $XDG_CACHE_HOME/srbench, else ~/.cache/srbench).
 func DefaultCachePath() string {
-	dir := os.Getenv("SRBENCH_CACHE")
+	dir := cachedir.Dir(nil)
 	if dir == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				home = os.TempDir()
-			}
-			base = filepath.Join(home, ".cache")
-		}
-		dir = filepath.Join(base, "srbench")
+		dir = filepath.Join(os.TempDir(), "srbench")
 	}
 	return filepath.Join(dir, "scores.sqlite")
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"errors"
 	"fmt"
+	"github.com/srbench/srbench/internal/cachedir"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,21 +63,7 @@ func DefaultSystemDirs() []string {
 // $SRBENCH_CACHE, else $XDG_CACHE_HOME/srbench, else $HOME/.cache/srbench.
 // It returns "" when none of those variables is set. getenv nil means
 // os.Getenv.
-func CacheDir(getenv func(string) string) string {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	if d := getenv("SRBENCH_CACHE"); d != "" {
-		return d
-	}
-	if d := getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "srbench")
-	}
-	if h := getenv("HOME"); h != "" {
-		return filepath.Join(h, ".cache", "srbench")
-	}
-	return ""
-}
+func CacheDir(getenv func(string) string) string { return cachedir.Dir(getenv) }
 
 // NotFoundError reports that no ONNX Runtime library was found. Searched
 // lists every place looked at, with the reason it did not qualify.

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/host"
+	"github.com/srbench/srbench/harness/scorer"
+)
+
+type trainFlags struct {
+	scorer, model, trainPath, valPath, format, images, out, config string
+	overrides                                                     map[string]string
+	noBar                                                         bool
+}
+
+func newTrainCmd(g *globalFlags) *cobra.Command {
+	f := &trainFlags{}
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train a scorer (Social Reward adapters) inside its plugin and write a model directory",
+		Long: `Trains a trainable scorer plugin (socialreward) on triplet datasets: pairs JSONL with the
+preferred image as image_a (as written by srbench curate), or Social Reward parquet. The
+plugin embeds the triplets with the frozen backbone of --model (cached), trains adapters and
+writes a new model directory to --out that the same plugin scores with.
+
+--config is a JSON or YAML file of training settings (loss, margin, side, adapter, lr,
+weight_decay, batch_size, epochs, patience, seed, train_fraction); --set key=value overrides
+single settings.`,
+		Example: `  srbench train --model models/socialreward --train curated/train.jsonl --val curated/validation.jsonl --out models/socialreward-trained
+  srbench train --model models/socialreward --train curated/train.jsonl --out out --set loss=logistic --set epochs=20`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.model == "" || f.trainPath == "" || f.out == "" {
+				return fmt.Errorf("--model, --train and --out are required")
+			}
+			cfgJSON, err := trainConfigJSON(f.config, f.overrides)
+			if err != nil {
+				return err
+			}
+			h := newHost(g)
+			defer h.Close()
+			sc, err := launcher(g, h)(cmd.Context(), bench.ScorerSpec{Name: f.scorer, ModelDir: f.model})
+			if err != nil {
+				return err
+			}
+			p := sc.(*host.Plugin)
+			abs := func(s string) string {
+				if s == "" {
+					return ""
+				}
+				a, err := filepath.Abs(s)
+				if err != nil {
+					return s
+				}
+				return a
+			}
+			var bar *progressbar.ProgressBar
+			start := time.Now()
+			last, err := p.Train(cmd.Context(), scorer.TrainRequest{Config: cfgJSON, Train: abs(f.trainPath), Validation: abs(f.valPath),
+				Format: f.format, Images: abs(f.images), OutDir: abs(f.out)}, func(e scorer.TrainEvent) {
+				if e.Message != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), e.Message)
+					return
+				}
+				if f.noBar || e.TotalSteps == 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "epoch %d step %d loss %.4f val %.2f%%\n", e.Epoch, e.Step, e.Loss, 100*e.ValAccuracy)
+					return
+				}
+				if bar == nil {
+					bar = progressbar.NewOptions64(e.TotalSteps, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+						progressbar.OptionSetDescription("training"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+				}
+				bar.Describe(fmt.Sprintf("epoch %d loss %.4f val %.1f%%", e.Epoch, e.Loss, 100*e.ValAccuracy))
+				_ = bar.Set64(e.Step)
+			})
+			if bar != nil {
+				bar.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "trained in %.1fs: %s\nmetrics: %s\n", time.Since(start).Seconds(), last.CheckpointDir, last.Metrics)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.scorer, "scorer", "socialreward", "trainable scorer plugin")
+	fl.StringVar(&f.model, "model", "", "backbone model directory")
+	fl.StringVar(&f.trainPath, "train", "", "training triplets (pairs JSONL or Social Reward parquet)")
+	fl.StringVar(&f.valPath, "val", "", "validation triplets (early stopping)")
+	fl.StringVar(&f.format, "format", "", "dataset format (default: detected)")
+	fl.StringVar(&f.images, "images", "", "images root (default: each dataset file's directory)")
+	fl.StringVar(&f.out, "out", "", "directory for the trained model")
+	fl.StringVar(&f.config, "config", "", "training settings (JSON or YAML file)")
+	fl.StringToStringVar(&f.overrides, "set", nil, "override a training setting: key=value (repeatable)")
+	fl.BoolVar(&f.noBar, "no-progress", false, "print one line per epoch instead of a progress bar")
+	return cmd
+}
+
+// trainConfigJSON merges a JSON/YAML settings file with key=value overrides
+// into the JSON the plugin reads. Values parse as YAML scalars (numbers,
+// booleans, strings).
+func trainConfigJSON(path string, overrides map[string]string) (string, error) {
+	cfg := map[string]any{}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("training config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			return "", fmt.Errorf("training config %s: %w", path, err)
+		}
+	}
+	for k, v := range overrides {
+		var x any
+		if err := yaml.Unmarshal([]byte(v), &x); err != nil {
+			return "", fmt.Errorf("--set %s=%s: %w", k, v, err)
+		}
+		// Nested keys: adapter.kind=mlp
+		parts := strings.Split(k, ".")
+		m := cfg
+		for _, p := range parts[:len(parts)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[parts[len(parts)-1]] = x
+	}
+	if len(cfg) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(cfg)
+	return string(b), err
+}
