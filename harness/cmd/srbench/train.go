@@ -19,8 +19,8 @@ import (
 
 type trainFlags struct {
 	scorer, model, trainPath, valPath, format, images, out, config string
-	overrides                                                     map[string]string
-	noBar                                                         bool
+	overrides                                                      map[string]string
+	noBar                                                          bool
 }
 
 func newTrainCmd(g *globalFlags) *cobra.Command {
