@@ -24,8 +24,12 @@ import (
 
 // ScorerSpec names one scorer in a run.
 type ScorerSpec struct {
-	// Name is the plugin name (its binary's file name) and the key in results.
+	// Name is the scorer's key in results and, unless Plugin is set, the
+	// plugin name (its binary's file name).
 	Name string `json:"name"`
+	// Plugin names the plugin when it differs from Name, so one plugin can
+	// run twice with different models or options (e.g. clipscore-cosine).
+	Plugin string `json:"plugin,omitempty"`
 	// ModelDir is the model directory; "" = <models root>/<Name>.
 	ModelDir string `json:"model_dir,omitempty"`
 	// Options are scorer-specific (e.g. variant).
@@ -525,4 +529,12 @@ func relToWD(path string) string {
 		return rel
 	}
 	return path
+}
+
+// PluginName is the plugin that runs this scorer.
+func (s ScorerSpec) PluginName() string {
+	if s.Plugin != "" {
+		return s.Plugin
+	}
+	return s.Name
 }

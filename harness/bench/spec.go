@@ -55,6 +55,7 @@ type DatasetSpec struct {
 // ScorerEntry names a scorer in a Spec.
 type ScorerEntry struct {
 	Name      string            `yaml:"name"`
+	Plugin    string            `yaml:"plugin,omitempty"`
 	Model     string            `yaml:"model,omitempty"`
 	Options   map[string]string `yaml:"options,omitempty"`
 	BatchSize int               `yaml:"batch_size,omitempty"`
@@ -351,7 +352,7 @@ func (s *Spec) Config() (Config, error) {
 		if e.Name == "" {
 			return cfg, fmt.Errorf("benchmark spec %s: a scorer has no \"name\"", s.File)
 		}
-		cfg.Scorers = append(cfg.Scorers, ScorerSpec{Name: e.Name, ModelDir: e.Model, Options: e.Options,
+		cfg.Scorers = append(cfg.Scorers, ScorerSpec{Name: e.Name, Plugin: e.Plugin, ModelDir: e.Model, Options: e.Options,
 			BatchSize: e.BatchSize, Threads: e.Threads, Provider: e.Provider})
 	}
 	return cfg, nil

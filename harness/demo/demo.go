@@ -11,6 +11,7 @@ import (
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
 )
 
@@ -40,6 +41,48 @@ type Result struct {
 	RunDirs map[string]string
 	Funnel  curate.Funnel
 	Skipped []string // scorers without a plugin
+	// TrainMetrics is the Social Reward training summary (JSON).
+	TrainMetrics string
+}
+
+// trainer is a launched scorer that can train (a host.Plugin).
+type trainer interface {
+	Train(ctx context.Context, req scorer.TrainRequest, progress func(scorer.TrainEvent)) (scorer.TrainEvent, error)
+}
+
+// TrainSocialReward trains Social Reward adapters through the socialreward
+// plugin (launched with the backbone directory) and returns the last event.
+func TrainSocialReward(ctx context.Context, launch bench.Launcher, backbone, trainPath, valPath, out, config string, log io.Writer) (scorer.TrainEvent, error) {
+	sc, err := launch(ctx, bench.ScorerSpec{Name: "socialreward", ModelDir: backbone})
+	if err != nil {
+		return scorer.TrainEvent{}, err
+	}
+	if c, ok := sc.(io.Closer); ok {
+		defer c.Close()
+	}
+	if k, ok := sc.(interface{ Kill() }); ok {
+		defer k.Kill()
+	}
+	tr, ok := sc.(trainer)
+	if !ok {
+		return scorer.TrainEvent{}, scorer.ErrNotTrainable
+	}
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		return a
+	}
+	return tr.Train(ctx, scorer.TrainRequest{Config: config, Train: abs(trainPath), Validation: abs(valPath), OutDir: abs(out)},
+		func(e scorer.TrainEvent) {
+			switch {
+			case e.Message != "":
+				fmt.Fprintf(log, "    %s\n", e.Message)
+			case e.CheckpointDir == "" && e.Epoch > 0:
+				fmt.Fprintf(log, "    epoch %d: loss %.4f, validation accuracy %.1f%%\n", e.Epoch, e.Loss, 100*e.ValAccuracy)
+			}
+		})
 }
 
 // The demo's benchmarks, in the order they run.
@@ -101,6 +144,18 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 	done()
 
 	res := &Result{Runs: map[string]*report.Results{}, RunDirs: map[string]string{}, Funnel: funnel}
+	trained := ""
+	if opts.Available == nil || opts.Available("socialreward") {
+		done = step("train Social Reward (adapters on the frozen demo backbone, triplet loss, margin 0.3)")
+		trained = filepath.Join(modelsDir, "socialreward-trained")
+		ev, err := TrainSocialReward(ctx, launch, filepath.Join(modelsDir, "socialreward"),
+			filepath.Join(curatedDir, "train.jsonl"), filepath.Join(curatedDir, "validation.jsonl"), trained, `{"seed": 1}`, log)
+		if err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		res.TrainMetrics = ev.Metrics
+		done()
+	}
 	data := map[string]string{
 		"demo-alignment": filepath.Join(worldDir, simworld.AlignmentFile),
 		"demo-social":    filepath.Join(curatedDir, "test.jsonl"),
@@ -117,12 +172,19 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		spec.Dataset.Path = data[name]
 		var scorers []bench.ScorerEntry
 		for _, s := range spec.Scorers {
-			if opts.Available != nil && !opts.Available(s.Name) {
+			plugin := s.Plugin
+			if plugin == "" {
+				plugin = s.Name
+			}
+			if opts.Available != nil && !opts.Available(plugin) {
 				res.Skipped = appendOnce(res.Skipped, s.Name)
 				continue
 			}
 			if s.Model == "" {
-				s.Model = filepath.Join(modelsDir, s.Name)
+				s.Model = filepath.Join(modelsDir, plugin)
+				if plugin == "socialreward" && trained != "" {
+					s.Model = trained
+				}
 			}
 			scorers = append(scorers, s)
 		}

@@ -27,13 +27,13 @@ func newHost(g *globalFlags) *host.Host {
 // launcher launches scorers as plugins from the plugin dir with models from the models root.
 func launcher(g *globalFlags, h *host.Host) bench.Launcher {
 	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
-		info, err := host.Find(g.resolvePluginDir(), spec.Name)
+		info, err := host.Find(g.resolvePluginDir(), spec.PluginName())
 		if err != nil {
 			return nil, err
 		}
 		dir := spec.ModelDir
 		if dir == "" {
-			dir = filepath.Join(g.models, spec.Name)
+			dir = filepath.Join(g.models, spec.PluginName())
 		}
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs
