@@ -78,15 +78,20 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	for i, s := range res.Scorers {
 		names[i] = s.Name
 	}
-	// per scorer: pairs it scored; and for each pair index, whether each scorer has it.
-	type row struct {
-		p   []stats.Pair // one per scorer (valid where ok)
-		ok  []bool
-		err []string
+	// Columnar, per scorer: the pair as stats sees it and whether the scorer
+	// scored it; prompt ids are interned. About 65 bytes per pair and scorer.
+	type column struct {
+		pairs   []stats.Pair
+		ok      []bool
+		failed  int
+		reasons map[string]int
 	}
-	var rows []row
-	prompts := map[string]bool{}
-	nTies := 0
+	cols := make([]column, len(names))
+	for i := range cols {
+		cols[i].reasons = map[string]int{}
+	}
+	prompts := map[string]string{}
+	nRows, nTies := 0, 0
 	hasStrength := false
 	err := report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
 		l, err := statsLabel(s.Label)
@@ -96,8 +101,11 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		if l == stats.LabelTie {
 			nTies++
 		}
-		prompts[s.PromptID] = true
-		r := row{p: make([]stats.Pair, len(names)), ok: make([]bool, len(names)), err: make([]string, len(names))}
+		pid, ok := prompts[s.PromptID]
+		if !ok {
+			pid = s.PromptID
+			prompts[pid] = pid
+		}
 		strength := math.NaN()
 		if s.Strength != nil {
 			strength = *s.Strength
@@ -105,23 +113,27 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		}
 		for i, n := range names {
 			sc, found := s.Scores[n]
+			c := &cols[i]
 			switch {
 			case !found:
 				return fmt.Errorf("sample %d has no scores for scorer %q", s.Index, n)
 			case sc.Error != "":
-				r.err[i] = sc.Error
+				c.pairs = append(c.pairs, stats.Pair{})
+				c.ok = append(c.ok, false)
+				c.failed++
+				c.reasons[reasonKey(sc.Error)]++
 			default:
-				r.ok[i] = true
-				r.p[i] = stats.Pair{PromptID: s.PromptID, Label: l, ScoreA: sc.A, ScoreB: sc.B, Weight: s.Weight, Strength: strength}
+				c.pairs = append(c.pairs, stats.Pair{PromptID: pid, Label: l, ScoreA: sc.A, ScoreB: sc.B, Weight: s.Weight, Strength: strength})
+				c.ok = append(c.ok, true)
 			}
 		}
-		rows = append(rows, r)
+		nRows++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	res.Dataset.NPairs = len(rows)
+	res.Dataset.NPairs = nRows
 	res.Dataset.NPrompts = len(prompts)
 	res.Dataset.NLabelTies = nTies
 	res.Dataset.HasStrength = hasStrength
@@ -133,19 +145,20 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	res.Bootstrap = report.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
 
 	for i := range res.Scorers {
-		var ps []stats.Pair
 		sr := &res.Scorers[i]
-		sr.NFailed, sr.FailureReasons = 0, nil
-		for _, r := range rows {
-			if r.ok[i] {
-				ps = append(ps, r.p[i])
-				continue
+		c := &cols[i]
+		sr.NFailed, sr.FailureReasons = c.failed, nil
+		if c.failed > 0 {
+			sr.FailureReasons = c.reasons
+		}
+		ps := c.pairs
+		if c.failed > 0 {
+			ps = make([]stats.Pair, 0, len(c.pairs)-c.failed)
+			for k, p := range c.pairs {
+				if c.ok[k] {
+					ps = append(ps, p)
+				}
 			}
-			sr.NFailed++
-			if sr.FailureReasons == nil {
-				sr.FailureReasons = map[string]int{}
-			}
-			sr.FailureReasons[reasonKey(r.err[i])]++
 		}
 		if err := fillScorer(sr, ps, opts, bopts); err != nil {
 			return fmt.Errorf("scorer %q: %w", sr.Name, err)
@@ -158,10 +171,10 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	for i := range names {
 		for j := i + 1; j < len(names); j++ {
 			var a, b []stats.Pair
-			for _, r := range rows {
-				if r.ok[i] && r.ok[j] {
-					a = append(a, r.p[i])
-					b = append(b, r.p[j])
+			for k := range cols[i].pairs {
+				if cols[i].ok[k] && cols[j].ok[k] {
+					a = append(a, cols[i].pairs[k])
+					b = append(b, cols[j].pairs[k])
 				}
 			}
 			c := report.Comparison{A: names[i], B: names[j], NPairs: len(a), PMcNemar: 1}
