@@ -538,3 +538,24 @@ func (s ScorerSpec) PluginName() string {
 	}
 	return s.Name
 }
+
+// CountPairs counts the pairs a dataset yields (a pass over the file, for
+// progress bars with an ETA).
+func CountPairs(spec dataset.Spec) (int, error) {
+	src, err := dataset.Open(spec)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	n := 0
+	for {
+		_, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -122,7 +123,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				if len(args) > 0 {
 					return fmt.Errorf("--resume takes the run's recorded configuration; do not give a SPEC")
 				}
-				return runAndPrint(cmd, func(progress func(int)) (*report.Results, string, error) {
+				return runAndPrint(cmd, resumeTotal(f.resume, f.noBar), func(progress func(int)) (*report.Results, string, error) {
 					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcher(g, h))
 					return res, f.resume, err
 				}, f.noBar)
@@ -132,7 +133,11 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				return err
 			}
 			cfg.Cache = cache
-			return runAndPrint(cmd, func(progress func(int)) (*report.Results, string, error) {
+			total := 0
+			if !f.noBar {
+				total, _ = bench.CountPairs(cfg.Dataset) // only for the ETA; errors surface in the run
+			}
+			return runAndPrint(cmd, total, func(progress func(int)) (*report.Results, string, error) {
 				cfg.Progress = progress
 				res, err := bench.Run(cmd.Context(), cfg, launcher(g, h))
 				return res, cfg.OutDir, err
@@ -241,10 +246,13 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 }
 
 // runAndPrint runs a benchmark with a progress bar and prints the summary.
-func runAndPrint(cmd *cobra.Command, run func(progress func(int)) (*report.Results, string, error), noBar bool) error {
+func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*report.Results, string, error), noBar bool) error {
 	var progress func(int)
 	if !noBar {
-		bar := progressbar.NewOptions(-1,
+		if total <= 0 {
+			total = -1
+		}
+		bar := progressbar.NewOptions(total,
 			progressbar.OptionSetDescription("scoring pairs"),
 			progressbar.OptionSetWriter(cmd.ErrOrStderr()),
 			progressbar.OptionShowCount(),
@@ -299,4 +307,21 @@ func printPolicy(w io.Writer, res *report.Results) {
 		fmt.Fprintf(w, "  %s vs %s: %+.1f points [%+.1f, %+.1f], McNemar p=%.3g, Holm p=%.3g: %s\n",
 			c.A, c.B, 100*c.Diff, 100*c.CI95[0], 100*c.CI95[1], c.PMcNemar, c.PHolm, verdict)
 	}
+}
+
+// resumeTotal counts the pairs of an interrupted run's dataset, for the ETA.
+func resumeTotal(runDir string, noBar bool) int {
+	if noBar {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(runDir, bench.JournalName))
+	if err != nil {
+		return 0
+	}
+	var cfg bench.Config
+	if json.Unmarshal(b, &cfg) != nil {
+		return 0
+	}
+	n, _ := bench.CountPairs(cfg.Dataset)
+	return n
 }
