@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
+	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
@@ -33,6 +35,8 @@ type Options struct {
 	Log io.Writer
 	// Version and Commit are recorded in each run's provenance.
 	Version, Commit string
+	// NoAblation skips the small ablation grid (benchmarks/ablations/social-reward.yaml).
+	NoAblation bool
 }
 
 // Result is what the demo produced.
@@ -43,6 +47,9 @@ type Result struct {
 	Skipped []string // scorers without a plugin
 	// TrainMetrics is the Social Reward training summary (JSON).
 	TrainMetrics string
+	// Ablation is the ablation summary (nil when skipped) and AblationDir its directory.
+	Ablation    *ablate.Summary
+	AblationDir string
 }
 
 // trainer is a launched scorer that can train (a host.Plugin).
@@ -207,6 +214,28 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		res.Runs[name], res.RunDirs[name] = r, cfg.OutDir
 		done()
 	}
+	if !opts.NoAblation && trained != "" {
+		spec, err := ablate.LoadSpec(filepath.Join(opts.Benchmarks, "ablations", "social-reward.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		res.AblationDir = filepath.Join(opts.Out, "ablation")
+		if err := os.RemoveAll(res.AblationDir); err != nil {
+			return nil, err
+		}
+		cells, err := spec.Cells()
+		if err != nil {
+			return nil, err
+		}
+		done = step("ablation %s: %d cells x %d seeds", spec.Name, len(cells), len(spec.Seeds))
+		in := AblationInputs{Log: filepath.Join(worldDir, simworld.LogJSONL), Backbone: filepath.Join(modelsDir, "socialreward"), Seed: opts.Seed}
+		sum, err := ablate.Run(ctx, spec, res.AblationDir, AblationDeps(in, res.AblationDir, launch, log), io.Discard)
+		if err != nil {
+			return nil, fmt.Errorf("ablation: %w", err)
+		}
+		res.Ablation = sum
+		done()
+	}
 	return res, nil
 }
 
@@ -217,4 +246,9 @@ func appendOnce(xs []string, x string) []string {
 		}
 	}
 	return append(xs, x)
+}
+
+// datasetSpec is a pairs JSONL dataset spec.
+func datasetSpec(path string) dataset.Spec {
+	return dataset.Spec{Format: dataset.PairsJSONL, Path: path}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/demo"
 	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/report"
@@ -51,9 +52,18 @@ reports. Everything is synthetic: the numbers are not results about the real sco
 			for _, n := range names {
 				printSummary(w, res.Runs[n], res.RunDirs[n])
 			}
+			if res.Ablation != nil {
+				fmt.Fprintf(w, "\nablation (%s):\n", res.Ablation.Name)
+				for _, t := range res.Ablation.Findings.Text {
+					fmt.Fprintf(w, "  %s\n", t)
+				}
+			}
 			fmt.Fprintln(w, "\nreports:")
 			for _, n := range names {
 				fmt.Fprintf(w, "  %s\n  %s\n", filepath.Join(res.RunDirs[n], report.MarkdownFile), filepath.Join(res.RunDirs[n], report.HTMLFile))
+			}
+			if res.AblationDir != "" {
+				fmt.Fprintf(w, "  %s\n", filepath.Join(res.AblationDir, ablate.ReportFile))
 			}
 			return nil
 		},
@@ -62,6 +72,7 @@ reports. Everything is synthetic: the numbers are not results about the real sco
 	f.StringVar(&opts.Out, "out", "demo-out", "demo output directory (recreated)")
 	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the world, the split and the models")
 	f.IntVar(&opts.Prompts, "prompts", 0, "world size in prompts (default 300)")
-	f.StringVar(&opts.Benchmarks, "benchmarks", "benchmarks", "directory with demo-social.yaml and demo-alignment.yaml")
+	f.StringVar(&opts.Benchmarks, "benchmarks", "benchmarks", "directory with demo-social.yaml, demo-alignment.yaml and ablations/")
+	f.BoolVar(&opts.NoAblation, "no-ablation", false, "skip the small ablation grid")
 	return cmd
 }

@@ -45,7 +45,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.pluginDir, "plugin-dir", "", "directory of scorer plugin binaries (default: plugins/ beside the srbench binary)")
 	root.PersistentFlags().StringVar(&g.models, "models", "models", "models root: scorer N loads <models>/N/ unless a spec gives a path")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log plugin output at debug level")
-	root.AddCommand(newRunCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g))
+	root.AddCommand(newRunCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g))
 	return root
 }
 

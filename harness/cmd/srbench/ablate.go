@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/srbench/srbench/harness/ablate"
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/demo"
+)
+
+func newAblateCmd(g *globalFlags) *cobra.Command {
+	var in demo.AblationInputs
+	var out, benchDir string
+	cmd := &cobra.Command{
+		Use:   "ablate SPEC",
+		Short: "Train and evaluate a grid of Social Reward fine-tuning configurations",
+		Long: `Runs an ablation grid (benchmarks/ablations/*.yaml): every cell (loss, trained side,
+margin, adapter, curation preset, training fraction) is trained with each seed through the
+socialreward plugin on curations of --log, evaluated on the same held-out test split with
+the benchmark runner, and summarised in OUT/ablation.md with seed intervals, paired tests
+against the reference cell, bar charts, learning curves and a data-scaling curve. Rerunning
+with the same OUT resumes: finished cells are never retrained.`,
+		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --backbone demo-out/models/socialreward --out demo-out/ablation",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if in.Log == "" || in.Backbone == "" || out == "" {
+				return fmt.Errorf("--log, --backbone and --out are required")
+			}
+			path, err := bench.ResolveSpec(args[0], benchDir)
+			if err != nil {
+				return err
+			}
+			spec, err := ablate.LoadSpec(path)
+			if err != nil {
+				return err
+			}
+			h := newHost(g)
+			defer h.Close()
+			sum, err := ablate.Run(cmd.Context(), spec, out, demo.AblationDeps(in, out, launcher(g, h), cmd.ErrOrStderr()), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			for _, t := range sum.Findings.Text {
+				fmt.Fprintln(cmd.OutOrStdout(), t)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(out, ablate.ReportFile))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Log, "log", "", "engagement log to curate (once per curation preset)")
+	f.StringVar(&in.Backbone, "backbone", "", "socialreward backbone model directory")
+	f.Uint64Var(&in.Seed, "seed", 0, "curation seed (the split by prompt)")
+	f.StringVar(&out, "out", "", "ablation directory (rerun to resume)")
+	f.StringVar(&benchDir, "benchmarks", "benchmarks", "directory for SPEC given by name")
+	return cmd
+}
