@@ -1,0 +1,388 @@
+package edit
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/srbench/srbench/harness/onnx"
+	"github.com/srbench/srbench/harness/onnx/clipmodel"
+	"github.com/srbench/srbench/harness/onnx/graph"
+)
+
+func runtimeOrFatal(t testing.TB) *onnx.Runtime {
+	t.Helper()
+	rt, err := onnx.Init(onnx.Options{})
+	if err != nil {
+		t.Fatalf("these tests need ONNX Runtime: %v", err)
+	}
+	return rt
+}
+
+func mustParse(t *testing.T, b []byte) *model {
+	t.Helper()
+	m, err := parseModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func writeModel(t *testing.T, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runFile(t *testing.T, rt *onnx.Runtime, path string, in map[string]onnx.Tensor) map[string]onnx.Tensor {
+	t.Helper()
+	s, err := rt.NewSession(path, onnx.SessionOptions{IntraOpThreads: 1, InterOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestUntouchedBytes checks that an edit re-encodes only what it must: the
+// ModelProto fields around the graph (opset, metadata, doc string) and
+// every graph field other than the edited output's producer, its readers
+// and its value_info keep their bytes and their order.
+func TestUntouchedBytes(t *testing.T) {
+	rt := runtimeOrFatal(t)
+	w, err := clipmodel.NewWeights(clipmodel.Tiny())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := w.WriteDir(dir, clipmodel.WriteOptions{Combined: true}); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, clipmodel.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Give text_embeds a value_info entry (a copy of its output entry).
+	m := mustParse(t, src)
+	vi, _, err := m.output(TextEmbeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, outEntry, _ := m.output(TextEmbeds)
+	if err := m.insert(graphValueInfo, [][]byte{outEntry.f.val}); err != nil {
+		t.Fatal(err)
+	}
+	if vi.elem != elemFloat {
+		t.Fatalf("text_embeds element type %d", vi.elem)
+	}
+	src, err = m.bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := mustParse(t, src)
+
+	steps := []Step{{Op: OpLinear, W: [][]float64{{2, 0}, {0, 3}}}} // wrong width on purpose: rejected first
+	if _, err := AppendToOutput(src, TextEmbeds, steps); err == nil {
+		t.Fatal("a 2-column W on a 32-wide output was accepted")
+	}
+	ed, err := AppendToOutput(src, TextEmbeds, []Step{{Op: OpReLU}, {Op: OpNormalize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mustParse(t, ed)
+
+	// ModelProto fields other than the graph: identical, in order.
+	var want, have [][]byte
+	for i, f := range orig.top {
+		if i != orig.graphAt {
+			want = append(want, f.raw)
+		}
+	}
+	for i, f := range got.top {
+		if i != got.graphAt {
+			have = append(have, f.raw)
+		}
+	}
+	if diff := cmp.Diff(want, have); diff != "" {
+		t.Errorf("ModelProto fields outside the graph changed (-orig +edited):\n%s", diff)
+	}
+
+	// Graph fields: the surviving ones are a subsequence of the new graph.
+	var newRaw []string
+	for _, e := range got.entries {
+		newRaw = append(newRaw, string(e.f.raw))
+	}
+	var changed []string
+	k := 0
+	for _, e := range orig.entries {
+		j := slices.Index(newRaw[k:], string(e.f.raw))
+		if j < 0 {
+			what := fmt.Sprint("field ", e.f.num)
+			if e.node != nil {
+				what = e.node.op + " -> " + strings.Join(e.node.outputs, ",")
+			} else if e.f.num == graphValueInfo {
+				what = "value_info"
+			}
+			changed = append(changed, what)
+			continue
+		}
+		k += j + 1
+	}
+	slices.Sort(changed)
+	wantChanged := []string{"Div -> text_embeds", "MatMul -> matmul_" + orig.matmulSuffix(t), "value_info"}
+	slices.Sort(wantChanged)
+	if diff := cmp.Diff(wantChanged, changed); diff != "" {
+		t.Errorf("re-encoded graph fields (-want +got):\n%s", diff)
+	}
+	// The value_info now describes the renamed old value.
+	var names []string
+	_ = got.live(graphValueInfo, func(e *entry) error {
+		v, err := parseValueInfo(e.f.val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, v.name)
+		return nil
+	})
+	if diff := cmp.Diff([]string{"srbench_edit/text_embeds/input"}, names); diff != "" {
+		t.Errorf("value_info names (-want +got):\n%s", diff)
+	}
+
+	// The edited model runs; its logits still come from the old embeddings.
+	in := map[string]onnx.Tensor{
+		clipmodel.InputIDs:      {Shape: []int64{1, 3}, Int64: []int64{49406, 320, 49407}},
+		clipmodel.AttentionMask: {Shape: []int64{1, 3}, Int64: []int64{1, 1, 1}},
+		clipmodel.PixelValues:   {Shape: []int64{1, 3, 224, 224}, Float32: make([]float32, 3*224*224)},
+	}
+	a := runFile(t, rt, writeModel(t, src), in)
+	b := runFile(t, rt, writeModel(t, ed), in)
+	if diff := cmp.Diff(a[LogitsPerImage].Float32, b[LogitsPerImage].Float32); diff != "" {
+		t.Errorf("logits changed (-orig +edited):\n%s", diff)
+	}
+	var ss float64
+	for _, v := range a[TextEmbeds].Float32 {
+		r := math.Max(float64(v), 0)
+		ss += r * r
+	}
+	for i, v := range a[TextEmbeds].Float32 {
+		want := math.Max(float64(v), 0) / math.Sqrt(ss)
+		if d := math.Abs(float64(b[TextEmbeds].Float32[i]) - want); d > 1e-6 {
+			t.Fatalf("text_embeds[%d] = %v, want %v", i, b[TextEmbeds].Float32[i], want)
+		}
+	}
+}
+
+// matmulSuffix returns the builder-made name suffix of the MatMul reading
+// text_embeds in clipmodel's combined graph ("matmul_N").
+func (m *model) matmulSuffix(t *testing.T) string {
+	t.Helper()
+	for _, e := range m.nodes() {
+		if e.node.op == "MatMul" && slices.Contains(e.node.inputs, TextEmbeds) {
+			return strings.TrimPrefix(e.node.outputs[0], "matmul_")
+		}
+	}
+	t.Fatal("no MatMul reads text_embeds")
+	return ""
+}
+
+// branch builds a subgraph payload for an If attribute: the builder graph
+// with its declared inputs removed (the branch reads the outer scope).
+func branch(t *testing.T, build func(g *graph.Graph) string) []byte {
+	t.Helper()
+	g := graph.New("branch")
+	out := build(g)
+	g.Output(out, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
+	b, err := g.Marshal(graph.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustParse(t, b)
+	var fs []field
+	for _, e := range m.entries {
+		if e.f.num != graphInput {
+			fs = append(fs, e.f)
+		}
+	}
+	return join(fs)
+}
+
+func graphAttr(name string, g []byte) []byte {
+	var a []byte
+	a = append(a, stringField(attrName, name)...)
+	a = protowire.AppendTag(a, 20, protowire.VarintType) // type
+	a = protowire.AppendVarint(a, 5)                     // GRAPH
+	return append(a, bytesField(attrG, g)...)
+}
+
+// TestSubgraphReaders edits an output that an If node's branches read
+// from the outer scope: the then-branch must keep reading the old value
+// (the else-branch reads only x).
+func TestSubgraphReaders(t *testing.T) {
+	rt := runtimeOrFatal(t)
+	g := graph.New("main")
+	x := g.Input("x", graph.Float32, graph.Sym("batch"), graph.Fixed(3))
+	y := g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.ScalarFloat32(2)}, Outputs: []string{"y"}})[0]
+	cond := g.Op("Greater", []string{g.Op("ReduceSum", []string{x}, graph.AttrInt("keepdims", 0)), g.ScalarFloat32(0)})
+	z := g.Node(graph.NodeSpec{Op: "If", Name: "the_if", Inputs: []string{cond}, Outputs: []string{"z"}})[0]
+	g.Output(y, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
+	g.Output(z, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
+	b, err := g.Marshal(graph.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	then := branch(t, func(g *graph.Graph) string {
+		y := g.Input("y", graph.Float32)
+		return g.Node(graph.NodeSpec{Op: "Neg", Inputs: []string{y}, Outputs: []string{"then_out"}})[0] // z = -y (outer y)
+	})
+	els := branch(t, func(g *graph.Graph) string {
+		x := g.Input("x", graph.Float32)
+		return g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.InitFloat32("ten", nil, []float32{10})}, Outputs: []string{"else_out"}})[0] // z = 10x
+	})
+	m := mustParse(t, b)
+	for _, e := range m.nodes() {
+		if e.node.op == "If" {
+			p := append(append(append([]byte(nil), e.f.val...), bytesField(nodeAttr, graphAttr("then_branch", then))...), bytesField(nodeAttr, graphAttr("else_branch", els))...)
+			if err := e.setNode(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	src, err := m.bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := AppendToOutput(src, "y", []Step{{Op: OpLinear, W: [][]float64{{1, 0, 0}, {0, 0, 1}, {0, 1, 0}}, B: []float64{0.5, 0, 0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcPath, edPath := writeModel(t, src), writeModel(t, ed)
+	for _, tc := range []struct {
+		name string
+		x    []float32
+		z    []float32 // the If output (unchanged by the edit)
+	}{
+		{"then: reads the outer y", []float32{1, 2, 3}, []float32{-2, -4, -6}},
+		{"else: reads x", []float32{-1, -2, 0}, []float32{-10, -20, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := map[string]onnx.Tensor{"x": {Shape: []int64{1, 3}, Float32: tc.x}}
+			before := runFile(t, rt, srcPath, in)
+			after := runFile(t, rt, edPath, in)
+			if diff := cmp.Diff(tc.z, before["z"].Float32); diff != "" {
+				t.Fatalf("the test model is wrong: z (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.z, after["z"].Float32); diff != "" {
+				t.Errorf("z after the edit (-want +got):\n%s", diff)
+			}
+			y := []float32{2*tc.x[0] + 0.5, 2 * tc.x[2], 2 * tc.x[1]}
+			if diff := cmp.Diff(y, after["y"].Float32); diff != "" {
+				t.Errorf("y after the edit (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func stringField(num protowire.Number, s string) []byte {
+	return bytesField(num, []byte(s))
+}
+
+// tensorWithLocation encodes an external TensorProto stored at loc.
+func tensorWithLocation(name, loc string) []byte {
+	var b []byte
+	b = protowire.AppendTag(b, tensorDims, protowire.VarintType)
+	b = protowire.AppendVarint(b, 4)
+	b = protowire.AppendTag(b, tensorDataType, protowire.VarintType)
+	b = protowire.AppendVarint(b, elemFloat)
+	b = append(b, stringField(tensorName, name)...)
+	if loc != "" {
+		b = append(b, bytesField(tensorExternalData, append(stringField(entryKey, "location"), stringField(entryValue, loc)...))...)
+	}
+	b = protowire.AppendTag(b, tensorDataLocation, protowire.VarintType)
+	return protowire.AppendVarint(b, 1)
+}
+
+func TestExternalLocations(t *testing.T) {
+	g := graph.New("m")
+	x := g.Input("x", graph.Float32, graph.Fixed(4))
+	g.Output(g.Op("Relu", []string{x}), graph.Float32, graph.Fixed(4))
+	b, err := g.Marshal(graph.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		locs    []string
+		want    []string
+		wantErr string
+	}{
+		{"nested and repeated", []string{"weights/a.bin", "b.bin", "weights/./a.bin"}, []string{filepath.Join("weights", "a.bin"), "b.bin"}, ""},
+		{"escapes the directory", []string{"../shared/w.bin"}, nil, `"../shared/w.bin" is not a relative path inside the model's directory`},
+		{"absolute", []string{"/data/w.bin"}, nil, "not a relative path"},
+		{"no location", []string{""}, nil, `tensor "t0" is stored externally but names no location`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, b)
+			var ts [][]byte
+			for i, l := range tc.locs {
+				ts = append(ts, tensorWithLocation("t"+string(rune('0'+i)), l))
+			}
+			if err := m.insert(graphInitializer, ts); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.externalLocations()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("locations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSetLastDim(t *testing.T) {
+	g := graph.New("m")
+	x := g.Input("x", graph.Float32, graph.Sym("batch"), graph.Fixed(7), graph.Fixed(32))
+	g.Output(g.Op("Relu", []string{x}), graph.Float32, graph.Sym("batch"), graph.Fixed(7), graph.Fixed(32))
+	b, err := g.Marshal(graph.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustParse(t, b)
+	_, e, err := m.output("relu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := setLastDim(e.f.val, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vi, err := parseValueInfo(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := valueInfo{name: "relu", elem: elemFloat, hasShape: true, isTensor: true, dims: []dim{{param: "batch"}, {value: 7, known: true}, {value: 8, known: true}}}
+	if diff := cmp.Diff(want, vi, cmp.AllowUnexported(valueInfo{}, dim{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
