@@ -14,6 +14,7 @@ import (
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
 	"github.com/srbench/srbench/harness/train"
+	"github.com/srbench/srbench/harness/trainexport"
 	"github.com/srbench/srbench/internal/testmodels"
 )
 
@@ -169,5 +170,53 @@ func TestTrainBadInput(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestExportScoresLikeAdapters folds trained adapters into the ONNX models
+// and checks the exported directory, scored as a plain cosine, matches the
+// adapters applied in Go (split models and the combined model).
+func TestExportScoresLikeAdapters(t *testing.T) {
+	backbone, _ := testmodels.CLIPDir(t, "socialreward", "", clipmodel.WriteOptions{}, 6) // all three ONNX files
+	curated := smallWorld(t)
+	trainedDir := filepath.Join(t.TempDir(), "trained")
+	if _, err := trainOnce(t, backbone, curated, trainedDir, `{"epochs": 3, "seed": 2, "embedding_cache": "off", "adapter": {"kind": "mlp", "hidden": 16}}`); err != nil {
+		t.Fatal(err)
+	}
+	exported := filepath.Join(t.TempDir(), "exported")
+	if _, err := trainexport.Export(trainedDir, exported); err != nil {
+		t.Fatal(err)
+	}
+	combinedOnly := filepath.Join(t.TempDir(), "combined")
+	if _, err := trainexport.Export(trainedDir, combinedOnly); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(combinedOnly, "text_model.onnx"))
+	os.Remove(filepath.Join(combinedOnly, "vision_model.onnx"))
+
+	items := testmodels.GoldenItems(t)
+	score := func(dir string) []scorer.Result {
+		sc, err := New(context.Background(), scorer.Config{ModelDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.(*SocialReward).Close()
+		r, err := sc.Score(context.Background(), items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := score(trainedDir)
+	for _, dir := range []string{exported, combinedOnly} {
+		if _, err := os.Stat(filepath.Join(dir, AdaptersFile)); err == nil {
+			t.Fatalf("%s still has adapters: the test would not test the export", dir)
+		}
+		got := score(dir)
+		for i := range items {
+			if math.Abs(got[i].Score-want[i].Score) > 1e-5 {
+				t.Errorf("%s item %d: exported %.8f, adapters in Go %.8f", filepath.Base(dir), i, got[i].Score, want[i].Score)
+			}
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/trainexport"
 )
 
 type trainFlags struct {
@@ -103,6 +104,7 @@ single settings.`,
 	fl.StringVar(&f.config, "config", "", "training settings (JSON or YAML file)")
 	fl.StringToStringVar(&f.overrides, "set", nil, "override a training setting: key=value (repeatable)")
 	fl.BoolVar(&f.noBar, "no-progress", false, "print one line per epoch instead of a progress bar")
+	cmd.AddCommand(newTrainExportCmd(g))
 	return cmd
 }
 
@@ -143,4 +145,32 @@ func trainConfigJSON(path string, overrides map[string]string) (string, error) {
 	}
 	b, err := json.Marshal(cfg)
 	return string(b), err
+}
+
+func newTrainExportCmd(_ *globalFlags) *cobra.Command {
+	var model, out string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Fold trained adapters into the ONNX models: a standalone model directory",
+		Long: `Writes --out: the trained model directory's ONNX files with the adapters appended to
+text_embeds and image_embeds (and a combined model's logits recomputed), so the plain
+cosine of the exported model is the trained Social Reward score in any ONNX consumer.`,
+		Example: "  srbench train export --model models/socialreward-trained --out models/socialreward-exported",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if model == "" || out == "" {
+				return fmt.Errorf("--model and --out are required")
+			}
+			files, err := trainexport.Export(model, out)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(cmd.OutOrStdout(), f)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "", "trained model directory (with adapters.safetensors)")
+	cmd.Flags().StringVar(&out, "out", "", "directory to write")
+	return cmd
 }
