@@ -2,6 +2,7 @@ package curate
 
 import (
 	"fmt"
+	"github.com/srbench/srbench/harness/internal/suggest"
 	"math"
 	"strings"
 )
@@ -251,37 +252,10 @@ func (o Options) Resolve() (Options, error) {
 	return o, nil
 }
 
-// didYouMean suggests the closest allowed value (edit distance at most 3).
+// didYouMean suggests the closest allowed value.
 func didYouMean(s string, allowed []string) string {
-	best, bestD := "", 4
-	for _, a := range allowed {
-		if d := editDistance(strings.ToLower(s), a); d < bestD {
-			best, bestD = a, d
-		}
+	if best := suggest.Closest(s, allowed); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return ""
 }

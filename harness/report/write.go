@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/srbench/srbench/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -137,26 +138,7 @@ func htmlAttr(s string) string {
 
 // writeFile writes data to path through a temporary file and a rename, so a
 // reader never sees half a report.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func writeFile(path string, data []byte) error { return atomicfile.WriteBytes(path, data) }
 
 // readScores collects, per scorer of res, the scores of the preferred and
 // the rejected image of each scored pair with an A or B label.

@@ -1,8 +1,8 @@
 package edit
 
 import (
-	"errors"
 	"fmt"
+	"github.com/srbench/srbench/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -324,28 +324,4 @@ func copyData(src, dst string, link bool) error {
 }
 
 // atomicWrite writes path through a temporary file in the same directory.
-func atomicWrite(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return errors.Join(fmt.Errorf("rename to %q", path), err)
-	}
-	return nil
-}
+func atomicWrite(path string, fill func(io.Writer) error) error { return atomicfile.Write(path, fill) }

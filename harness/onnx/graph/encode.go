@@ -4,11 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"github.com/srbench/srbench/internal/atomicfile"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -443,28 +442,4 @@ func writeExternal(path string, ts []*Tensor, ext map[*Tensor]externalRef) error
 
 // atomicWrite writes a file through fill into a temporary file in the same
 // directory and renames it to path.
-func atomicWrite(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %q: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return errors.Join(fmt.Errorf("rename to %q", path), err)
-	}
-	return nil
-}
+func atomicWrite(path string, fill func(io.Writer) error) error { return atomicfile.Write(path, fill) }
