@@ -142,12 +142,14 @@ func accuracyFigure(in *Input) (*Chart, error) {
 		st.XAlign = draw.XLeft
 		lab.TextStyle[i] = st
 	}
-	chanceLab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: n - 0.5, Y: 50}}, Labels: []string{"chance"}})
+	// At the left end: scorers are in descending order of accuracy, so the
+	// value labels near 50% sit at the right and do not collide with it.
+	chanceLab, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: -0.5, Y: 50}}, Labels: []string{"chance"}})
 	if err != nil {
 		return nil, err
 	}
 	st := labelStyle(color.Gray{0x60})
-	st.XAlign, st.YAlign = draw.XRight, draw.YBottom
+	st.XAlign, st.YAlign = draw.XLeft, draw.YBottom
 	chanceLab.TextStyle[0] = st
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = nil
