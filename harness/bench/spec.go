@@ -254,21 +254,21 @@ func ResolveSpec(arg, dir string) (string, error) {
 	return "", errors.New(msg)
 }
 
-// SpecNames lists the benchmark names (YAML files, recursively) in dir.
+// SpecNames lists the benchmark names (YAML files) in dir. Subdirectories
+// (such as ablations/, whose specs are not benchmarks) are not listed.
 func SpecNames(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	var names []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, e := range ents {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
 		}
-		if !d.IsDir() && strings.HasSuffix(p, ".yaml") {
-			rel, _ := filepath.Rel(dir, p)
-			names = append(names, strings.TrimSuffix(filepath.ToSlash(rel), ".yaml"))
-		}
-		return nil
-	})
+	}
 	sort.Strings(names)
-	return names, err
+	return names, nil
 }
 
 // AnalyzeOptions turns the spec's statistics fields into options.
