@@ -1,102 +1,201 @@
-// Package demo builds what `make demo` and the tests run on: model
-// directories for every scorer made with the project's own ONNX graph
-// builder (no downloaded weights), and the end-to-end demo.
 package demo
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"github.com/srbench/srbench/harness/internal/suggest"
 	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/onnx/blipmodel"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
-	"github.com/srbench/srbench/harness/tokenize"
+	"github.com/srbench/srbench/harness/onnx/graph"
 )
 
-// ModelOptions configure BuildModels. The zero value builds tiny models with seed 0.
+// ModelOptions configure BuildModels. The zero value builds the designed
+// ("tiny") models of every scorer.
 type ModelOptions struct {
-	// Size is "tiny" (default: built in seconds, well under 1 MB of ONNX per
-	// model) or "base" (ViT-B/32-shaped CLIP with random weights, for
-	// performance work: about 600 MB per model).
+	// Size is "tiny" (default): the designed demo models, which see the
+	// synthetic world (built in well under a second, about 100 kB each);
+	// or "base": real-sized graphs with seeded random weights for
+	// performance work (ViT-B/32-shaped CLIP, about 600 MB per CLIP model;
+	// BLIP-base-shaped ImageReward, about 900 MB).
 	Size string
+	// Seed seeds the random weights of the base models. The designed tiny
+	// models have no random weights and ignore it.
 	Seed uint64
-	// Corpus is the text the demo tokenizer's small BPE vocabulary is learned
-	// from; nil means DemoCorpus().
+	// Corpus is extra text the demo CLIP tokenizer's BPE vocabulary is
+	// learned from, on top of DemoCorpus() (which is always included, so
+	// every world word stays one token).
 	Corpus []string
-	// Scorers limits which model directories are built (nil: all).
+	// Scorers limits which model directories are built (nil: all of
+	// Scorers()).
 	Scorers []string
 }
 
-// DemoCorpus is the default vocabulary corpus: words of the synthetic world's prompts.
-func DemoCorpus() []string {
-	return []string{"a photo depicts a red blue green yellow orange purple pink white black fox cat dog car house tree flower bird boat cup in on the snow forest city beach desert night watercolor oil painting photo sketch"}
+// The scorers BuildModels knows, in build order.
+const (
+	ScorerCLIPScore    = "clipscore"
+	ScorerPickScore    = "pickscore"
+	ScorerImageReward  = "imagereward"
+	ScorerSocialReward = "socialreward"
+)
+
+// Scorers lists the scorers BuildModels builds model directories for.
+func Scorers() []string {
+	return []string{ScorerCLIPScore, ScorerPickScore, ScorerImageReward, ScorerSocialReward}
 }
 
-// CLIPScorers are the scorers whose demo models are CLIP-shaped dual encoders.
-var clipScorers = []struct{ name, variant, desc string }{
-	{"clipscore", "hessel", "demo CLIP dual encoder, random weights"},
-	{"pickscore", "", "demo CLIP dual encoder standing in for PickScore, random weights"},
-	{"socialreward", "", "demo CLIP backbone for Social Reward, random weights"},
+// scorerTitle is each scorer's usual name, for descriptions.
+var scorerTitle = map[string]string{
+	ScorerCLIPScore: "CLIPScore", ScorerPickScore: "PickScore",
+	ScorerImageReward: "ImageReward", ScorerSocialReward: "Social Reward",
+}
+
+// baseSeed offsets each base model's weight seed (opts.Seed·10 + offset).
+var baseSeed = map[string]uint64{ScorerCLIPScore: 0, ScorerPickScore: 1, ScorerSocialReward: 2, ScorerImageReward: 3}
+
+// Description is the srbench.yaml description of a demo model directory.
+func Description(scorer, size string) string {
+	if size == "base" {
+		return fmt.Sprintf("random-weight real-sized model for performance work (srbench models demo --size base); not the real %s", scorerTitle[scorer])
+	}
+	return fmt.Sprintf("demo model designed for the srbench synthetic world; not the real %s", scorerTitle[scorer])
 }
 
 // BuildModels writes one model directory per scorer under outDir
-// (outDir/<scorer>/) and returns their paths.
+// (outDir/<scorer>/) and returns their paths, in the order of Scorers().
+//
+// Tiny (designed) models: clipscore and socialreward get the designed CLIP
+// as text_model.onnx + vision_model.onnx (the same weights: Social Reward
+// starts from CLIP); pickscore gets the combined model.onnx with a logit
+// scale of ln 100 and a text side that also asks for clean images;
+// imagereward gets the designed ImageReward proxy. CLIP models come with
+// the demo BPE tokenizer.json, imagereward with a small bert-style WordPiece
+// tokenizer.json. Base models have the same files and tokenizers with
+// random weights.
 func BuildModels(outDir string, opts ModelOptions) ([]string, error) {
-	var cfg clipmodel.Config
 	switch opts.Size {
-	case "", "tiny":
-		cfg = clipmodel.Tiny()
-	case "base":
-		cfg = clipmodel.BaseB32()
+	case "", "tiny", "base":
 	default:
 		return nil, fmt.Errorf("model size %q: want tiny or base", opts.Size)
 	}
-	corpus := opts.Corpus
-	if corpus == nil {
-		corpus = DemoCorpus()
+	want := map[string]bool{}
+	for _, s := range opts.Scorers {
+		if !slices.Contains(Scorers(), s) {
+			if c := suggest.Closest(s, Scorers()); c != "" {
+				return nil, fmt.Errorf("unknown scorer %q (did you mean %q?); known: %v", s, c, Scorers())
+			}
+			return nil, fmt.Errorf("unknown scorer %q; known: %v", s, Scorers())
+		}
+		want[s] = true
 	}
-	vocab, merges, err := tokenize.LearnCLIPBPE(corpus, 4000)
+	clipTok, clipTable, err := clipVocabulary(opts.Corpus)
 	if err != nil {
 		return nil, err
 	}
-	tokJSON := tokenize.CLIPTokenizerJSON(vocab, merges)
-	want := map[string]bool{}
-	for _, s := range opts.Scorers {
-		want[s] = true
+	bertTok, bertTable, err := bertVocabulary()
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDesign()
+	if err != nil {
+		return nil, err
 	}
 	var dirs []string
-	for i, s := range clipScorers {
-		if len(want) > 0 && !want[s.name] {
+	for _, s := range Scorers() {
+		if len(want) > 0 && !want[s] {
 			continue
 		}
-		c := cfg
-		c.Seed = opts.Seed*10 + uint64(i)
-		w, err := clipmodel.NewWeights(c)
-		if err != nil {
-			return nil, err
-		}
-		dir := filepath.Join(outDir, s.name)
+		dir := filepath.Join(outDir, s)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		files := clipmodel.WriteOptions{Text: true, Vision: true}
-		if s.name == "pickscore" {
-			files = clipmodel.WriteOptions{Combined: true} // the logit scale lives in the combined graph
+		tok := clipTok
+		if s == ScorerImageReward {
+			tok = bertTok
 		}
 		if opts.Size == "base" {
-			files.ExternalDataThreshold = 1 << 20
+			err = writeBase(dir, s, opts.Seed*10+baseSeed[s])
+		} else {
+			err = writeDesigned(dir, s, d, clipTable, bertTable)
 		}
-		if _, err := w.WriteDir(dir, files); err != nil {
+		if err != nil {
+			return nil, fmt.Errorf("demo model %s: %w", s, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), tokJSON, 0o644); err != nil {
-			return nil, err
+		m := modeldir.Manifest{Kind: s, Description: Description(s, opts.Size)}
+		switch s {
+		case ScorerCLIPScore:
+			m.Variant = "hessel"
+		case ScorerImageReward:
+			m.Variant = "srbench-demo" // not the released ImageReward-v1.0 the plugin names by default
 		}
-		m := modeldir.Manifest{Kind: s.name, Variant: s.variant, Description: s.desc}
 		if err := modeldir.Write(dir, m); err != nil {
 			return nil, err
 		}
 		dirs = append(dirs, dir)
 	}
 	return dirs, nil
+}
+
+// designedDoc is the doc string of every designed ONNX file.
+const designedDoc = "srbench demo model designed for the synthetic world (harness/demo): fixed image measurements " +
+	"(subject colour and shape, saturation, contrast, centring, artefacts) and prompt word vectors; not a trained network"
+
+func writeDesigned(dir, scorer string, d *design, clipTable, bertTable tokenTable) error {
+	mo := graph.ModelOptions{DocString: designedDoc, Metadata: []graph.KeyValue{{Key: "srbench.demo.embedding", Value: fmt.Sprint(EmbeddingDims())}}}
+	switch scorer {
+	case ScorerImageReward:
+		g, err := imageRewardGraph(d, bertTable)
+		if err != nil {
+			return err
+		}
+		mo.Metadata = nil
+		return g.WriteFile(filepath.Join(dir, blipmodel.ModelFile), mo)
+	case ScorerPickScore:
+		_, _, combined, err := clipGraphs(d, clipTable, pickQuality, pickLogitScale)
+		if err != nil {
+			return err
+		}
+		return combined.WriteFile(filepath.Join(dir, clipmodel.ModelFile), mo)
+	}
+	text, vision, _, err := clipGraphs(d, clipTable, 0, pickLogitScale)
+	if err != nil {
+		return err
+	}
+	if err := text.WriteFile(filepath.Join(dir, clipmodel.TextModelFile), mo); err != nil {
+		return err
+	}
+	return vision.WriteFile(filepath.Join(dir, clipmodel.VisionModelFile), mo)
+}
+
+// writeBase writes the real-sized random-weight model of a scorer.
+func writeBase(dir, scorer string, seed uint64) error {
+	const external = 1 << 20
+	if scorer == ScorerImageReward {
+		c := blipmodel.BaseB16()
+		c.Seed = seed
+		w, err := blipmodel.NewWeights(c)
+		if err != nil {
+			return err
+		}
+		_, err = w.WriteDir(dir, blipmodel.WriteOptions{ExternalDataThreshold: external})
+		return err
+	}
+	c := clipmodel.BaseB32()
+	c.Seed = seed
+	w, err := clipmodel.NewWeights(c)
+	if err != nil {
+		return err
+	}
+	files := clipmodel.WriteOptions{Text: true, Vision: true, ExternalDataThreshold: external}
+	if scorer == ScorerPickScore {
+		files = clipmodel.WriteOptions{Combined: true, ExternalDataThreshold: external} // the logit scale lives in the combined graph
+	}
+	_, err = w.WriteDir(dir, files)
+	return err
 }
