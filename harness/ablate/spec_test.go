@@ -179,7 +179,7 @@ func TestBenchmarkSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"reference *", "loss=logistic", "loss=infonce", "margin=0.1", "margin=0.5", "side=image", "side=text",
-		"curation=raw", "fraction=0.1", "fraction=0.25", "fraction=0.5"}
+		"curation=raw", "fraction=0.01", "fraction=0.03", "fraction=0.2", "fraction=1"}
 	if d := cmp.Diff(want, cellNames(cells)); d != "" {
 		t.Errorf("cells (-want +got):\n%s", d)
 	}
@@ -187,7 +187,7 @@ func TestBenchmarkSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"epochs":10,"loss":"triplet","margin":0.3,"patience":3,"seed":1,"side":"both","train_fraction":1}`; cfg != want {
+	if want := `{"epochs":10,"loss":"triplet","margin":0.3,"patience":3,"seed":1,"side":"both","train_fraction":0.05}`; cfg != want {
 		t.Errorf("reference config %s, want %s", cfg, want)
 	}
 }
