@@ -17,8 +17,10 @@ func newModelsCmd(g *globalFlags) *cobra.Command {
 		Short: "Build deterministic demo model directories for every scorer (no downloads)",
 		Long: `Builds, with srbench's own ONNX graph builder, one model directory per scorer under
 --out (default: the models root): the same inputs and outputs as real Optimum exports, with
-demo weights. --size tiny (default) builds small models in seconds; --size base builds
-real-sized graphs (ViT-B/32-shaped CLIP) with random weights for performance work.
+--size tiny (default) builds small models designed for the synthetic world of
+srbench simulate (they read colour, subject, saturation, contrast, centring and artefacts
+from pixels) in well under a second; --size base builds real-sized graphs with random
+weights for performance work (ViT-B/32-shaped CLIP, BLIP ViT-B/16-shaped ImageReward).
 These are not the real scorers: results on them say nothing about the real models.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
