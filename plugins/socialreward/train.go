@@ -342,7 +342,8 @@ func (s *SocialReward) writeTrained(out string, res train.Result, cfg trainConfi
 	if err := train.SaveCheckpoint(filepath.Join(out, AdaptersFile), res.Model, meta, train.CheckpointOptions{}); err != nil {
 		return err
 	}
-	rec, err := json.MarshalIndent(map[string]any{"config": cfg, "result": res, "backbone": s.enc.Dir.Path,
+	rec, err := json.MarshalIndent(map[string]any{"config": cfg, "result": res,
+		// No paths: the trained directory's fingerprint must not depend on where it was made.
 		"backbone_fingerprint": s.enc.Dir.Fingerprint}, "", "  ")
 	if err != nil {
 		return err
