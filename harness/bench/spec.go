@@ -63,6 +63,11 @@ type ScorerEntry struct {
 	Provider  string            `yaml:"provider,omitempty"`
 }
 
+// PluginName is the plugin that runs this scorer (Plugin, else Name).
+func (e ScorerEntry) PluginName() string {
+	return ScorerSpec{Name: e.Name, Plugin: e.Plugin}.PluginName()
+}
+
 // TiesSpec overrides the tie handling of a policy.
 type TiesSpec struct {
 	Prediction string `yaml:"prediction,omitempty"`

@@ -179,10 +179,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		spec.Dataset.Path = data[name]
 		var scorers []bench.ScorerEntry
 		for _, s := range spec.Scorers {
-			plugin := s.Plugin
-			if plugin == "" {
-				plugin = s.Name
-			}
+			plugin := s.PluginName()
 			if opts.Available != nil && !opts.Available(plugin) {
 				res.Skipped = appendOnce(res.Skipped, s.Name)
 				continue

@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -147,16 +148,7 @@ func describeTokenizer(t tokenize.Tokenizer, path string) string {
 	} else if _, ok := t.(*tokenize.BERT); ok {
 		kind = "BERT WordPiece"
 	}
-	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepathBase(path))
-}
-
-func filepathBase(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
+	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepath.Base(path))
 }
 
 // Close releases the ONNX sessions.

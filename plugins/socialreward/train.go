@@ -19,16 +19,17 @@ import (
 	"github.com/srbench/srbench/harness/modeldir"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/train"
+	"github.com/srbench/srbench/harness/trainexport"
 	"github.com/srbench/srbench/internal/cachedir"
 )
 
-// AdaptersFile holds trained adapters in a model directory; the plugin
-// scores through them when present.
-const AdaptersFile = "adapters.safetensors"
-
-// TrainingFile records the training run (config, history, data sizes) in a
-// trained model directory.
-const TrainingFile = "training.json"
+// AdaptersFile holds trained adapters in a model directory (the plugin
+// scores through them when present); TrainingFile records the training run.
+// The names are shared with `srbench train export`.
+const (
+	AdaptersFile = trainexport.AdaptersFile
+	TrainingFile = trainexport.TrainingFile
+)
 
 // trainConfig is the JSON configuration of Train: train.Config's fields plus
 // the plugin's own.
@@ -99,17 +100,14 @@ func (s *SocialReward) Train(ctx context.Context, req scorer.TrainRequest, emit 
 	if err := note("embedded %d training and %d validation triplets with backbone %s", len(trainSet), len(valSet), s.enc.Dir.Fingerprint); err != nil {
 		return err
 	}
-	total := int64(0)
-	if bs := cfg.BatchSize; true {
-		if bs == 0 {
-			bs = train.DefaultBatchSize
-		}
-		ep := cfg.Epochs
-		if ep == 0 {
-			ep = train.DefaultEpochs
-		}
-		total = int64(ep * ((len(trainSet) + bs - 1) / bs))
+	bs, ep := cfg.BatchSize, cfg.Epochs
+	if bs == 0 {
+		bs = train.DefaultBatchSize
 	}
+	if ep == 0 {
+		ep = train.DefaultEpochs
+	}
+	total := int64(ep * ((len(trainSet) + bs - 1) / bs))
 	var emitErr error
 	res, err := train.Train(ctx, cfg.Config, train.Data{Train: trainSet, Val: valSet}, func(ev train.Event) {
 		if emitErr != nil || !ev.EpochEnd {
