@@ -2,10 +2,12 @@ package stats
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
+
+	"github.com/srbench/srbench/harness/stats/internal/extsort"
 )
 
 // ErrNoPairs is returned (wrapped) when no pair counts towards an accuracy,
@@ -30,24 +32,28 @@ type Result struct {
 
 // Accuracy computes pairwise accuracy under pol. It returns an error naming
 // the pair for invalid input, and ErrNoPairs (wrapped) when nothing counts.
-func Accuracy(pairs []Pair, pol Policy) (Result, error) {
-	_, r, err := accuracyClusters(pairs, pol)
+func Accuracy(pairs []Pair, pol Policy) (Result, error) { return AccuracyOf(Slice(pairs), pol) }
+
+// AccuracyOf is [Accuracy] over a [Source], in one pass.
+func AccuracyOf(src Source, pol Policy) (Result, error) {
+	_, r, err := accuracyClusters(src, pol)
 	return r, err
 }
 
-// accuracyClusters validates pairs and pol and returns the per-prompt sums
-// and the accuracy.
-func accuracyClusters(pairs []Pair, pol Policy) (clusterStats, Result, error) {
+// accuracyClusters validates the pairs and pol and returns the per-prompt
+// sums and the accuracy.
+func accuracyClusters(src Source, pol Policy) (clusterStats, Result, error) {
 	if err := pol.Validate(); err != nil {
 		return clusterStats{}, Result{}, err
 	}
-	if err := checkPairs(pairs); err != nil {
+	acc := newClusterAcc(pol)
+	if err := src(acc.add); err != nil {
 		return clusterStats{}, Result{}, err
 	}
-	cs := clusters(pairs, pol)
+	cs := acc.finish()
 	r := cs.result(pol)
 	if r.Pairs == 0 {
-		return cs, r, fmt.Errorf("accuracy (%s): %d pairs, %d skipped: %w", pol, len(pairs), r.Skipped, ErrNoPairs)
+		return cs, r, fmt.Errorf("accuracy (%s): %d pairs, %d skipped: %w", pol, acc.n, r.Skipped, ErrNoPairs)
 	}
 	return cs, r, nil
 }
@@ -60,32 +66,64 @@ type clusterStats struct {
 	predTies       int
 }
 
-// clusters sums credit and weight per prompt, keeping the prompts with
-// counted pairs in order of first appearance.
-func clusters(pairs []Pair, pol Policy) clusterStats {
-	gi, ng := groups(pairs)
-	credit := make([]float64, ng)
-	weight := make([]float64, ng)
-	var cs clusterStats
-	for i, p := range pairs {
-		c, ok := Credit(p, pol)
-		if !ok {
-			cs.skipped++
-			continue
-		}
-		if math.Abs(p.ScoreA-p.ScoreB) <= pol.Epsilon {
-			cs.predTies++
-		}
-		w := p.weight()
-		cs.pairs++
-		cs.w2 += w * w
-		credit[gi[i]] += w * c
-		weight[gi[i]] += w
+// clusterAcc sums credit and weight per prompt, one pair at a time,
+// numbering prompts in order of first appearance. Its memory is per prompt.
+type clusterAcc struct {
+	pol            Policy
+	ids            map[string]int
+	credit, weight []float64
+	cs             clusterStats
+	n              int // pairs seen
+}
+
+func newClusterAcc(pol Policy) *clusterAcc { return &clusterAcc{pol: pol, ids: map[string]int{}} }
+
+// group returns the prompt's index, numbering a new prompt.
+func (a *clusterAcc) group(id string) int {
+	g, ok := a.ids[id]
+	if !ok {
+		g = len(a.ids)
+		a.ids[id] = g
+		a.credit = append(a.credit, 0)
+		a.weight = append(a.weight, 0)
 	}
-	for g := range ng {
-		if weight[g] > 0 {
-			cs.credit = append(cs.credit, credit[g])
-			cs.weight = append(cs.weight, weight[g])
+	return g
+}
+
+// add validates p and adds it.
+func (a *clusterAcc) add(p Pair) error {
+	if err := p.check(a.n); err != nil {
+		return err
+	}
+	a.addChecked(p)
+	return nil
+}
+
+func (a *clusterAcc) addChecked(p Pair) {
+	a.n++
+	g := a.group(p.PromptID)
+	c, ok := Credit(p, a.pol)
+	if !ok {
+		a.cs.skipped++
+		return
+	}
+	if math.Abs(p.ScoreA-p.ScoreB) <= a.pol.Epsilon {
+		a.cs.predTies++
+	}
+	w := p.weight()
+	a.cs.pairs++
+	a.cs.w2 += w * w
+	a.credit[g] += w * c
+	a.weight[g] += w
+}
+
+// finish keeps the prompts with counted pairs, in order of first appearance.
+func (a *clusterAcc) finish() clusterStats {
+	cs := a.cs
+	for g := range a.credit {
+		if a.weight[g] > 0 {
+			cs.credit = append(cs.credit, a.credit[g])
+			cs.weight = append(cs.weight, a.weight[g])
 		}
 	}
 	return cs
@@ -166,40 +204,68 @@ type TieCalibration struct {
 // on a validation split and apply the returned Epsilon to the test split;
 // the accuracy on the calibration data itself is optimistic.
 func TieCalibrate(pairs []Pair, avg Averaging) (TieCalibration, error) {
+	return TieCalibrateOf(Slice(pairs), avg, Spill{})
+}
+
+// tieItem is one pair in the tie-calibration sweep.
+type tieItem struct {
+	diff  float64 // |ScoreA - ScoreB|
+	g     uint32  // prompt index
+	delta float64 // change of the prompt's weighted credit once a tie
+}
+
+func tieItemCodec() extsort.Codec[tieItem] {
+	return extsort.Codec[tieItem]{Size: 20,
+		Put: func(b []byte, it tieItem) {
+			extsort.PutFloat64(b, it.diff)
+			binary.LittleEndian.PutUint32(b[8:], it.g)
+			extsort.PutFloat64(b[12:], it.delta)
+		},
+		Get: func(b []byte) tieItem {
+			return tieItem{diff: extsort.Float64At(b), g: binary.LittleEndian.Uint32(b[8:]), delta: extsort.Float64At(b[12:])}
+		},
+	}
+}
+
+// TieCalibrateOf is [TieCalibrate] over a [Source]: two passes, with the
+// sweep's sort spilled to disk as sp says.
+func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error) {
 	pol := Policy{PredTie: PredTieWrong, LabelTie: LabelTieMatch, Averaging: avg}
 	if err := pol.Validate(); err != nil {
 		return TieCalibration{}, err
 	}
-	if err := checkPairs(pairs); err != nil {
-		return TieCalibration{}, err
-	}
-	if len(pairs) == 0 {
-		return TieCalibration{}, fmt.Errorf("tie calibration: %w", ErrNoPairs)
-	}
-	gi, ng := groups(pairs)
-	credit := make([]float64, ng)
-	weight := make([]float64, ng)
-	type item struct {
-		diff  float64
-		g     int
-		delta float64 // change of the prompt's weighted credit once a tie
-	}
-	items := make([]item, len(pairs))
-	var credSum, wSum, macroSum float64
-	for i, p := range pairs {
+	sorter := newSorter(sp, func(a, b tieItem) int { return cmp.Compare(a.diff, b.diff) }, tieItemCodec(), nil)
+	defer sorter.Close()
+	acc := newClusterAcc(pol)
+	err := src(func(p Pair) error {
+		if err := p.check(acc.n); err != nil {
+			return err
+		}
 		w := p.weight()
 		c, _ := Credit(p, pol) // epsilon 0: exact ties only
 		tieCredit := 0.0
 		if p.Label == LabelTie {
 			tieCredit = 1
 		}
-		g := gi[i]
-		credit[g] += w * c
-		weight[g] += w
-		items[i] = item{diff: math.Abs(p.ScoreA - p.ScoreB), g: g, delta: w * (tieCredit - c)}
+		g := acc.group(p.PromptID)
+		acc.n++
+		acc.credit[g] += w * c
+		acc.weight[g] += w
+		if g > math.MaxUint32 {
+			return fmt.Errorf("tie calibration: more than %d prompts", uint32(math.MaxUint32))
+		}
+		return sorter.Add(tieItem{diff: math.Abs(p.ScoreA - p.ScoreB), g: uint32(g), delta: w * (tieCredit - c)})
+	})
+	if err != nil {
+		return TieCalibration{}, err
 	}
+	if acc.n == 0 {
+		return TieCalibration{}, fmt.Errorf("tie calibration: %w", ErrNoPairs)
+	}
+	credit, weight := acc.credit, acc.weight
+	var credSum, wSum, macroSum float64
 	live := 0
-	for g := range ng {
+	for g := range credit {
 		credSum += credit[g]
 		wSum += weight[g]
 		if weight[g] > 0 {
@@ -216,36 +282,46 @@ func TieCalibrate(pairs []Pair, avg Averaging) (TieCalibration, error) {
 		}
 		return credSum / wSum
 	}
-	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.diff, b.diff) })
+	// Sweep the thresholds in increasing order: all pairs at one |diff|
+	// become ties together, then the threshold is evaluated.
 	const tol = 1e-12
 	bestEps, best := 0.0, value()
 	cands := 1
-	for i := 0; i < len(items); {
-		d := items[i].diff
-		for ; i < len(items) && items[i].diff == d; i++ {
-			it := items[i]
-			if it.delta == 0 {
-				continue
-			}
-			if weight[it.g] > 0 {
-				macroSum -= credit[it.g] / weight[it.g]
-			}
-			credit[it.g] += it.delta
-			credSum += it.delta
-			if weight[it.g] > 0 {
-				macroSum += credit[it.g] / weight[it.g]
-			}
-		}
-		if d == 0 {
-			continue // the same threshold as the initial 0
+	started, cur := false, 0.0
+	evaluate := func() {
+		if !started || cur == 0 {
+			return // 0 is the initial threshold
 		}
 		cands++
 		if v := value(); v > best+tol {
-			best, bestEps = v, d
+			best, bestEps = v, cur
 		}
 	}
+	err = sorter.Merge(func(it tieItem, _ int) error {
+		if started && it.diff != cur {
+			evaluate()
+		}
+		started, cur = true, it.diff
+		if it.delta == 0 {
+			return nil
+		}
+		g := it.g
+		if weight[g] > 0 {
+			macroSum -= credit[g] / weight[g]
+		}
+		credit[g] += it.delta
+		credSum += it.delta
+		if weight[g] > 0 {
+			macroSum += credit[g] / weight[g]
+		}
+		return nil
+	})
+	if err != nil {
+		return TieCalibration{}, err
+	}
+	evaluate()
 	pol.Epsilon = bestEps
-	res, err := Accuracy(pairs, pol)
+	res, err := AccuracyOf(src, pol)
 	if err != nil {
 		return TieCalibration{}, err
 	}

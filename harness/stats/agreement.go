@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
+
+	"github.com/srbench/srbench/harness/stats/internal/extsort"
 )
 
 // ErrUndefined is returned (wrapped) when a statistic is undefined for the
@@ -34,53 +35,102 @@ type KendallResult struct {
 // is O(n²) tau-a and counts a zero difference as positive, so ties bias it.
 // It needs n >= 3 finite values and is ErrUndefined when x or y is constant.
 func KendallTauB(x, y []float64) (KendallResult, error) {
-	n := len(x)
-	if len(y) != n {
-		return KendallResult{}, fmt.Errorf("kendall tau-b: len(x) = %d, len(y) = %d, want equal", n, len(y))
+	if len(y) != len(x) {
+		return KendallResult{}, fmt.Errorf("kendall tau-b: len(x) = %d, len(y) = %d, want equal", len(x), len(y))
+	}
+	return KendallTauBOf(func(visit func(x, y float64) error) error {
+		for i := range x {
+			if err := visit(x[i], y[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, Spill{})
+}
+
+// XYSource is a sequence of (x, y) observations, like [Source].
+type XYSource func(visit func(x, y float64) error) error
+
+type xy struct{ x, y float64 }
+
+func xyCodec() extsort.Codec[xy] {
+	return extsort.Codec[xy]{Size: 16,
+		Put: func(b []byte, v xy) { extsort.PutFloat64(b, v.x); extsort.PutFloat64(b[8:], v.y) },
+		Get: func(b []byte) xy { return xy{extsort.Float64At(b), extsort.Float64At(b[8:])} },
+	}
+}
+
+// KendallTauBOf is [KendallTauB] over an [XYSource] visited once, with
+// Knight's algorithm run as two external sorts (sp): the observations sorted
+// by (x, y), then their y values sorted by a merge sort that counts
+// inversions within each run and, during the merge of the runs, across
+// runs. Memory is bounded by sp.RunLen, not by n; the result is the same.
+func KendallTauBOf(obs XYSource, sp Spill) (KendallResult, error) {
+	byXY := newSorter(sp, func(a, b xy) int {
+		if c := cmp.Compare(a.x, b.x); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.y, b.y)
+	}, xyCodec(), nil)
+	defer byXY.Close()
+	n := 0
+	err := obs(func(x, y float64) error {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("kendall tau-b: x[%d] = %v, want a finite number", n, x)
+		}
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			return fmt.Errorf("kendall tau-b: y[%d] = %v, want a finite number", n, y)
+		}
+		n++
+		return byXY.Add(xy{x, y})
+	})
+	if err != nil {
+		return KendallResult{}, err
 	}
 	if n < 3 {
 		return KendallResult{}, fmt.Errorf("kendall tau-b: n = %d, want at least 3", n)
 	}
-	for i := range n {
-		if math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
-			return KendallResult{}, fmt.Errorf("kendall tau-b: x[%d] = %v, want a finite number", i, x[i])
+	// Pass 1, in (x, y) order: ties in x, joint ties, and the y sequence
+	// whose inversions are the discordant pairs.
+	var dis int64
+	var buf []float64
+	byY := newSorter(sp, cmp.Compare[float64], extsort.Float64Codec(), func(run []float64) {
+		if cap(buf) < len(run) {
+			buf = make([]float64, len(run))
 		}
-		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) {
-			return KendallResult{}, fmt.Errorf("kendall tau-b: y[%d] = %v, want a finite number", i, y[i])
-		}
-	}
-	perm := make([]int, n)
-	for i := range perm {
-		perm[i] = i
-	}
-	slices.SortFunc(perm, func(a, b int) int {
-		if c := cmp.Compare(x[a], x[b]); c != 0 {
-			return c
-		}
-		return cmp.Compare(y[a], y[b])
+		dis += countInversions(run, buf[:len(run)]) // stable: a merge sort
 	})
-	xs := make([]float64, n)
-	ys := make([]float64, n)
-	for i, p := range perm {
-		xs[i], ys[i] = x[p], y[p]
+	defer byY.Close()
+	var xt, joint tieRuns
+	err = byXY.Merge(func(v xy, _ int) error {
+		xt.add(v.x)
+		joint.addPair(v)
+		return byY.Add(v.y)
+	})
+	if err != nil {
+		return KendallResult{}, err
 	}
-	// Joint ties: runs of equal (x, y) in the sorted order.
-	var ntie int64
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && xs[j] == xs[i] && ys[j] == ys[i] {
-			j++
+	xtie, x0, x1 := xt.finish()
+	ntie, _, _ := joint.finish()
+	// Pass 2, in y order: ties in y and the inversions between runs. When a
+	// value leaves run q, the values still waiting in earlier runs are
+	// strictly greater (equal values leave lower runs first) and precede
+	// it in the sequence: each is one inversion.
+	var yt tieRuns
+	var left fenwick
+	err = byY.Merge(func(y float64, run int) error {
+		if left == nil {
+			left = newFenwick(byY.RunLens())
 		}
-		t := int64(j - i)
-		ntie += t * (t - 1) / 2
-		i = j
+		dis += left.prefix(run)
+		left.add(run, -1)
+		yt.add(y)
+		return nil
+	})
+	if err != nil {
+		return KendallResult{}, err
 	}
-	xtie, x0, x1 := tieStats(xs)
-	// Discordant pairs: strict inversions of y in the (x, y) order. Pairs tied
-	// in x are in ascending y order, pairs tied in y are not inversions.
-	dis := countInversions(ys, make([]float64, n))
-	// ys is now sorted.
-	ytie, y0, y1 := tieStats(ys)
+	ytie, y0, y1 := yt.finish()
 	tot := int64(n) * int64(n-1) / 2
 	if xtie == tot {
 		return KendallResult{}, fmt.Errorf("kendall tau-b: x is constant: %w", ErrUndefined)
@@ -91,6 +141,7 @@ func KendallTauB(x, y []float64) (KendallResult, error) {
 	cmd := float64(tot - xtie - ytie + ntie - 2*dis)
 	tau := cmd / math.Sqrt(float64(tot-xtie)) / math.Sqrt(float64(tot-ytie))
 	tau = math.Min(1, math.Max(-1, tau))
+	// scipy's variance with ties (Kendall 1970 / scipy _kendall_p).
 	size := float64(n)
 	m := size * (size - 1)
 	v := (m*(2*size+5)-x1-y1)/18 + (2*float64(xtie)*float64(ytie))/m + x0*y0/(9*m*(size-2))
@@ -98,23 +149,68 @@ func KendallTauB(x, y []float64) (KendallResult, error) {
 	return KendallResult{Tau: tau, P: math.Erfc(math.Abs(z) / math.Sqrt2), N: n}, nil
 }
 
-// tieStats returns, over runs of equal values t in sorted s, the sums of
-// t(t-1)/2, t(t-1)(t-2) and t(t-1)(2t+5).
-func tieStats(s []float64) (pairs int64, v0, v1 float64) {
-	for i := 0; i < len(s); {
-		j := i + 1
-		for j < len(s) && s[j] == s[i] {
-			j++
-		}
-		if t := int64(j - i); t > 1 {
-			ft := float64(t)
-			pairs += t * (t - 1) / 2
-			v0 += ft * (ft - 1) * (ft - 2)
-			v1 += ft * (ft - 1) * (2*ft + 5)
-		}
-		i = j
+// fenwick is a Fenwick (binary indexed) tree of counts per run: prefix(q)
+// is the sum over runs before q.
+type fenwick []int64
+
+func newFenwick(counts []int) fenwick {
+	f := make(fenwick, len(counts)+1)
+	for i, c := range counts {
+		f.add(i, int64(c))
 	}
-	return pairs, v0, v1
+	return f
+}
+
+func (f fenwick) add(i int, d int64) {
+	for i++; i < len(f); i += i & -i {
+		f[i] += d
+	}
+}
+
+func (f fenwick) prefix(q int) int64 {
+	var s int64
+	for i := q; i > 0; i -= i & -i {
+		s += f[i]
+	}
+	return s
+}
+
+// tieRuns accumulates, over the runs of equal values of a sorted sequence
+// fed one value at a time, the sums of t(t-1)/2, t(t-1)(t-2) and
+// t(t-1)(2t+5) for runs of length t > 1: the tie corrections of Kendall's
+// tau-b and of its variance.
+type tieRuns struct {
+	started bool
+	prev    xy
+	t       int64
+	pairs   int64
+	v0, v1  float64
+}
+
+func (r *tieRuns) add(v float64) { r.addPair(xy{x: v}) }
+
+func (r *tieRuns) addPair(v xy) {
+	if r.started && v == r.prev {
+		r.t++
+		return
+	}
+	r.close()
+	r.started, r.prev, r.t = true, v, 1
+}
+
+func (r *tieRuns) close() {
+	if t := r.t; t > 1 {
+		ft := float64(t)
+		r.pairs += t * (t - 1) / 2
+		r.v0 += ft * (ft - 1) * (ft - 2)
+		r.v1 += ft * (ft - 1) * (2*ft + 5)
+	}
+	r.t = 0
+}
+
+func (r *tieRuns) finish() (pairs int64, v0, v1 float64) {
+	r.close()
+	return r.pairs, r.v0, r.v1
 }
 
 // countInversions sorts s ascending (bottom-up merge sort, buf as scratch of
@@ -169,28 +265,37 @@ type AgreementResult struct {
 // share of pairs on which both prefer the same image. Labels, weights and
 // tie policies do not enter; every pair counts once.
 func Agreement(a, b []Pair) (AgreementResult, error) {
-	if err := checkAligned(a, b); err != nil {
-		return AgreementResult{}, fmt.Errorf("agreement: %w", err)
-	}
-	da := make([]float64, len(a))
-	db := make([]float64, len(b))
+	return AgreementOf(PairedSlices(a, b), Spill{})
+}
+
+// AgreementOf is [Agreement] over a [PairedSource]: two passes, Kendall's
+// sorts spilled to disk as sp says.
+func AgreementOf(ps PairedSource, sp Spill) (AgreementResult, error) {
 	var r AgreementResult
-	for i := range a {
-		da[i] = a[i].ScoreA - a[i].ScoreB
-		db[i] = b[i].ScoreA - b[i].ScoreB
+	err := ps(func(a, b Pair) error {
+		if err := checkRow(r.N, a, b); err != nil {
+			return err
+		}
+		r.N++
+		da, db := a.ScoreA-a.ScoreB, b.ScoreA-b.ScoreB
 		switch {
-		case da[i] == 0 || db[i] == 0:
+		case da == 0 || db == 0:
 			r.EitherTie++
-		case (da[i] > 0) == (db[i] > 0):
+		case (da > 0) == (db > 0):
 			r.Same++
 		}
+		return nil
+	})
+	if err != nil {
+		return AgreementResult{}, fmt.Errorf("agreement: %w", err)
 	}
-	k, err := KendallTauB(da, db)
+	k, err := KendallTauBOf(func(visit func(x, y float64) error) error {
+		return ps(func(a, b Pair) error { return visit(a.ScoreA-a.ScoreB, b.ScoreA-b.ScoreB) })
+	}, sp)
 	if err != nil {
 		return AgreementResult{}, fmt.Errorf("agreement: %w", err)
 	}
 	r.Kendall = k
-	r.N = len(a)
 	r.SameShare = float64(r.Same) / float64(r.N)
 	return r, nil
 }

@@ -60,11 +60,16 @@ type BootstrapResult struct {
 // replicates at (1-Level)/2 and (1+Level)/2, via gonum stat.Quantile.
 // Cost: O(len(pairs) + B·prompts).
 func Bootstrap(pairs []Pair, pol Policy, opts BootstrapOptions) (BootstrapResult, error) {
+	return BootstrapOf(Slice(pairs), pol, opts)
+}
+
+// BootstrapOf is [Bootstrap] over a [Source], in one pass.
+func BootstrapOf(src Source, pol Policy, opts BootstrapOptions) (BootstrapResult, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return BootstrapResult{}, err
 	}
-	cs, res, err := accuracyClusters(pairs, pol)
+	cs, res, err := accuracyClusters(src, pol)
 	if err != nil {
 		return BootstrapResult{}, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -152,32 +157,6 @@ func finishBootstrap(est float64, reps []float64, k int, opts BootstrapOptions) 
 	}
 }
 
-// checkAligned verifies that a and b are two scorers' outcomes on the same
-// pairs: same length and, index by index, the same PromptID, Label and
-// Weight.
-func checkAligned(a, b []Pair) error {
-	if len(a) != len(b) {
-		return fmt.Errorf("scorers have %d and %d pairs, want the same pairs in the same order", len(a), len(b))
-	}
-	for i := range a {
-		switch {
-		case a[i].PromptID != b[i].PromptID:
-			return fmt.Errorf("pair %d: field \"PromptID\": %q vs %q, want the same pairs in the same order", i, a[i].PromptID, b[i].PromptID)
-		case a[i].Label != b[i].Label:
-			return fmt.Errorf("pair %d (prompt %q): field \"Label\": %v vs %v, want the same pairs in the same order", i, a[i].PromptID, a[i].Label, b[i].Label)
-		case a[i].weight() != b[i].weight():
-			return fmt.Errorf("pair %d (prompt %q): field \"Weight\": %v vs %v, want equal weights", i, a[i].PromptID, a[i].Weight, b[i].Weight)
-		}
-	}
-	if err := checkPairs(a); err != nil {
-		return fmt.Errorf("first scorer: %w", err)
-	}
-	if err := checkPairs(b); err != nil {
-		return fmt.Errorf("second scorer: %w", err)
-	}
-	return nil
-}
-
 // PairedBootstrap is the cluster bootstrap (see Bootstrap) of the accuracy
 // difference acc(a) - acc(b) of two scorers on the same pairs (a[i] and b[i]
 // are the same pair: same PromptID, Label and Weight). Each resample draws
@@ -185,23 +164,47 @@ func checkAligned(a, b []Pair) error {
 // accounts for the pairing; an interval excluding 0 means a difference at
 // that level.
 func PairedBootstrap(a, b []Pair, pol Policy, opts BootstrapOptions) (BootstrapResult, error) {
+	return PairedBootstrapOf(PairedSlices(a, b), pol, opts)
+}
+
+// pairedClusters validates a paired source and sums both scorers' credit
+// per prompt in one pass (the prompts and skipped pairs are the same for
+// both, since they depend only on the pair).
+func pairedClusters(ps PairedSource, pol Policy) (ca, cb clusterStats, ra, rb Result, err error) {
+	if err := pol.Validate(); err != nil {
+		return ca, cb, ra, rb, err
+	}
+	accA, accB := newClusterAcc(pol), newClusterAcc(pol)
+	err = ps(func(a, b Pair) error {
+		if err := checkRow(accA.n, a, b); err != nil {
+			return err
+		}
+		accA.addChecked(a)
+		accB.addChecked(b)
+		return nil
+	})
+	if err != nil {
+		return ca, cb, ra, rb, err
+	}
+	ca, cb = accA.finish(), accB.finish()
+	ra, rb = ca.result(pol), cb.result(pol)
+	if ra.Pairs == 0 {
+		return ca, cb, ra, rb, fmt.Errorf("accuracy (%s): %d pairs, %d skipped: %w", pol, accA.n, ra.Skipped, ErrNoPairs)
+	}
+	return ca, cb, ra, rb, nil
+}
+
+// PairedBootstrapOf is [PairedBootstrap] over a [PairedSource], in one
+// pass.
+func PairedBootstrapOf(ps PairedSource, pol Policy, opts BootstrapOptions) (BootstrapResult, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return BootstrapResult{}, err
 	}
-	if err := checkAligned(a, b); err != nil {
+	ca, cb, ra, rb, err := pairedClusters(ps, pol)
+	if err != nil {
 		return BootstrapResult{}, fmt.Errorf("paired bootstrap: %w", err)
 	}
-	ca, ra, err := accuracyClusters(a, pol)
-	if err != nil {
-		return BootstrapResult{}, fmt.Errorf("paired bootstrap: first scorer: %w", err)
-	}
-	cb, rb, err := accuracyClusters(b, pol)
-	if err != nil {
-		return BootstrapResult{}, fmt.Errorf("paired bootstrap: second scorer: %w", err)
-	}
-	// Labels and weights are equal index by index, so both scorers count the
-	// same pairs and have the same prompts in the same order.
 	rng := rand.New(rand.NewPCG(opts.Seed, pcgStream))
 	k := len(ca.credit)
 	sa, sb := ca.resampler(pol.Averaging), cb.resampler(pol.Averaging)

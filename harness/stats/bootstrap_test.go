@@ -109,7 +109,7 @@ func TestBootstrapClusteredMatchesLinearization(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cs := clusters(ps, pol)
+			cs := promptSums(ps, pol)
 			g := float64(len(cs.credit))
 			var ss, W float64
 			for k := range cs.credit {
@@ -183,7 +183,7 @@ func TestPairedBootstrap(t *testing.T) {
 	}
 	// Linearised SE of the difference of two ratio estimators with the same
 	// denominators: sqrt(sum_g (c^a_g - c^b_g - (p̂a - p̂b) w_g)²) / W.
-	ca, cb := clusters(a, Policy{}), clusters(b, Policy{})
+	ca, cb := promptSums(a, Policy{}), promptSums(b, Policy{})
 	var ss, W float64
 	for k := range ca.credit {
 		d := ca.credit[k] - cb.credit[k] - r.Estimate*ca.weight[k]
@@ -240,4 +240,32 @@ func TestBootstrapErrors(t *testing.T) {
 	if _, err := PairedBootstrap(ps, b, Policy{}, BootstrapOptions{}); err == nil {
 		t.Error("different weights: no error")
 	}
+}
+
+// promptSums is the test's own per-prompt credit and weight sums (prompts
+// with counted pairs, in order of first appearance).
+func promptSums(ps []Pair, pol Policy) clusterStats {
+	var order []string
+	credit, weight := map[string]float64{}, map[string]float64{}
+	for _, p := range ps {
+		if _, seen := weight[p.PromptID]; !seen {
+			order = append(order, p.PromptID)
+			weight[p.PromptID] = 0
+		}
+		c, ok := Credit(p, pol)
+		if !ok {
+			continue
+		}
+		w := p.weight()
+		credit[p.PromptID] += w * c
+		weight[p.PromptID] += w
+	}
+	var cs clusterStats
+	for _, id := range order {
+		if weight[id] > 0 {
+			cs.credit = append(cs.credit, credit[id])
+			cs.weight = append(cs.weight, weight[id])
+		}
+	}
+	return cs
 }

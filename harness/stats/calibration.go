@@ -59,32 +59,51 @@ func FitLogistic(x, y, w []float64) (LogisticFit, error) {
 	if len(y) != n || (w != nil && len(w) != n) {
 		return LogisticFit{}, fmt.Errorf("logistic fit: len(x) = %d, len(y) = %d, len(w) = %d, want equal (w may be nil)", n, len(y), len(w))
 	}
-	wt := func(i int) float64 {
-		if w == nil {
-			return 1
+	return fitLogistic(func(visit func(x, y, w float64) error) error {
+		for i := range n {
+			wi := 1.0
+			if w != nil {
+				wi = w[i]
+			}
+			if err := visit(x[i], y[i], wi); err != nil {
+				return err
+			}
 		}
-		return w[i]
-	}
+		return nil
+	})
+}
+
+// obsSource is a re-iterable sequence of weighted observations (x, y, w).
+type obsSource func(visit func(x, y, w float64) error) error
+
+// fitLogistic is FitLogistic over an observation source: one pass to check
+// the data, then one pass per Newton step, so memory does not grow with n.
+func fitLogistic(obs obsSource) (LogisticFit, error) {
 	// Range of x in each class, for the separation check.
 	lo := [2]float64{math.Inf(1), math.Inf(1)}
 	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
-	used := 0
-	for i := range n {
-		if math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
-			return LogisticFit{}, fmt.Errorf("logistic fit: x[%d] = %v, want a finite number", i, x[i])
+	used, i := 0, 0
+	err := obs(func(x, y, w float64) error {
+		defer func() { i++ }()
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("logistic fit: x[%d] = %v, want a finite number", i, x)
 		}
-		if y[i] != 0 && y[i] != 1 {
-			return LogisticFit{}, fmt.Errorf("logistic fit: y[%d] = %v, want 0 or 1", i, y[i])
+		if y != 0 && y != 1 {
+			return fmt.Errorf("logistic fit: y[%d] = %v, want 0 or 1", i, y)
 		}
-		if wi := wt(i); !(wi >= 0) || math.IsInf(wi, 0) {
-			return LogisticFit{}, fmt.Errorf("logistic fit: w[%d] = %v, want a finite number >= 0", i, wi)
-		} else if wi == 0 {
-			continue
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("logistic fit: w[%d] = %v, want a finite number >= 0", i, w)
+		} else if w == 0 {
+			return nil
 		}
-		c := int(y[i])
-		lo[c] = math.Min(lo[c], x[i])
-		hi[c] = math.Max(hi[c], x[i])
+		c := int(y)
+		lo[c] = math.Min(lo[c], x)
+		hi[c] = math.Max(hi[c], x)
 		used++
+		return nil
+	})
+	if err != nil {
+		return LogisticFit{}, err
 	}
 	if math.IsInf(lo[0], 1) || math.IsInf(lo[1], 1) {
 		return LogisticFit{}, fmt.Errorf("logistic fit: only one class among %d observations: %w", used, ErrSeparation)
@@ -97,29 +116,34 @@ func FitLogistic(x, y, w []float64) (LogisticFit, error) {
 	var ch mat.Cholesky
 	grad := mat.NewVecDense(2, nil)
 	var step mat.VecDense
-	hess := func() (*mat.SymDense, error) {
+	// hess sets grad to the score and factorises the information matrix at
+	// (b0, b1): one pass over the observations.
+	hess := func() error {
 		var h00, h01, h11, g0, g1 float64
-		for i := range n {
-			wi := wt(i)
-			if wi == 0 {
-				continue
+		err := obs(func(x, y, w float64) error {
+			if w == 0 {
+				return nil
 			}
-			p := Sigmoid(b0 + b1*x[i])
-			v := wi * p * (1 - p)
+			p := Sigmoid(b0 + b1*x)
+			v := w * p * (1 - p)
 			h00 += v
-			h01 += v * x[i]
-			h11 += v * x[i] * x[i]
-			r := wi * (y[i] - p)
+			h01 += v * x
+			h11 += v * x * x
+			r := w * (y - p)
 			g0 += r
-			g1 += r * x[i]
+			g1 += r * x
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		grad.SetVec(0, g0)
 		grad.SetVec(1, g1)
 		h := mat.NewSymDense(2, []float64{h00, h01, h01, h11})
 		if !ch.Factorize(h) {
-			return nil, fmt.Errorf("logistic fit: information matrix not positive definite at (%v, %v) (x constant?)", b0, b1)
+			return fmt.Errorf("logistic fit: information matrix not positive definite at (%v, %v) (x constant?)", b0, b1)
 		}
-		return h, nil
+		return nil
 	}
 	const maxIter = 100
 	it := 0
@@ -127,7 +151,7 @@ func FitLogistic(x, y, w []float64) (LogisticFit, error) {
 		if it == maxIter {
 			return LogisticFit{}, fmt.Errorf("logistic fit: no convergence in %d Newton steps (last estimate %v, %v)", maxIter, b0, b1)
 		}
-		if _, err := hess(); err != nil {
+		if err := hess(); err != nil {
 			return LogisticFit{}, err
 		}
 		if err := ch.SolveVecTo(&step, grad); err != nil {
@@ -141,7 +165,8 @@ func FitLogistic(x, y, w []float64) (LogisticFit, error) {
 			break
 		}
 	}
-	if _, err := hess(); err != nil {
+	// Standard errors from the information at the optimum.
+	if err := hess(); err != nil {
 		return LogisticFit{}, err
 	}
 	var cov mat.SymDense
@@ -149,18 +174,20 @@ func FitLogistic(x, y, w []float64) (LogisticFit, error) {
 		return LogisticFit{}, fmt.Errorf("logistic fit: covariance: %w", err)
 	}
 	var ll float64
-	for i := range n {
-		wi := wt(i)
-		if wi == 0 {
-			continue
+	err = obs(func(x, y, w float64) error {
+		if w == 0 {
+			return nil
 		}
-		eta := b0 + b1*x[i]
-		// log p = -log1p(exp(-eta)), log(1-p) = -log1p(exp(eta)), stably.
-		if y[i] == 1 {
-			ll -= wi * softplus(-eta)
+		eta := b0 + b1*x
+		if y == 1 {
+			ll -= w * softplus(-eta)
 		} else {
-			ll -= wi * softplus(eta)
+			ll -= w * softplus(eta)
 		}
+		return nil
+	})
+	if err != nil {
+		return LogisticFit{}, err
 	}
 	return LogisticFit{
 		Intercept: b0, Slope: b1,
@@ -179,24 +206,42 @@ func softplus(x float64) float64 {
 
 // FitPairLogistic fits the label (A preferred = 1, B = 0; label ties
 // skipped) on ScoreA-ScoreB with the pairs' weights (see FitLogistic).
-func FitPairLogistic(pairs []Pair) (LogisticFit, error) {
-	if err := checkPairs(pairs); err != nil {
+func FitPairLogistic(pairs []Pair) (LogisticFit, error) { return FitPairLogisticOf(Slice(pairs)) }
+
+// FitPairLogisticOf is [FitPairLogistic] over a [Source]: a checking pass,
+// then one pass per Newton step.
+func FitPairLogisticOf(src Source) (LogisticFit, error) {
+	if err := checkSource(src); err != nil {
 		return LogisticFit{}, fmt.Errorf("logistic fit: %w", err)
 	}
-	var x, y, w []float64
-	for _, p := range pairs {
-		if p.Label == LabelTie {
-			continue
-		}
-		x = append(x, p.ScoreA-p.ScoreB)
-		if p.Label == LabelA {
-			y = append(y, 1)
-		} else {
-			y = append(y, 0)
-		}
-		w = append(w, p.weight())
+	return fitLogistic(pairOutcomes(src, func(p Pair) float64 { return p.ScoreA - p.ScoreB }))
+}
+
+// checkSource validates every pair of src.
+func checkSource(src Source) error {
+	i := 0
+	return src(func(p Pair) error {
+		err := p.check(i)
+		i++
+		return err
+	})
+}
+
+// pairOutcomes is the observation source (f(p), 1 if A is preferred else
+// 0, weight) of the pairs with an A or B label.
+func pairOutcomes(src Source, f func(Pair) float64) obsSource {
+	return func(visit func(x, y, w float64) error) error {
+		return src(func(p Pair) error {
+			if p.Label == LabelTie {
+				return nil
+			}
+			y := 0.0
+			if p.Label == LabelA {
+				y = 1
+			}
+			return visit(f(p), y, p.weight())
+		})
 	}
-	return FitLogistic(x, y, w)
 }
 
 // ReliabilityBin is one bin of a reliability diagram.
@@ -227,6 +272,23 @@ func Reliability(prob, outcome, weight []float64, k int) (Calibration, error) {
 	if len(outcome) != n || (weight != nil && len(weight) != n) {
 		return Calibration{}, fmt.Errorf("reliability: len(prob) = %d, len(outcome) = %d, len(weight) = %d, want equal (weight may be nil)", n, len(outcome), len(weight))
 	}
+	return reliability(func(visit func(p, o, w float64) error) error {
+		for i := range n {
+			w := 1.0
+			if weight != nil {
+				w = weight[i]
+			}
+			if err := visit(prob[i], outcome[i], w); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, k)
+}
+
+// reliability is Reliability over a source of (probability, outcome,
+// weight), in one pass.
+func reliability(obs obsSource, k int) (Calibration, error) {
 	if k < 1 {
 		return Calibration{}, fmt.Errorf("reliability: %d bins, want at least 1", k)
 	}
@@ -236,20 +298,17 @@ func Reliability(prob, outcome, weight []float64, k int) (Calibration, error) {
 	}
 	bins := make([]acc, k)
 	var total float64
-	for i := range n {
-		p, o := prob[i], outcome[i]
+	i := 0
+	err := obs(func(p, o, w float64) error {
+		defer func() { i++ }()
 		if !(p >= 0 && p <= 1) {
-			return Calibration{}, fmt.Errorf("reliability: prob[%d] = %v, want 0 <= p <= 1", i, p)
+			return fmt.Errorf("reliability: prob[%d] = %v, want 0 <= p <= 1", i, p)
 		}
 		if !(o >= 0 && o <= 1) {
-			return Calibration{}, fmt.Errorf("reliability: outcome[%d] = %v, want 0 <= outcome <= 1", i, o)
+			return fmt.Errorf("reliability: outcome[%d] = %v, want 0 <= outcome <= 1", i, o)
 		}
-		w := 1.0
-		if weight != nil {
-			w = weight[i]
-			if !(w >= 0) || math.IsInf(w, 0) {
-				return Calibration{}, fmt.Errorf("reliability: weight[%d] = %v, want a finite number >= 0", i, w)
-			}
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("reliability: weight[%d] = %v, want a finite number >= 0", i, w)
 		}
 		j := min(int(math.Floor(p*float64(k))), k-1)
 		bins[j].w += w
@@ -257,6 +316,10 @@ func Reliability(prob, outcome, weight []float64, k int) (Calibration, error) {
 		bins[j].wo += w * o
 		bins[j].n++
 		total += w
+		return nil
+	})
+	if err != nil {
+		return Calibration{}, err
 	}
 	if total == 0 {
 		return Calibration{}, fmt.Errorf("reliability: total weight 0: %w", ErrNoPairs)
@@ -279,21 +342,13 @@ func Reliability(prob, outcome, weight []float64, k int) (Calibration, error) {
 // PairReliability is Reliability of prob(p) against "A preferred" (1 for A,
 // 0 for B; label ties skipped) with the pairs' weights.
 func PairReliability(pairs []Pair, prob func(Pair) float64, k int) (Calibration, error) {
-	if err := checkPairs(pairs); err != nil {
+	return PairReliabilityOf(Slice(pairs), prob, k)
+}
+
+// PairReliabilityOf is [PairReliability] over a [Source], in two passes.
+func PairReliabilityOf(src Source, prob func(Pair) float64, k int) (Calibration, error) {
+	if err := checkSource(src); err != nil {
 		return Calibration{}, fmt.Errorf("reliability: %w", err)
 	}
-	var ps, os, ws []float64
-	for _, p := range pairs {
-		if p.Label == LabelTie {
-			continue
-		}
-		ps = append(ps, prob(p))
-		if p.Label == LabelA {
-			os = append(os, 1)
-		} else {
-			os = append(os, 0)
-		}
-		ws = append(ws, p.weight())
-	}
-	return Reliability(ps, os, ws, k)
+	return reliability(pairOutcomes(src, prob), k)
 }

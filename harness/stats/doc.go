@@ -105,6 +105,23 @@
 // agreement) and reports each bin's accuracy with a Wilson interval: a good
 // scorer should be more accurate where humans agree more.
 //
+// # Memory: sources and external sorts
+//
+// Every statistic exists in two forms: on a slice ([Accuracy], [Bootstrap],
+// ...) and on a [Source] or [PairedSource] ([AccuracyOf], [BootstrapOf],
+// ...), a sequence of pairs the function may visit several times (the
+// slice forms wrap [Slice]). Over a Source, memory grows with the number of
+// prompts (per-prompt sums for the cluster bootstrap and macro averaging),
+// never with the number of pairs: counts and sums stream, the logistic fit
+// makes one pass per Newton step, and the statistics that must order every
+// pair — Kendall's tau-b, the tie-calibration sweep and the strength
+// quantiles — sort externally (runs of 65,536 records spilled to an
+// anonymous file, see [Spill]). Kendall's tau-b stays Knight's O(n log n)
+// algorithm: inversions are counted inside each sorted run and, while the
+// runs are merged, between runs. The results are the same numbers as the
+// in-memory forms; the tests check both against the same fixtures with runs
+// as short as one record.
+//
 // # Reproducibility
 //
 // All randomness comes from a PCG generator seeded by

@@ -49,15 +49,6 @@ func (p Pair) check(i int) error {
 	return nil
 }
 
-func checkPairs(pairs []Pair) error {
-	for i, p := range pairs {
-		if err := p.check(i); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Credit returns what pair p earns under pol and whether it counts at all
 // (false only for a label tie under LabelTieSkip). The table:
 //
@@ -104,20 +95,4 @@ func Credit(p Pair, pol Policy) (credit float64, counted bool) {
 		return 1, true
 	}
 	return 0, true
-}
-
-// groups numbers the prompts in order of first appearance and returns each
-// pair's prompt index and the number of prompts.
-func groups(pairs []Pair) (idx []int, n int) {
-	ids := make(map[string]int)
-	idx = make([]int, len(pairs))
-	for i, p := range pairs {
-		g, ok := ids[p.PromptID]
-		if !ok {
-			g = len(ids)
-			ids[p.PromptID] = g
-		}
-		idx[i] = g
-	}
-	return idx, len(ids)
 }

@@ -25,19 +25,26 @@ type McNemarResult struct {
 // not enter: the test treats pairs as independent, so prefer
 // PairedBootstrap when prompts contribute many pairs each.
 func McNemar(a, b []Pair, pol Policy) (McNemarResult, error) {
+	return McNemarOf(PairedSlices(a, b), pol)
+}
+
+// McNemarOf is [McNemar] over a [PairedSource], in one pass.
+func McNemarOf(ps PairedSource, pol Policy) (McNemarResult, error) {
 	if err := pol.Validate(); err != nil {
 		return McNemarResult{}, err
 	}
-	if err := checkAligned(a, b); err != nil {
-		return McNemarResult{}, fmt.Errorf("mcnemar: %w", err)
-	}
 	var r McNemarResult
-	for i := range a {
-		ca, ok := Credit(a[i], pol)
-		if !ok {
-			continue
+	i := 0
+	err := ps(func(a, b Pair) error {
+		if err := checkRow(i, a, b); err != nil {
+			return err
 		}
-		cb, _ := Credit(b[i], pol)
+		i++
+		ca, ok := Credit(a, pol)
+		if !ok {
+			return nil
+		}
+		cb, _ := Credit(b, pol)
 		switch {
 		case ca > cb:
 			r.AWins++
@@ -46,6 +53,10 @@ func McNemar(a, b []Pair, pol Policy) (McNemarResult, error) {
 		default:
 			r.Equal++
 		}
+		return nil
+	})
+	if err != nil {
+		return McNemarResult{}, fmt.Errorf("mcnemar: %w", err)
 	}
 	if r.AWins+r.BWins+r.Equal == 0 {
 		return McNemarResult{}, fmt.Errorf("mcnemar: %w", ErrNoPairs)

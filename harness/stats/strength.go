@@ -1,11 +1,11 @@
 package stats
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"slices"
 
-	"gonum.org/v1/gonum/stat"
+	"github.com/srbench/srbench/harness/stats/internal/extsort"
 )
 
 // StrengthBin is the accuracy of the pairs whose label strength falls in
@@ -25,6 +25,13 @@ type StrengthBin struct {
 // pairs are all skipped, are left out. Wilson is the micro-accuracy Wilson
 // interval at level (the zero Interval under Macro averaging).
 func AccuracyByStrength(pairs []Pair, pol Policy, k int, level float64) ([]StrengthBin, error) {
+	return AccuracyByStrengthOf(Slice(pairs), pol, k, level, Spill{})
+}
+
+// AccuracyByStrengthOf is [AccuracyByStrength] over a [Source]: one pass
+// that sorts the strengths externally (sp) for the quantile edges, one pass
+// that fills the bins.
+func AccuracyByStrengthOf(src Source, pol Policy, k int, level float64, sp Spill) ([]StrengthBin, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("accuracy by strength: %d bins, want at least 1", k)
 	}
@@ -34,31 +41,54 @@ func AccuracyByStrength(pairs []Pair, pol Policy, k int, level float64) ([]Stren
 	if err := pol.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkPairs(pairs); err != nil {
-		return nil, fmt.Errorf("accuracy by strength: %w", err)
-	}
-	var sv []float64
-	for i, p := range pairs {
+	sorted := newSorter(sp, cmp.Compare[float64], extsort.Float64Codec(), nil)
+	defer sorted.Close()
+	i := 0
+	err := src(func(p Pair) error {
+		defer func() { i++ }()
+		if err := p.check(i); err != nil {
+			return err
+		}
 		if math.IsNaN(p.Strength) {
-			continue
+			return nil
 		}
 		if math.IsInf(p.Strength, 0) {
-			return nil, fmt.Errorf("accuracy by strength: pair %d (prompt %q): field \"Strength\": %v, want a finite number or NaN", i, p.PromptID, p.Strength)
+			return fmt.Errorf("pair %d (prompt %q): field \"Strength\": %v, want a finite number or NaN", i, p.PromptID, p.Strength)
 		}
-		sv = append(sv, p.Strength)
+		return sorted.Add(p.Strength)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accuracy by strength: %w", err)
 	}
-	if len(sv) == 0 {
+	n := sorted.Len()
+	if n == 0 {
 		return nil, fmt.Errorf("accuracy by strength: no pair has a Strength: %w", ErrNoPairs)
 	}
-	slices.Sort(sv)
-	edges := make([]float64, k-1)
-	for j := range edges {
-		edges[j] = stat.Quantile(float64(j+1)/float64(k), stat.Empirical, sv, nil)
+	// Edge j is the first order statistic x_(i) (1-based) with i >= n·j/k,
+	// exactly as gonum stat.Quantile(j/k, stat.Empirical, x, nil) finds it.
+	edges := make([]float64, 0, k-1)
+	rank := 0
+	err = sorted.Merge(func(v float64, _ int) error {
+		rank++
+		for len(edges) < k-1 && float64(rank) >= float64(len(edges)+1)/float64(k)*float64(n) {
+			edges = append(edges, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	members := make([][]Pair, k)
-	for _, p := range pairs {
+	type bin struct {
+		acc    *clusterAcc
+		lo, hi float64
+	}
+	bins := make([]bin, k)
+	for j := range bins {
+		bins[j] = bin{acc: newClusterAcc(pol), lo: math.Inf(1), hi: math.Inf(-1)}
+	}
+	err = src(func(p Pair) error {
 		if math.IsNaN(p.Strength) {
-			continue
+			return nil
 		}
 		b := 0
 		for _, e := range edges {
@@ -66,22 +96,24 @@ func AccuracyByStrength(pairs []Pair, pol Policy, k int, level float64) ([]Stren
 				b++
 			}
 		}
-		members[b] = append(members[b], p)
+		bins[b].acc.addChecked(p)
+		bins[b].lo = math.Min(bins[b].lo, p.Strength)
+		bins[b].hi = math.Max(bins[b].hi, p.Strength)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accuracy by strength: %w", err)
 	}
 	var out []StrengthBin
-	for _, ms := range members {
-		if len(ms) == 0 {
+	for _, b := range bins {
+		if b.acc.n == 0 {
 			continue
 		}
-		r := clusters(ms, pol).result(pol)
+		r := b.acc.finish().result(pol)
 		if r.Pairs == 0 {
 			continue
 		}
-		sb := StrengthBin{Lo: math.Inf(1), Hi: math.Inf(-1), Result: r}
-		for _, p := range ms {
-			sb.Lo = math.Min(sb.Lo, p.Strength)
-			sb.Hi = math.Max(sb.Hi, p.Strength)
-		}
+		sb := StrengthBin{Lo: b.lo, Hi: b.hi, Result: r}
 		if pol.Averaging == Micro {
 			ci, err := r.Wilson(level)
 			if err != nil {
