@@ -78,22 +78,27 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	for i, s := range res.Scorers {
 		names[i] = s.Name
 	}
-	// Columnar, per scorer: the pair as stats sees it and whether the scorer
-	// scored it; prompt ids are interned. About 65 bytes per pair and scorer.
-	type column struct {
-		pairs   []stats.Pair
-		ok      []bool
-		failed  int
-		reasons map[string]int
+	// One pass over samples.jsonl re-encodes the pairs as binary rows in a
+	// scratch file; every statistic then streams from it. Memory grows with
+	// the number of prompts, not pairs.
+	sc, err := newScratch(runDir, len(names))
+	if err != nil {
+		return fmt.Errorf("analyze %s: %w", runDir, err)
 	}
-	cols := make([]column, len(names))
-	for i := range cols {
-		cols[i].reasons = map[string]int{}
+	defer sc.close()
+	failed := make([]int, len(names))
+	reasons := make([]map[string]int, len(names))
+	for i := range reasons {
+		reasons[i] = map[string]int{}
 	}
-	prompts := map[string]string{}
-	nRows, nTies := 0, 0
+	common := make([][]int, len(names)) // pairs both scorers i < j scored
+	for i := range common {
+		common[i] = make([]int, len(names))
+	}
+	nTies := 0
 	hasStrength := false
-	err := report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
+	row := make([]scored, len(names))
+	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
 		l, err := statsLabel(s.Label)
 		if err != nil {
 			return err
@@ -101,40 +106,41 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		if l == stats.LabelTie {
 			nTies++
 		}
-		pid, ok := prompts[s.PromptID]
-		if !ok {
-			pid = s.PromptID
-			prompts[pid] = pid
-		}
 		strength := math.NaN()
 		if s.Strength != nil {
 			strength = *s.Strength
 			hasStrength = true
 		}
 		for i, n := range names {
-			sc, found := s.Scores[n]
-			c := &cols[i]
+			x, found := s.Scores[n]
 			switch {
 			case !found:
 				return fmt.Errorf("sample %d has no scores for scorer %q", s.Index, n)
-			case sc.Error != "":
-				c.pairs = append(c.pairs, stats.Pair{})
-				c.ok = append(c.ok, false)
-				c.failed++
-				c.reasons[reasonKey(sc.Error)]++
+			case x.Error != "":
+				row[i] = scored{}
+				failed[i]++
+				reasons[i][reasonKey(x.Error)]++
 			default:
-				c.pairs = append(c.pairs, stats.Pair{PromptID: pid, Label: l, ScoreA: sc.A, ScoreB: sc.B, Weight: s.Weight, Strength: strength})
-				c.ok = append(c.ok, true)
+				row[i] = scored{ok: true, a: x.A, b: x.B}
 			}
 		}
-		nRows++
-		return nil
+		for i := range row {
+			for j := i + 1; j < len(row); j++ {
+				if row[i].ok && row[j].ok {
+					common[i][j]++
+				}
+			}
+		}
+		return sc.add(s.PromptID, l, s.Weight, strength, row)
 	})
 	if err != nil {
 		return err
 	}
-	res.Dataset.NPairs = nRows
-	res.Dataset.NPrompts = len(prompts)
+	if err := sc.finish(); err != nil {
+		return fmt.Errorf("analyze %s: %w", runDir, err)
+	}
+	res.Dataset.NPairs = sc.rows
+	res.Dataset.NPrompts = len(sc.prompts)
 	res.Dataset.NLabelTies = nTies
 	res.Dataset.HasStrength = hasStrength
 	res.Policy = report.Policy{
@@ -143,24 +149,15 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	}
 	bopts := stats.BootstrapOptions{B: opts.B, Seed: opts.Seed}
 	res.Bootstrap = report.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
+	spill := stats.Spill{Dir: runDir}
 
 	for i := range res.Scorers {
 		sr := &res.Scorers[i]
-		c := &cols[i]
-		sr.NFailed, sr.FailureReasons = c.failed, nil
-		if c.failed > 0 {
-			sr.FailureReasons = c.reasons
+		sr.NFailed, sr.FailureReasons = failed[i], nil
+		if failed[i] > 0 {
+			sr.FailureReasons = reasons[i]
 		}
-		ps := c.pairs
-		if c.failed > 0 {
-			ps = make([]stats.Pair, 0, len(c.pairs)-c.failed)
-			for k, p := range c.pairs {
-				if c.ok[k] {
-					ps = append(ps, p)
-				}
-			}
-		}
-		if err := fillScorer(sr, ps, opts, bopts); err != nil {
+		if err := fillScorer(sr, sc.source(i), opts, bopts, spill); err != nil {
 			return fmt.Errorf("scorer %q: %w", sr.Name, err)
 		}
 	}
@@ -170,34 +167,35 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	var pvals []float64
 	for i := range names {
 		for j := i + 1; j < len(names); j++ {
-			var a, b []stats.Pair
-			for k := range cols[i].pairs {
-				if cols[i].ok[k] && cols[j].ok[k] {
-					a = append(a, cols[i].pairs[k])
-					b = append(b, cols[j].pairs[k])
+			n := common[i][j]
+			c := report.Comparison{A: names[i], B: names[j], NPairs: n, PMcNemar: 1}
+			ag := report.AgreementEntry{A: names[i], B: names[j], N: n}
+			if n > 0 {
+				ps := sc.paired(i, j)
+				a := func(visit func(stats.Pair) error) error {
+					return ps(func(a, _ stats.Pair) error { return visit(a) })
 				}
-			}
-			c := report.Comparison{A: names[i], B: names[j], NPairs: len(a), PMcNemar: 1}
-			ag := report.AgreementEntry{A: names[i], B: names[j], N: len(a)}
-			if len(a) > 0 {
-				if ra, err := stats.Accuracy(a, opts.Policy); err == nil {
+				b := func(visit func(stats.Pair) error) error {
+					return ps(func(_, b stats.Pair) error { return visit(b) })
+				}
+				if ra, err := stats.AccuracyOf(a, opts.Policy); err == nil {
 					c.AccA = ra.Accuracy
 				}
-				if rb, err := stats.Accuracy(b, opts.Policy); err == nil {
+				if rb, err := stats.AccuracyOf(b, opts.Policy); err == nil {
 					c.AccB = rb.Accuracy
 				}
 				c.Diff = c.AccA - c.AccB
-				if bs, err := stats.PairedBootstrap(a, b, opts.Policy, bopts); err == nil {
+				if bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts); err == nil {
 					c.CI95 = [2]float64{bs.Interval.Lo, bs.Interval.Hi}
 				} else if !errors.Is(err, stats.ErrNoPairs) {
 					return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
 				}
-				m, err := stats.McNemar(a, b, opts.Policy)
+				m, err := stats.McNemarOf(ps, opts.Policy)
 				if err != nil {
 					return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
 				}
 				c.AWins, c.BWins, c.PMcNemar = m.AWins, m.BWins, m.P
-				if g, err := stats.Agreement(a, b); err == nil {
+				if g, err := stats.AgreementOf(ps, spill); err == nil {
 					ag.KendallTauB, ag.PKendall, ag.SameShare = g.Kendall.Tau, g.Kendall.P, g.SameShare
 				}
 			}
@@ -219,10 +217,10 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	return nil
 }
 
-func fillScorer(sr *report.ScorerResult, ps []stats.Pair, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
+func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
 	sr.Accuracy, sr.CI95, sr.Wilson95, sr.BootstrapSE = 0, [2]float64{}, nil, 0
 	sr.TieCalibrated, sr.Calibration, sr.Strength = nil, nil, nil
-	r, err := stats.Accuracy(ps, opts.Policy)
+	r, err := stats.AccuracyOf(ps, opts.Policy)
 	if errors.Is(err, stats.ErrNoPairs) {
 		sr.NPairs = 0
 		return nil
@@ -234,7 +232,7 @@ func fillScorer(sr *report.ScorerResult, ps []stats.Pair, opts AnalyzeOptions, b
 	sr.MicroAccuracy = r.Credit / r.Weight
 	macro := opts.Policy
 	macro.Averaging = stats.Macro
-	if m, err := stats.Accuracy(ps, macro); err == nil {
+	if m, err := stats.AccuracyOf(ps, macro); err == nil {
 		sr.MacroAccuracy = m.Accuracy
 	}
 	if opts.Policy.Averaging == stats.Micro {
@@ -242,20 +240,20 @@ func fillScorer(sr *report.ScorerResult, ps []stats.Pair, opts AnalyzeOptions, b
 			sr.Wilson95 = &[2]float64{w.Lo, w.Hi}
 		}
 	}
-	bs, err := stats.Bootstrap(ps, opts.Policy, bopts)
+	bs, err := stats.BootstrapOf(ps, opts.Policy, bopts)
 	if err != nil {
 		return err
 	}
 	sr.CI95, sr.BootstrapSE = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, bs.SE
-	if tc, err := stats.TieCalibrate(ps, opts.Policy.Averaging); err == nil {
+	if tc, err := stats.TieCalibrateOf(ps, opts.Policy.Averaging, spill); err == nil {
 		sr.TieCalibrated = &report.TieCalibrated{Accuracy: tc.Result.Accuracy, Epsilon: tc.Epsilon}
 	}
 	cal := &report.CalibrationInfo{}
-	if fit, err := stats.FitPairLogistic(ps); err != nil {
+	if fit, err := stats.FitPairLogisticOf(ps); err != nil {
 		cal.Error = err.Error()
 	} else {
 		cal.Intercept, cal.Slope = fit.Intercept, fit.Slope
-		if rel, err := stats.PairReliability(ps, fit.PairProb, opts.CalibBins); err == nil {
+		if rel, err := stats.PairReliabilityOf(ps, fit.PairProb, opts.CalibBins); err == nil {
 			cal.ECE = rel.ECE
 			for _, b := range rel.Bins {
 				cal.Bins = append(cal.Bins, report.ReliabilityBin{Lo: b.Lo, Hi: b.Hi, MeanPred: b.MeanPred, Observed: b.Observed, Count: b.Count})
@@ -265,7 +263,7 @@ func fillScorer(sr *report.ScorerResult, ps []stats.Pair, opts AnalyzeOptions, b
 		}
 	}
 	sr.Calibration = cal
-	bins, err := stats.AccuracyByStrength(ps, opts.Policy, opts.StrengthBins, 0.95)
+	bins, err := stats.AccuracyByStrengthOf(ps, opts.Policy, opts.StrengthBins, 0.95, spill)
 	if err == nil {
 		for _, b := range bins {
 			sr.Strength = append(sr.Strength, report.StrengthBin{Lo: b.Lo, Hi: b.Hi, Accuracy: b.Result.Accuracy,

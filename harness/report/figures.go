@@ -39,17 +39,29 @@ type Input struct {
 	// Dir is the run directory; a figure may read its own files there.
 	Dir     string
 	Results *Results
-	// Scores holds, per scorer of Results (in order), the scores of the
-	// preferred and the rejected image of every pair it scored whose label
-	// is not a tie. It is empty when samples.jsonl is missing.
-	Scores []ScoreSample
+	// Scores holds, per scorer of Results (in order), the histograms of the
+	// scores of the preferred and the rejected image of every pair it
+	// scored whose label is not a tie. It is empty when samples.jsonl is
+	// missing. Histograms rather than raw scores keep a report of millions
+	// of pairs in constant memory.
+	Scores []ScoreHistogram
 }
 
-// ScoreSample is one scorer's scores of preferred and rejected images.
-type ScoreSample struct {
-	Scorer              string
+// ScoreHistogram is one scorer's distribution of the scores of preferred
+// and rejected images: counts in the same equal-width bins over [Lo, Hi]
+// (the last bin includes Hi).
+type ScoreHistogram struct {
+	Scorer string
+	// N is the number of pairs counted (each gives one preferred and one
+	// rejected score).
+	N                   int
+	Lo, Hi              float64
 	Preferred, Rejected []float64
 }
+
+// scoreBins is the number of histogram bins for n pairs: twice the cube
+// root (Rice's rule), between 10 and 50.
+func scoreBins(n int) int { return min(50, max(10, int(math.Round(2*math.Cbrt(float64(n)))))) }
 
 // DefaultFigures returns the benchmark report's figures: accuracy with
 // intervals, the matrix of paired differences, scorer agreement, score
@@ -337,20 +349,12 @@ func agreementFigure(in *Input) (*Chart, error) {
 func scoresFigure(in *Input) (*Chart, error) {
 	var panels [][]*plot.Plot
 	for _, s := range in.Scores {
-		if len(s.Preferred) == 0 {
+		if s.N == 0 {
 			continue
 		}
-		p := newPlot(fmt.Sprintf("%s (n = %d)", s.Scorer, len(s.Preferred)), "score (the scorer's own units)", "images")
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, v := range append(slices.Clone(s.Preferred), s.Rejected...) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-		if hi == lo {
-			lo, hi = lo-0.5, hi+0.5
-		}
-		k := min(50, max(10, int(math.Round(2*math.Cbrt(float64(len(s.Preferred)))))))
-		for j, vals := range [][]float64{s.Preferred, s.Rejected} {
-			line, err := plotter.NewLine(stepOutline(histogram(vals, lo, hi, k), lo, hi))
+		p := newPlot(fmt.Sprintf("%s (n = %d)", s.Scorer, s.N), "score (the scorer's own units)", "images")
+		for j, counts := range [][]float64{s.Preferred, s.Rejected} {
+			line, err := plotter.NewLine(stepOutline(counts, s.Lo, s.Hi))
 			if err != nil {
 				return nil, err
 			}
@@ -376,14 +380,10 @@ func scoresFigure(in *Input) (*Chart, error) {
 		Width: defaultWidth, Height: vg.Length(len(panels))*6*vg.Centimeter + 1.5*vg.Centimeter}, nil
 }
 
-// histogram counts vals in k equal bins over [lo, hi] (hi in the last bin).
-func histogram(vals []float64, lo, hi float64, k int) []float64 {
-	counts := make([]float64, k)
-	for _, v := range vals {
-		b := int(float64(k) * (v - lo) / (hi - lo))
-		counts[max(0, min(k-1, b))]++
-	}
-	return counts
+// histBin is the bin of v among k equal bins over [lo, hi] (hi in the last
+// bin).
+func histBin(v, lo, hi float64, k int) int {
+	return max(0, min(k-1, int(float64(k)*(v-lo)/(hi-lo))))
 }
 
 // stepOutline is the outline of a histogram: a step line from 0 up over

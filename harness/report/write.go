@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/srbench/srbench/internal/atomicfile"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -140,36 +141,69 @@ func htmlAttr(s string) string {
 // reader never sees half a report.
 func writeFile(path string, data []byte) error { return atomicfile.WriteBytes(path, data) }
 
-// readScores collects, per scorer of res, the scores of the preferred and
-// the rejected image of each scored pair with an A or B label.
-func readScores(path string, res *Results) ([]ScoreSample, error) {
-	out := make([]ScoreSample, len(res.Scorers))
+// readScores builds, per scorer of res, the histograms of the scores of the
+// preferred and the rejected image of each scored pair with an A or B
+// label, in two streaming passes over samples.jsonl (range, then counts).
+func readScores(path string, res *Results) ([]ScoreHistogram, error) {
+	out := make([]ScoreHistogram, len(res.Scorers))
 	idx := make(map[string]int, len(res.Scorers))
 	for i, s := range res.Scorers {
-		out[i].Scorer = s.Name
+		out[i] = ScoreHistogram{Scorer: s.Name, Lo: math.Inf(1), Hi: math.Inf(-1)}
 		idx[s.Name] = i
 	}
-	err := ReadSamples(path, func(s Sample) error {
-		var pref, rej func(SampleScore) float64
-		switch s.Label {
-		case "a":
-			pref, rej = func(x SampleScore) float64 { return x.A }, func(x SampleScore) float64 { return x.B }
-		case "b":
-			pref, rej = func(x SampleScore) float64 { return x.B }, func(x SampleScore) float64 { return x.A }
-		case "tie":
-			return nil
-		default:
-			return fmt.Errorf("field \"label\": %q, want a, b or tie", s.Label)
-		}
-		for name, sc := range s.Scores {
-			i, ok := idx[name]
-			if !ok || sc.Error != "" {
-				continue
+	// each visits every counted (scorer, preferred, rejected) of the file.
+	each := func(f func(i int, pref, rej float64)) error {
+		return ReadSamples(path, func(s Sample) error {
+			var swap bool
+			switch s.Label {
+			case "a":
+			case "b":
+				swap = true
+			case "tie":
+				return nil
+			default:
+				return fmt.Errorf("field \"label\": %q, want a, b or tie", s.Label)
 			}
-			out[i].Preferred = append(out[i].Preferred, pref(sc))
-			out[i].Rejected = append(out[i].Rejected, rej(sc))
+			for name, sc := range s.Scores {
+				i, ok := idx[name]
+				if !ok || sc.Error != "" {
+					continue
+				}
+				if swap {
+					f(i, sc.B, sc.A)
+				} else {
+					f(i, sc.A, sc.B)
+				}
+			}
+			return nil
+		})
+	}
+	err := each(func(i int, pref, rej float64) {
+		h := &out[i]
+		h.N++
+		h.Lo = math.Min(h.Lo, math.Min(pref, rej))
+		h.Hi = math.Max(h.Hi, math.Max(pref, rej))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		h := &out[i]
+		if h.N == 0 {
+			h.Lo, h.Hi = 0, 0
+			continue
 		}
-		return nil
+		if h.Hi == h.Lo {
+			h.Lo, h.Hi = h.Lo-0.5, h.Hi+0.5
+		}
+		k := scoreBins(h.N)
+		h.Preferred, h.Rejected = make([]float64, k), make([]float64, k)
+	}
+	err = each(func(i int, pref, rej float64) {
+		h := &out[i]
+		k := len(h.Preferred)
+		h.Preferred[histBin(pref, h.Lo, h.Hi, k)]++
+		h.Rejected[histBin(rej, h.Lo, h.Hi, k)]++
 	})
 	if err != nil {
 		return nil, err
