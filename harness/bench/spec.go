@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -180,12 +181,14 @@ func checkKeys(file string, b []byte) error {
 	if len(root.Content) == 0 {
 		return nil
 	}
+	// The field names come from the structs' yaml tags, so the check
+	// cannot drift from what the decoder accepts.
 	known := map[string][]string{
-		"":          {"include", "name", "version", "description", "dataset", "scorers", "policy", "ties", "averaging", "epsilon", "bootstrap", "alpha", "notes"},
-		"dataset":   {"format", "path", "images", "split", "limit", "lenient"},
-		"scorers[]": {"name", "model", "options", "batch_size", "threads", "provider"},
-		"ties":      {"prediction", "label"},
-		"bootstrap": {"b", "seed"},
+		"":          yamlFields(reflect.TypeFor[Spec]()),
+		"dataset":   yamlFields(reflect.TypeFor[DatasetSpec]()),
+		"scorers[]": yamlFields(reflect.TypeFor[ScorerEntry]()),
+		"ties":      yamlFields(reflect.TypeFor[TiesSpec]()),
+		"bootstrap": yamlFields(reflect.TypeFor[BootstrapSpec]()),
 	}
 	var walk func(n *yaml.Node, ctx string) error
 	walk = func(n *yaml.Node, ctx string) error {
@@ -361,4 +364,20 @@ func (s *Spec) Config() (Config, error) {
 			BatchSize: e.BatchSize, Threads: e.Threads, Provider: e.Provider})
 	}
 	return cfg, nil
+}
+
+// yamlFields lists the yaml keys of a struct type's fields, in order.
+func yamlFields(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out = append(out, name)
+	}
+	return out
 }

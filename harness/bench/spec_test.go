@@ -49,11 +49,31 @@ func TestSpecIncludeAndOverrides(t *testing.T) {
 	}
 }
 
+// Every field of a scorer entry is accepted, including plugin (two
+// entries may run the same plugin under different names).
+func TestSpecScorerPlugin(t *testing.T) {
+	p := writeSpec(t, t.TempDir(), "x.yaml", "name: x\ndataset: {path: p.jsonl}\nscorers:\n"+
+		"  - {name: clip-a, plugin: clipscore, model: m, options: {variant: cosine}, batch_size: 8, threads: 2, provider: cpu}\n"+
+		"  - {name: clip-b, plugin: clipscore}\n")
+	s, err := bench.LoadSpec(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Scorers) != 2 || cfg.Scorers[0].PluginName() != "clipscore" || cfg.Scorers[1].PluginName() != "clipscore" || cfg.Scorers[0].Name != "clip-a" {
+		t.Errorf("scorers %+v", cfg.Scorers)
+	}
+}
+
 func TestSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ content, want string }{
 		{"name: x\ndatset: {}\n", `line 2: unknown field "datset" (did you mean "dataset"?)`},
 		{"name: x\nscorers:\n  - name: a\n    batchsize: 3\n", `line 4: unknown field "batchsize" in scorers (did you mean "batch_size"?)`},
+		{"name: x\nscorers:\n  - name: a\n    plugn: trivial\n", `line 4: unknown field "plugn" in scorers (did you mean "plugin"?)`},
 		{"name: x\ndataset: {path: p}\npolicy: pickscor\n", `did you mean "pickscore"`},
 		{"name: x\ndataset: {path: p, format: hpdv3-json}\n", `did you mean "hpdv2-json"`},
 		{"name: x\ndataset: {path: p}\nties: {prediction: halve}\n", `did you mean "half"`},
