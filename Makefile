@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench proto fmt vet clean check-html
+.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory proto fmt vet clean check-html
 
 all: build
 
@@ -59,6 +59,10 @@ test: setup build
 ## bench: the Go benchmarks named in docs/performance.md.
 bench: setup build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+## bench-memory: peak RSS of run and analyze at 10k and 1M synthetic pairs (needs /usr/bin/time; a few minutes).
+bench-memory: deps
+	scripts/memory-flat.sh
 
 ## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
 proto:

@@ -11,11 +11,15 @@
 //	fingerprint=S  reported fingerprint (default "sha256:trivial")
 //	log=PATH       append the id of every scored item to PATH, one per line
 //	trainable=1    the scorer implements scorer.Trainer (see TrivialTrainer)
+//	jitter=S       add Jitter(S, prompt, image path), a deterministic value in
+//	               [0, 1), so that two instances with different S disagree
+//	               and scores rarely tie (for load and memory tests)
 package scorertest
 
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"strconv"
@@ -35,12 +39,23 @@ type Trivial struct {
 	exit       func(code int)
 }
 
+// Jitter is the value the jitter=seed option adds to a score: the FNV-1a
+// hash of seed, prompt and image path mapped to [0, 1).
+func Jitter(seed, prompt, image string) float64 {
+	h := fnv.New64a()
+	for _, s := range []string{seed, prompt, image} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return float64(h.Sum64()>>11) / (1 << 53)
+}
+
 // Expected is the score Trivial gives a prompt and an image of n bytes.
 func Expected(prompt string, n int) float64 { return float64(len(prompt)) + float64(n)/1000 }
 
 // New is the Factory of the trivial scorer.
 func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
-	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint", "log", "trainable"); err != nil {
+	if err := cfg.CheckOptions("fail_prompt", "nan_prompt", "crash_after", "delay_ms", "fingerprint", "log", "trainable", "jitter"); err != nil {
 		return nil, err
 	}
 	t := &Trivial{cfg: cfg, exit: os.Exit}
@@ -140,6 +155,9 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 			n = int(st.Size())
 		}
 		out[i].Score = Expected(it.Prompt, n)
+		if seed, ok := t.cfg.Options["jitter"]; ok {
+			out[i].Score += Jitter(seed, it.Prompt, it.ImagePath)
+		}
 	}
 	return out, nil
 }
