@@ -44,6 +44,8 @@ type ScorerSpec struct {
 
 // Launcher starts a configured scorer. The CLI passes one backed by
 // harness/host; tests can pass in-process scorers.
+// Run calls it for all scorers at once, so it must be safe for concurrent
+// use.
 type Launcher func(ctx context.Context, spec ScorerSpec) (scorer.Scorer, error)
 
 // Config describes a run.
@@ -191,26 +193,44 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			return nil, err
 		}
 	}
+	// Scorers start and load their models concurrently; errors are reported
+	// in spec order, and every scorer that started is closed.
 	runs := make([]*running, len(cfg.Scorers))
+	errs := make([]error, len(cfg.Scorers))
+	var wg sync.WaitGroup
 	for i, spec := range cfg.Scorers {
-		sc, err := launch(ctx, spec)
-		if err != nil {
-			return nil, fmt.Errorf("scorer %q: %w", spec.Name, err)
+		wg.Go(func() {
+			sc, err := launch(ctx, spec)
+			if err != nil {
+				errs[i] = fmt.Errorf("scorer %q: %w", spec.Name, err)
+				return
+			}
+			runs[i] = &running{spec: spec, sc: sc}
+			d, err := sc.Describe(ctx)
+			if err != nil {
+				errs[i] = fmt.Errorf("scorer %q: describe: %w", spec.Name, err)
+				return
+			}
+			if spec.BatchSize <= 0 {
+				spec.BatchSize = d.PreferredBatchSize
+			}
+			if spec.BatchSize <= 0 {
+				spec.BatchSize = 16
+			}
+			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, spec.Options)
+		})
+	}
+	wg.Wait()
+	for _, r := range runs {
+		if r == nil {
+			continue
 		}
-		if c, ok := sc.(io.Closer); ok {
+		if c, ok := r.sc.(io.Closer); ok {
 			defer c.Close()
 		}
-		d, err := sc.Describe(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("scorer %q: describe: %w", spec.Name, err)
-		}
-		if spec.BatchSize <= 0 {
-			spec.BatchSize = d.PreferredBatchSize
-		}
-		if spec.BatchSize <= 0 {
-			spec.BatchSize = 16
-		}
-		runs[i] = &running{spec: spec, sc: sc, desc: d, cacheKey: ScorerKey(d, spec.Options)}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 
 	sf, err := os.OpenFile(samplesPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

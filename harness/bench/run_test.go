@@ -2,10 +2,14 @@ package bench_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
@@ -147,4 +151,72 @@ func ExamplePrintTable() {
 	// scorer         variant       accuracy  95% CI           pairs  failed  fingerprint
 	// socialreward   cosine          70.00%  [ 65.0,  75.0]     400       2  sha256:fedcba987654
 	// clipscore      hessel          60.00%  [ 55.0,  65.0]     400       0  sha256:0123456789ab
+}
+
+// closeCounter wraps a scorer and counts Close calls.
+type closeCounter struct {
+	scorer.Scorer
+	closed *atomic.Int32
+}
+
+func (c closeCounter) Close() error { c.closed.Add(1); return nil }
+
+// Scorers are launched concurrently (each launch here waits until all have
+// started, which would time out one at a time); when one fails, the error
+// names it and every scorer that started is closed.
+func TestRunLaunchesScorersConcurrently(t *testing.T) {
+	path := writeDataset(t, []string{`{"prompt":"p1","image_a":"a.png","image_b":"b.png","label":"a"}`},
+		map[string]int{"a.png": 10, "b.png": 20})
+	names := []string{"s1", "s2", "s3"}
+	cases := []struct {
+		name    string
+		fail    string // scorer whose launch fails
+		wantErr string
+	}{
+		{name: "all start"},
+		{name: "one fails", fail: "s2", wantErr: `scorer "s2": no model here`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var started sync.WaitGroup
+			started.Add(len(names))
+			var closed atomic.Int32
+			launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+				started.Done()
+				wait := make(chan struct{})
+				go func() { started.Wait(); close(wait) }()
+				select {
+				case <-wait:
+				case <-time.After(10 * time.Second):
+					return nil, errors.New("launched one at a time")
+				}
+				if spec.Name == tc.fail {
+					return nil, errors.New("no model here")
+				}
+				sc, err := trivialLauncher(nil)(ctx, spec)
+				return closeCounter{sc, &closed}, err
+			}
+			var specs []bench.ScorerSpec
+			for _, n := range names {
+				specs = append(specs, bench.ScorerSpec{Name: n})
+			}
+			_, err := bench.Run(context.Background(), bench.Config{
+				Benchmark: report.Benchmark{Name: "unit"}, Dataset: dataset.Spec{Path: path},
+				Scorers: specs, OutDir: filepath.Join(t.TempDir(), "run"),
+			}, launch)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			want := len(names)
+			if tc.fail != "" {
+				want--
+			}
+			if got := int(closed.Load()); got != want {
+				t.Errorf("%d scorers closed, want %d", got, want)
+			}
+		})
+	}
 }
