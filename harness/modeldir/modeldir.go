@@ -124,15 +124,27 @@ func (d *Dir) Constant(name string, def float64) float64 {
 	return def
 }
 
-// Fingerprint hashes every regular file below dir (names relative to dir,
-// sorted, each name and its length and content fed to sha256).
+// Fingerprint hashes every regular file below dir, and every symbolic link
+// to one, as that file (names relative to dir, sorted, each name and its
+// length and content fed to sha256).
 func Fingerprint(dir string) (string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if e.Type().IsRegular() {
+		regular := e.Type().IsRegular()
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A link to a file counts as that file (Hugging Face snapshots
+			// link every file into a blob store); a dangling link is an
+			// error rather than a file silently left out.
+			st, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("symbolic link %s: %w", p, err)
+			}
+			regular = st.Mode().IsRegular()
+		}
+		if regular {
 			rel, err := filepath.Rel(dir, p)
 			if err != nil {
 				return err

@@ -74,6 +74,23 @@ func TestFingerprint(t *testing.T) {
 	if changed == got {
 		t.Error("fingerprint did not change with the content")
 	}
+	// A symbolic link to a file counts as the file (Hugging Face snapshots
+	// are links into a blob store): same fingerprint, and it follows the
+	// target's content.
+	linked := t.TempDir()
+	blobs := t.TempDir()
+	write(t, blobs, "blob1", "BC")
+	write(t, linked, "a.json", "A")
+	if err := os.Symlink(filepath.Join(blobs, "blob1"), filepath.Join(linked, "b.onnx")); err != nil {
+		t.Fatal(err)
+	}
+	if viaLink, err := modeldir.Fingerprint(linked); err != nil || viaLink != changed {
+		t.Errorf("through a link: %s, %v; want %s", viaLink, err, changed)
+	}
+	write(t, blobs, "blob1", "BD")
+	if viaLink, _ := modeldir.Fingerprint(linked); viaLink == changed {
+		t.Error("fingerprint did not follow the link target's content")
+	}
 }
 
 func TestFirstOf(t *testing.T) {
