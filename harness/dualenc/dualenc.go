@@ -14,6 +14,7 @@ package dualenc
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -60,7 +61,9 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if cfg.ModelDir == "" {
 		return nil, fmt.Errorf("no model directory given")
 	}
-	dir, err := modeldir.Load(cfg.ModelDir, spec.Kind)
+	// The fingerprint hashes every file in the background while the
+	// sessions load; both take about as long on a large model.
+	dir, waitFingerprint, err := modeldir.LoadAsync(cfg.ModelDir, spec.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +111,14 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	}
 	switch {
 	case dir.Has("text_model.onnx") && dir.Has("vision_model.onnx"):
-		if e.text, err = open(e.Runtime, dir.File("text_model.onnx"), so, onnx.CLIPTextSignature()); err != nil {
-			return nil, err
-		}
-		if e.vision, err = open(e.Runtime, dir.File("vision_model.onnx"), so, onnx.CLIPVisionSignature(w)); err != nil {
-			e.text.Close()
+		// The two towers load concurrently.
+		var textErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { e.text, textErr = open(e.Runtime, dir.File("text_model.onnx"), so, onnx.CLIPTextSignature()) })
+		e.vision, err = open(e.Runtime, dir.File("vision_model.onnx"), so, onnx.CLIPVisionSignature(w))
+		wg.Wait()
+		if err = errors.Join(textErr, err); err != nil {
+			e.Close()
 			return nil, err
 		}
 	case dir.Has("model.onnx"):
@@ -121,6 +127,10 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 		}
 	default:
 		return nil, fmt.Errorf("model directory %s: no ONNX model: expected model.onnx, or text_model.onnx and vision_model.onnx", dir.Path)
+	}
+	if err := waitFingerprint(); err != nil {
+		e.Close()
+		return nil, err
 	}
 	return e, nil
 }

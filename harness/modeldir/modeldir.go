@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -58,42 +59,72 @@ type Dir struct {
 // Load reads and validates dir's srbench.yaml and fingerprints the files.
 // wantKind, when non-empty, must equal the manifest's kind.
 func Load(dir, wantKind string) (*Dir, error) {
-	abs, err := filepath.Abs(dir)
+	d, wait, err := LoadAsync(dir, wantKind)
 	if err != nil {
 		return nil, err
 	}
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// LoadAsync is Load with the fingerprint computed in the background, so a
+// scorer can load its ONNX sessions meanwhile (hashing a large model takes
+// about as long as loading it). Fingerprint is empty until wait returns nil;
+// call wait, from the goroutine that reads the Dir, before using it.
+func LoadAsync(dir, wantKind string) (d *Dir, wait func() error, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("model directory %s: %w", abs, err)
+		return nil, nil, fmt.Errorf("model directory %s: %w", abs, err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("model directory %s: not a directory", abs)
+		return nil, nil, fmt.Errorf("model directory %s: not a directory", abs)
 	}
 	mpath := filepath.Join(abs, ManifestName)
 	b, err := os.ReadFile(mpath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("model directory %s: missing %s (want at least `kind: <scorer>`)", abs, ManifestName)
+		return nil, nil, fmt.Errorf("model directory %s: missing %s (want at least `kind: <scorer>`)", abs, ManifestName)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var m Manifest
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", mpath, err)
+		return nil, nil, fmt.Errorf("%s: %w", mpath, err)
 	}
 	if m.Kind == "" {
-		return nil, fmt.Errorf("%s: field \"kind\" is missing (want e.g. clipscore, pickscore, imagereward, socialreward)", mpath)
+		return nil, nil, fmt.Errorf("%s: field \"kind\" is missing (want e.g. clipscore, pickscore, imagereward, socialreward)", mpath)
 	}
 	if wantKind != "" && m.Kind != wantKind {
-		return nil, fmt.Errorf("%s: field \"kind\" is %q, but this is the %s scorer", mpath, m.Kind, wantKind)
+		return nil, nil, fmt.Errorf("%s: field \"kind\" is %q, but this is the %s scorer", mpath, m.Kind, wantKind)
 	}
-	fp, err := Fingerprint(abs)
-	if err != nil {
-		return nil, err
+	d = &Dir{Path: abs, Manifest: m}
+	type result struct {
+		fp  string
+		err error
 	}
-	return &Dir{Path: abs, Manifest: m, Fingerprint: fp}, nil
+	done := make(chan result, 1)
+	go func() {
+		fp, err := Fingerprint(abs)
+		done <- result{fp, err}
+	}()
+	var once sync.Once
+	var werr error
+	wait = func() error {
+		once.Do(func() {
+			r := <-done
+			d.Fingerprint, werr = r.fp, r.err
+		})
+		return werr
+	}
+	return d, wait, nil
 }
 
 // File returns the path of name inside the directory.

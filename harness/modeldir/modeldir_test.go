@@ -3,6 +3,7 @@ package modeldir_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,57 @@ func TestFirstOf(t *testing.T) {
 	_, err = d.FirstOf("ONNX model", "model.onnx", "text_model.onnx")
 	if err == nil || !strings.Contains(err.Error(), "no ONNX model: expected one of model.onnx, text_model.onnx") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// LoadAsync's fingerprint, once waited for, is the documented scheme's
+// value; a file that cannot be read is reported by wait.
+func TestLoadAsync(t *testing.T) {
+	h := sha256.New()
+	manifest := "kind: clipscore\n"
+	h.Write([]byte("a.onnx\x002\x00AA"))
+	h.Write([]byte(modeldir.ManifestName + "\x00" + fmt.Sprint(len(manifest)) + "\x00" + manifest))
+	want := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	tests := []struct {
+		name       string
+		unreadable bool
+		wantErr    string
+	}{
+		{name: "ok"},
+		{name: "unreadable file", unreadable: true, wantErr: "a.onnx"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, modeldir.ManifestName, manifest)
+			if tc.unreadable {
+				// A directory where a file is expected cannot be hashed
+				// the same way: make a dangling symlink instead.
+				if err := os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "a.onnx")); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				write(t, dir, "a.onnx", "AA")
+			}
+			d, wait, err := modeldir.LoadAsync(dir, "clipscore")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // wait may be called again and gives the same answer
+				err = wait()
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Fatalf("wait: %v, want an error naming %q", err, tc.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Fingerprint != want {
+					t.Fatalf("fingerprint %s, want %s", d.Fingerprint, want)
+				}
+			}
+		})
 	}
 }

@@ -74,7 +74,9 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 	if cfg.ModelDir == "" {
 		return nil, errors.New("imagereward: no model directory given")
 	}
-	dir, err := modeldir.Load(cfg.ModelDir, Kind)
+	// The fingerprint hashes the files in the background while the
+	// session loads.
+	dir, waitFingerprint, err := modeldir.LoadAsync(cfg.ModelDir, Kind)
 	if err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
@@ -109,6 +111,10 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
 	if err := s.sess.CheckSignature(blipmodel.Signature(s.size)); err != nil {
+		s.sess.Close()
+		return nil, fmt.Errorf("imagereward: %w", err)
+	}
+	if err := waitFingerprint(); err != nil {
 		s.sess.Close()
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
