@@ -15,7 +15,10 @@
 //
 // The fingerprint is sha256 over the names and contents of every regular file
 // in the directory (sorted by name), so a reported number is tied to exact
-// weights, tokenizer and configuration.
+// weights, tokenizer and configuration. Load remembers it in srbench's cache
+// directory under the files' sizes, inode numbers and change times, so an
+// unchanged model is hashed once; a file changed in the last two seconds is
+// always hashed, and SRBENCH_FINGERPRINT_CACHE=off hashes every time.
 package modeldir
 
 import (
@@ -31,6 +34,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -112,7 +116,7 @@ func LoadAsync(dir, wantKind string) (d *Dir, wait func() error, err error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		fp, err := Fingerprint(abs)
+		fp, err := cachedFingerprint(abs, defaultCacheDir(), time.Now())
 		done <- result{fp, err}
 	}()
 	var once sync.Once

@@ -1,0 +1,123 @@
+package modeldir
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/srbench/srbench/internal/atomicfile"
+	"github.com/srbench/srbench/internal/cachedir"
+)
+
+// racyWindow is how recent a file's change may be for its directory's
+// fingerprint to be remembered: a file changed within it could change again
+// without its timestamps moving on a coarse-clock file system (the "racy
+// git" problem), so such a directory is hashed every time.
+const racyWindow = 2 * time.Second
+
+var fingerprintForm = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// statKey summarises what the file system says about every file the
+// fingerprint reads: directory, names, sizes, inode numbers, and change and
+// modification times in nanoseconds. Content cannot change without changing
+// the change time (ctime), which no user can set. ok is false when the
+// platform gives no inode and ctime, or when a file changed within
+// racyWindow of now.
+func statKey(dir string, now time.Time) (key string, ok bool, err error) {
+	type entry struct {
+		rel                     string
+		size, mtime, ctime, ino int64
+		dev                     uint64
+	}
+	var es []entry
+	ok = true
+	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		st, err := os.Stat(p) // follows links, as Fingerprint does
+		if err != nil {
+			return fmt.Errorf("symbolic link %s: %w", p, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil
+		}
+		sys, isUnix := st.Sys().(*syscall.Stat_t)
+		if !isUnix {
+			ok = false
+			return filepath.SkipAll
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		ent := entry{rel: filepath.ToSlash(rel), size: st.Size(), mtime: st.ModTime().UnixNano(),
+			ctime: sys.Ctim.Sec*1e9 + sys.Ctim.Nsec, ino: int64(sys.Ino), dev: uint64(sys.Dev)}
+		limit := now.Add(-racyWindow).UnixNano()
+		if ent.mtime >= limit || ent.ctime >= limit {
+			ok = false
+		}
+		es = append(es, ent)
+		return nil
+	})
+	if err != nil || !ok {
+		return "", false, err
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].rel < es[j].rel })
+	h := sha256.New()
+	fmt.Fprintf(h, "srbench model directory stat v1\x00%s\x00", dir)
+	for _, e := range es {
+		fmt.Fprintf(h, "%s\x00%d %d %d %d %d\x00", e.rel, e.size, e.mtime, e.ctime, e.ino, e.dev)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true, nil
+}
+
+// cachedFingerprint is Fingerprint(dir), remembered in cacheDir under the
+// directory's stat key so that an unchanged model is not hashed again (a
+// 600 MB model takes about half a second). With cacheDir "" it just hashes.
+// A file changed within racyWindow of now is never remembered.
+func cachedFingerprint(dir, cacheDir string, now time.Time) (string, error) {
+	if cacheDir == "" {
+		return Fingerprint(dir)
+	}
+	key, ok, err := statKey(dir, now)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", dir, err)
+	}
+	path := filepath.Join(cacheDir, "fingerprints", key)
+	if ok {
+		if b, err := os.ReadFile(path); err == nil && fingerprintForm.Match(b) {
+			return string(b), nil
+		}
+	}
+	fp, err := Fingerprint(dir)
+	if err != nil || !ok {
+		return fp, err
+	}
+	// Remember it only if nothing changed while hashing.
+	if again, ok2, err := statKey(dir, now); err == nil && ok2 && again == key {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			_ = atomicfile.WriteBytes(path, []byte(fp)) // a cache: failing to write only costs time
+		}
+	}
+	return fp, nil
+}
+
+// defaultCacheDir is where fingerprints are remembered: srbench's cache
+// directory, unless SRBENCH_FINGERPRINT_CACHE=off.
+func defaultCacheDir() string {
+	if os.Getenv("SRBENCH_FINGERPRINT_CACHE") == "off" {
+		return ""
+	}
+	return cachedir.Dir(nil)
+}
