@@ -459,3 +459,35 @@ func (s *Session) Close() error {
 	}
 	return nil
 }
+
+// CheckModelFile checks, without loading the model into ONNX Runtime, that
+// path is an ONNX file declaring the signature want: the same check and
+// errors as Session.CheckSignature, read from the file's graph (weights are
+// skipped). Scorers call it when configured and create their sessions on
+// first use, so a run served entirely from the score cache never pays for
+// loading a model, and a wrong model still fails at once.
+func CheckModelFile(path string, want Signature) error {
+	if ok, why := isFile(path); !ok {
+		return &ModelError{Path: path, Err: errors.New(why)}
+	}
+	sig, err := readModelSignature(path)
+	if err != nil {
+		return &ModelError{Path: path, Err: fmt.Errorf("not an ONNX model: %w", err)}
+	}
+	return checkSignature(path, want, sig)
+}
+
+// CheckSessionOptions checks opts as NewSession would (thread counts, the
+// execution provider's availability) without loading a model, for scorers
+// that create their sessions on first use: an unavailable provider still
+// fails when the scorer is configured.
+func (r *Runtime) CheckSessionOptions(opts SessionOptions) error {
+	if r == nil {
+		return errors.New("onnx: CheckSessionOptions on a nil *Runtime; call onnx.Init first")
+	}
+	so, err := newSessionOptions(opts)
+	if err != nil {
+		return err
+	}
+	return so.Destroy()
+}

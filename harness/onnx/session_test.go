@@ -180,6 +180,31 @@ func TestExecutionProvider(t *testing.T) {
 			}
 		}
 	})
+	t.Run("cuda without a GPU, checked before loading", func(t *testing.T) {
+		err := rt.CheckSessionOptions(onnx.SessionOptions{ExecutionProvider: "cuda"})
+		if err == nil {
+			t.Skip("CUDA is available on this machine")
+		}
+		var pe *onnx.ProviderError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), `execution provider "cuda" is not available`) {
+			t.Fatalf("error %v; want a *ProviderError for cuda", err)
+		}
+	})
+	t.Run("options checked before loading", func(t *testing.T) {
+		for _, tc := range []struct {
+			opts onnx.SessionOptions
+			want string
+		}{
+			{onnx.SessionOptions{ExecutionProvider: "tpu"}, `unknown provider "tpu"`},
+			{onnx.SessionOptions{IntraOpThreads: -1}, "want >= 0"},
+			{onnx.SessionOptions{ExecutionProvider: "CPU", IntraOpThreads: 2}, ""},
+		} {
+			err := rt.CheckSessionOptions(tc.opts)
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("CheckSessionOptions(%+v) = %v, want %q", tc.opts, err, tc.want)
+			}
+		}
+	})
 	t.Run("unknown provider", func(t *testing.T) {
 		_, err := rt.NewSession(p, onnx.SessionOptions{ExecutionProvider: "tpu"})
 		if err == nil || !strings.Contains(err.Error(), `unknown provider "tpu"`) {
@@ -254,25 +279,41 @@ func TestCheckSignature(t *testing.T) {
 			`output "image_embeds" has rank 2 (image_embeds float32[?,32]), want rank 1 (image_embeds float32[?])`,
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.s.CheckSignature(tc.want)
-			var se *onnx.SignatureError
-			if !errors.As(err, &se) {
-				t.Fatalf("CheckSignature = %v; want a *SignatureError", err)
-			}
-			if diff := cmp.Diff(tc.problems, se.Problems); diff != "" {
-				t.Errorf("problems (-want +got):\n%s", diff)
-			}
-			msg := err.Error()
-			for _, w := range []string{filepath.Base(tc.s.Path()), "expected inputs:", "found inputs:", "expected outputs:", "found outputs:"} {
-				if !strings.Contains(msg, w) {
-					t.Errorf("message does not contain %q:\n%s", w, msg)
+		// The same check on a loaded session and, without loading, on the file.
+		for _, how := range []struct {
+			name  string
+			check func() error
+		}{
+			{"session", func() error { return tc.s.CheckSignature(tc.want) }},
+			{"file", func() error { return onnx.CheckModelFile(tc.s.Path(), tc.want) }},
+		} {
+			t.Run(tc.name+"/"+how.name, func(t *testing.T) {
+				err := how.check()
+				var se *onnx.SignatureError
+				if !errors.As(err, &se) {
+					t.Fatalf("check = %v; want a *SignatureError", err)
 				}
-			}
-		})
+				if diff := cmp.Diff(tc.problems, se.Problems); diff != "" {
+					t.Errorf("problems (-want +got):\n%s", diff)
+				}
+				msg := err.Error()
+				for _, w := range []string{filepath.Base(tc.s.Path()), "expected inputs:", "found inputs:", "expected outputs:", "found outputs:"} {
+					if !strings.Contains(msg, w) {
+						t.Errorf("message does not contain %q:\n%s", w, msg)
+					}
+				}
+			})
+		}
 	}
 	if err := vision.CheckSignature(onnx.CLIPVisionSignature(224)); err != nil {
 		t.Errorf("vision model against the CLIP vision signature: %v", err)
+	}
+	if err := onnx.CheckModelFile(vision.Path(), onnx.CLIPVisionSignature(224)); err != nil {
+		t.Errorf("vision model file against the CLIP vision signature: %v", err)
+	}
+	var me *onnx.ModelError
+	if err := onnx.CheckModelFile(filepath.Join(dir, "missing.onnx"), onnx.CLIPVisionSignature(224)); !errors.As(err, &me) {
+		t.Errorf("missing file: %v, want a *ModelError", err)
 	}
 }
 
