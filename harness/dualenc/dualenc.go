@@ -51,7 +51,12 @@ type Encoder struct {
 	Provider  string
 	BatchSize int
 
-	text, vision, combined *onnx.Session
+	split                  bool // text_model.onnx + vision_model.onnx, else model.onnx
+	so                     onnx.SessionOptions
+	imageSize              int
+	loadOnce               sync.Once
+	loadErr                error
+	text, vision, combined *onnx.Session // loaded by sessions()
 	decode                 imageproc.DecodeOptions
 	workers                int
 }
@@ -109,30 +114,50 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if e.Provider == "" {
 		e.Provider = "cpu"
 	}
+	// The model files' signatures are checked now (a wrong model fails at
+	// once); ONNX Runtime loads them on first use, so a run served from the
+	// score cache never pays for it.
+	if err := e.Runtime.CheckSessionOptions(so); err != nil {
+		return nil, err
+	}
+	e.so, e.imageSize = so, w
 	switch {
 	case dir.Has("text_model.onnx") && dir.Has("vision_model.onnx"):
-		// The two towers load concurrently.
-		var textErr error
-		var wg sync.WaitGroup
-		wg.Go(func() { e.text, textErr = open(e.Runtime, dir.File("text_model.onnx"), so, onnx.CLIPTextSignature()) })
-		e.vision, err = open(e.Runtime, dir.File("vision_model.onnx"), so, onnx.CLIPVisionSignature(w))
-		wg.Wait()
-		if err = errors.Join(textErr, err); err != nil {
-			e.Close()
-			return nil, err
-		}
+		e.split = true
+		err = errors.Join(onnx.CheckModelFile(dir.File("text_model.onnx"), onnx.CLIPTextSignature()),
+			onnx.CheckModelFile(dir.File("vision_model.onnx"), onnx.CLIPVisionSignature(w)))
 	case dir.Has("model.onnx"):
-		if e.combined, err = open(e.Runtime, dir.File("model.onnx"), so, onnx.CLIPSignature(w)); err != nil {
-			return nil, err
-		}
+		err = onnx.CheckModelFile(dir.File("model.onnx"), onnx.CLIPSignature(w))
 	default:
-		return nil, fmt.Errorf("model directory %s: no ONNX model: expected model.onnx, or text_model.onnx and vision_model.onnx", dir.Path)
+		err = fmt.Errorf("model directory %s: no ONNX model: expected model.onnx, or text_model.onnx and vision_model.onnx", dir.Path)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := waitFingerprint(); err != nil {
-		e.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// sessions loads the ONNX Runtime sessions on first use (the two towers of
+// a split model concurrently) and reports a load failure every time.
+func (e *Encoder) sessions() error {
+	e.loadOnce.Do(func() {
+		if !e.split {
+			e.combined, e.loadErr = open(e.Runtime, e.Dir.File("model.onnx"), e.so, onnx.CLIPSignature(e.imageSize))
+			return
+		}
+		var textErr, visionErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			e.text, textErr = open(e.Runtime, e.Dir.File("text_model.onnx"), e.so, onnx.CLIPTextSignature())
+		})
+		e.vision, visionErr = open(e.Runtime, e.Dir.File("vision_model.onnx"), e.so, onnx.CLIPVisionSignature(e.imageSize))
+		wg.Wait()
+		e.loadErr = errors.Join(textErr, visionErr)
+	})
+	return e.loadErr
 }
 
 func open(rt *onnx.Runtime, path string, so onnx.SessionOptions, sig onnx.Signature) (*onnx.Session, error) {
@@ -161,8 +186,10 @@ func describeTokenizer(t tokenize.Tokenizer, path string) string {
 	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepath.Base(path))
 }
 
-// Close releases the ONNX sessions.
+// Close releases the ONNX sessions (waiting for a load in progress); the
+// Encoder cannot be used afterwards.
 func (e *Encoder) Close() error {
+	e.loadOnce.Do(func() { e.loadErr = errors.New("dualenc: encoder is closed") })
 	for _, s := range []*onnx.Session{e.text, e.vision, e.combined} {
 		if s != nil {
 			s.Close()
@@ -172,7 +199,7 @@ func (e *Encoder) Close() error {
 }
 
 // Split reports whether the model has separate text and vision files.
-func (e *Encoder) Split() bool { return e.combined == nil }
+func (e *Encoder) Split() bool { return e.split }
 
 // Embeddings are per-item embeddings of one request.
 type Embeddings struct {
@@ -242,6 +269,9 @@ func (e *Encoder) EmbedTexts(ctx context.Context, prompts []string) ([][]float32
 }
 
 func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32, error) {
+	if err := e.sessions(); err != nil {
+		return nil, err
+	}
 	out := make([][]float32, 0, len(prompts))
 	for i := 0; i < len(prompts); i += e.BatchSize {
 		if err := ctx.Err(); err != nil {
@@ -257,7 +287,7 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 			"attention_mask": {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.AttentionMask},
 		}
 		var res map[string]onnx.Tensor
-		if e.combined != nil {
+		if !e.split {
 			// The combined graph needs pixels too: one blank image, discarded.
 			n := e.size()
 			in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: make([]float32, 3*n*n)}
@@ -343,6 +373,10 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 			}
 		}
 	}()
+	// The first batch decodes while the model loads (on first use).
+	if err := e.sessions(); err != nil {
+		return nil, nil, err
+	}
 	for p := range batches {
 		if len(p.idx) == 0 {
 			continue
@@ -350,7 +384,7 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 		in := map[string]onnx.Tensor{"pixel_values": {Shape: []int64{int64(len(p.idx)), 3, int64(n), int64(n)}, Float32: p.pixels}}
 		var res map[string]onnx.Tensor
 		var err error
-		if e.combined != nil {
+		if !e.split {
 			// The combined graph needs text too: one empty prompt, discarded.
 			b, terr := tokenize.EncodeBatch(e.Tokenizer, []string{""})
 			if terr != nil {
@@ -456,8 +490,11 @@ func (e *Encoder) Describe(d *scorer.Description) {
 // cosine of the two embeddings. It fails for split models, which carry no
 // logit scale.
 func (e *Encoder) LogitScaleFromModel() (float64, error) {
-	if e.combined == nil {
+	if e.split {
 		return 0, fmt.Errorf("model directory %s has split text/vision models, which carry no logit scale", e.Dir.Path)
+	}
+	if err := e.sessions(); err != nil {
+		return 0, err
 	}
 	n := e.size()
 	px := make([]float32, 3*n*n)

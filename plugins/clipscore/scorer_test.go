@@ -197,3 +197,33 @@ func TestVariantFormulas(t *testing.T) {
 		t.Error("prefixes changed")
 	}
 }
+
+// ONNX Runtime loads the model on first use: configuring checks the files'
+// signatures and the execution provider, so those fail at once, while a
+// model whose weights cannot be loaded fails every Score with the reason.
+func TestModelLoadsOnFirstUse(t *testing.T) {
+	dir, _ := testmodels.CLIPDir(t, "clipscore", "", clipmodel.WriteOptions{Text: true, Vision: true, ExternalDataThreshold: 1}, 1)
+	items := testItems(t)[:2]
+	t.Run("unavailable provider fails when configured", func(t *testing.T) {
+		_, err := New(context.Background(), scorer.Config{ModelDir: dir, Provider: "cuda"})
+		if err == nil || !strings.Contains(err.Error(), `"cuda"`) {
+			t.Fatalf("error %v, want the cuda provider named", err)
+		}
+	})
+	t.Run("missing weights fail every score", func(t *testing.T) {
+		if err := os.Remove(filepath.Join(dir, "vision_model.onnx.data")); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := New(context.Background(), scorer.Config{ModelDir: dir})
+		if err != nil {
+			t.Fatalf("configure: %v (the signature is intact; the weights are only read on first use)", err)
+		}
+		defer sc.(*ClipScore).Close()
+		for range 2 {
+			_, err := sc.Score(context.Background(), items)
+			if err == nil || !strings.Contains(err.Error(), "vision_model.onnx") {
+				t.Fatalf("score: %v, want an error naming vision_model.onnx", err)
+			}
+		}
+	})
+}

@@ -56,7 +56,10 @@ type ImageReward struct {
 	pipe      imageproc.Pipeline
 	size      int // the side of the square pixel tensor
 	rt        *onnx.Runtime
-	sess      *onnx.Session
+	so        onnx.SessionOptions
+	loadOnce  sync.Once
+	loadErr   error
+	sess      *onnx.Session // loaded by session()
 	provider  string
 	batchSize int
 	workers   int
@@ -106,16 +109,17 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 	if !dir.Has(blipmodel.ModelFile) {
 		return nil, fmt.Errorf("imagereward: model directory %s: no ONNX model: expected %s", dir.Path, blipmodel.ModelFile)
 	}
-	s.sess, err = s.rt.NewSession(model, onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider})
-	if err != nil {
+	// The signature is checked now, from the file; ONNX Runtime loads the
+	// model on first use, so a run served from the score cache never pays
+	// for it.
+	if err := onnx.CheckModelFile(model, blipmodel.Signature(s.size)); err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
-	if err := s.sess.CheckSignature(blipmodel.Signature(s.size)); err != nil {
-		s.sess.Close()
+	s.so = onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider}
+	if err := s.rt.CheckSessionOptions(s.so); err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
 	if err := waitFingerprint(); err != nil {
-		s.sess.Close()
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
 	return s, nil
@@ -210,7 +214,32 @@ func (s *ImageReward) loadPipeline() error {
 }
 
 // Close releases the model.
-func (s *ImageReward) Close() error { return s.sess.Close() }
+func (s *ImageReward) Close() error {
+	s.loadOnce.Do(func() { s.loadErr = errors.New("imagereward: scorer is closed") })
+	if s.sess == nil {
+		return nil
+	}
+	return s.sess.Close()
+}
+
+// session loads the ONNX Runtime session on first use and reports a load
+// failure every time.
+func (s *ImageReward) session() (*onnx.Session, error) {
+	s.loadOnce.Do(func() {
+		sess, err := s.rt.NewSession(s.dir.File(blipmodel.ModelFile), s.so)
+		if err == nil {
+			if err = sess.CheckSignature(blipmodel.Signature(s.size)); err != nil {
+				sess.Close()
+			}
+		}
+		if err != nil {
+			s.loadErr = fmt.Errorf("imagereward: %w", err)
+			return
+		}
+		s.sess = sess
+	})
+	return s.sess, s.loadErr
+}
 
 // Describe implements scorer.Scorer.
 func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
@@ -279,6 +308,11 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 			}
 		}
 	}()
+	// The first batch is prepared while the model loads (on first use).
+	sess, err := s.session()
+	if err != nil {
+		return nil, err
+	}
 	n := int64(s.size)
 	per := 3 * s.size * s.size
 	for b := range batches {
@@ -287,7 +321,7 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 		}
 		rows := int64(len(b.idx))
 		seq := int64(s.tok.MaxLength())
-		res, err := s.sess.Run(map[string]onnx.Tensor{
+		res, err := sess.Run(map[string]onnx.Tensor{
 			blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: b.ids},
 			blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: b.mask},
 			blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: b.pixels[:len(b.idx)*per]},
@@ -301,7 +335,7 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 		}
 		raw, ok := res[blipmodel.RewardRaw]
 		if !ok || len(raw.Shape) != 2 || raw.Shape[0] != rows || raw.Shape[1] != 1 || len(raw.Float32) != len(b.idx) {
-			return nil, fmt.Errorf("imagereward: model %s: output %q has shape %v, want [%d, 1]", s.sess.Path(), blipmodel.RewardRaw, raw.Shape, rows)
+			return nil, fmt.Errorf("imagereward: model %s: output %q has shape %v, want [%d, 1]", sess.Path(), blipmodel.RewardRaw, raw.Shape, rows)
 		}
 		for k, i := range b.idx {
 			r := float64(raw.Float32[k])
