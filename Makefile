@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory proto fmt vet clean check-html
+.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache proto fmt vet clean check-html
 
 all: build
 
@@ -63,6 +63,10 @@ bench: setup build
 ## bench-memory: peak RSS of run and analyze at 10k and 1M synthetic pairs (needs /usr/bin/time; a few minutes).
 bench-memory: deps
 	scripts/memory-flat.sh
+
+## bench-cache: first run vs cached reruns of 200 pairs on a ViT-B/32-sized clipscore model (builds it once; about a minute).
+bench-cache: setup build
+	scripts/cache-speedup.sh
 
 ## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
 proto:
