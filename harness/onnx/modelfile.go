@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -106,14 +108,28 @@ func (r *fileReader) field() (num protowire.Number, typ protowire.Type, length i
 // readModelSignature returns the graph inputs that are not initializers, and
 // the graph outputs, as declared in the ONNX file at path.
 func readModelSignature(path string) (Signature, error) {
+	sig, _, err := readModelFile(path)
+	return sig, err
+}
+
+// externalData is where an initializer's data lives outside the model file
+// (TensorProto.external_data: location, offset, length).
+type externalData struct {
+	tensor, location string
+	offset, length   int64 // length -1 when not given (the rest of the file)
+}
+
+// readModelFile is readModelSignature that also returns the initializers
+// whose data is external.
+func readModelFile(path string) (sig Signature, ext []externalData, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Signature{}, err
+		return Signature{}, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return Signature{}, err
+		return Signature{}, nil, err
 	}
 	r := &fileReader{f: f, br: bufio.NewReaderSize(f, 1<<16)}
 	var (
@@ -124,7 +140,7 @@ func readModelSignature(path string) (Signature, error) {
 	for r.pos < st.Size() {
 		num, typ, n, err := r.field()
 		if err != nil {
-			return Signature{}, err
+			return Signature{}, nil, err
 		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
@@ -133,31 +149,35 @@ func readModelSignature(path string) (Signature, error) {
 			sawGraph = true
 			end := r.pos + n
 			if end > st.Size() {
-				return Signature{}, fmt.Errorf("graph of %d bytes runs past the end of the file", n)
+				return Signature{}, nil, fmt.Errorf("graph of %d bytes runs past the end of the file", n)
 			}
 			for r.pos < end {
 				gnum, gtyp, gn, err := r.field()
 				if err != nil {
-					return Signature{}, fmt.Errorf("graph: %w", err)
+					return Signature{}, nil, fmt.Errorf("graph: %w", err)
 				}
 				if gtyp != protowire.BytesType {
 					continue
 				}
 				switch gnum {
-				case 5: // initializer: only its name (field 8) is read
-					name, err := r.tensorName(r.pos + gn)
+				case 5: // initializer: its name and where external data lives
+					name, loc, err := r.tensorName(r.pos + gn)
 					if err != nil {
-						return Signature{}, fmt.Errorf("graph initializer: %w", err)
+						return Signature{}, nil, fmt.Errorf("graph initializer: %w", err)
 					}
 					inits[name] = true
+					if loc != nil {
+						loc.tensor = name
+						ext = append(ext, *loc)
+					}
 				case 11, 12: // input, output
 					b, err := r.read(gn)
 					if err != nil {
-						return Signature{}, fmt.Errorf("graph: %w", err)
+						return Signature{}, nil, fmt.Errorf("graph: %w", err)
 					}
 					spec, err := parseValueInfo(b)
 					if err != nil {
-						return Signature{}, fmt.Errorf("graph input/output: %w", err)
+						return Signature{}, nil, fmt.Errorf("graph input/output: %w", err)
 					}
 					if gnum == 11 {
 						ins = append(ins, spec)
@@ -166,56 +186,119 @@ func readModelSignature(path string) (Signature, error) {
 					}
 				default:
 					if err := r.skip(gn); err != nil {
-						return Signature{}, err
+						return Signature{}, nil, err
 					}
 				}
 			}
 		case typ == protowire.BytesType:
 			if err := r.skip(n); err != nil {
-				return Signature{}, err
+				return Signature{}, nil, err
 			}
 		}
 	}
 	if !sawIR || !sawGraph {
-		return Signature{}, errors.New("no ir_version and graph fields (not an ONNX ModelProto)")
+		return Signature{}, nil, errors.New("no ir_version and graph fields (not an ONNX ModelProto)")
 	}
-	var sig Signature
 	for _, in := range ins {
 		if !inits[in.Name] {
 			sig.Inputs = append(sig.Inputs, in)
 		}
 	}
 	sig.Outputs = outs
-	return sig, nil
+	return sig, ext, nil
 }
 
-// tensorName reads a TensorProto up to end and returns its name.
-func (r *fileReader) tensorName(end int64) (string, error) {
+// tensorName reads a TensorProto up to end and returns its name and, when
+// its external_data (field 13) names a location, where its data lives.
+func (r *fileReader) tensorName(end int64) (string, *externalData, error) {
 	var name string
+	var ext *externalData
 	for r.pos < end {
 		num, typ, n, err := r.field()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if typ != protowire.BytesType {
 			continue
 		}
-		if num == 8 {
+		switch num {
+		case 8, 13:
 			b, err := r.read(n)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
-			name = string(b)
-			continue
-		}
-		if err := r.skip(n); err != nil {
-			return "", err
+			if num == 8 {
+				name = string(b)
+				continue
+			}
+			var key, value string
+			if err := consumeMessage(b, func(f protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+				switch {
+				case f == 1 && typ == protowire.BytesType:
+					key = string(data)
+				case f == 2 && typ == protowire.BytesType:
+					value = string(data)
+				}
+				return nil
+			}); err != nil {
+				return "", nil, fmt.Errorf("external_data: %w", err)
+			}
+			if ext == nil {
+				ext = &externalData{length: -1}
+			}
+			switch key {
+			case "location":
+				ext.location = value
+			case "offset", "length":
+				v, err := strconv.ParseInt(value, 10, 64)
+				if err != nil || v < 0 {
+					return "", nil, fmt.Errorf("external_data %s %q: want a byte count", key, value)
+				}
+				if key == "offset" {
+					ext.offset = v
+				} else {
+					ext.length = v
+				}
+			}
+		default:
+			if err := r.skip(n); err != nil {
+				return "", nil, err
+			}
 		}
 	}
 	if r.pos != end {
-		return "", errors.New("tensor runs past its length")
+		return "", nil, errors.New("tensor runs past its length")
 	}
-	return name, nil
+	if ext != nil && ext.location == "" {
+		ext = nil // entries without a location do not move the data
+	}
+	return name, ext, nil
+}
+
+// checkExternalData checks that every external initializer's file exists
+// beside the model (not outside its directory) and is long enough.
+func checkExternalData(model string, ext []externalData) error {
+	dir := filepath.Dir(model)
+	sizes := map[string]int64{}
+	for _, e := range ext {
+		if !filepath.IsLocal(e.location) {
+			return fmt.Errorf("initializer %q: external data location %q is outside the model's directory", e.tensor, e.location)
+		}
+		size, ok := sizes[e.location]
+		if !ok {
+			st, err := os.Stat(filepath.Join(dir, e.location))
+			if err != nil {
+				return fmt.Errorf("initializer %q: external data file: %w", e.tensor, err)
+			}
+			size = st.Size()
+			sizes[e.location] = size
+		}
+		need := e.offset + max(e.length, 0)
+		if size < need {
+			return fmt.Errorf("initializer %q: external data file %s has %d bytes, want at least %d (offset %d + length %d)", e.tensor, e.location, size, need, e.offset, e.length)
+		}
+	}
+	return nil
 }
 
 // consumeMessage iterates over the fields of b, calling fn with each field's

@@ -1,8 +1,11 @@
 package onnx
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,6 +70,66 @@ func TestReadModelSignatureMatchesORT(t *testing.T) {
 			// ORT reports a scalar's shape as an empty slice, as we do.
 			if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b []int64) bool { return slices.Equal(a, b) })); diff != "" {
 				t.Errorf("signature (-ORT +file):\n%s", diff)
+			}
+		})
+	}
+}
+
+// External data: the reader finds every externally stored initializer, the
+// ranges tile the .data file exactly, and CheckModelFile refuses a model
+// whose data file is missing or short.
+func TestExternalDataCheck(t *testing.T) {
+	w, err := clipmodel.NewWeights(clipmodel.Tiny())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := w.WriteDir(dir, clipmodel.WriteOptions{Vision: true, ExternalDataThreshold: 1024}); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, clipmodel.VisionModelFile)
+	data := model + ".data"
+	_, ext, err := readModelFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	for _, e := range ext {
+		if e.location != filepath.Base(data) || e.length <= 0 {
+			t.Errorf("initializer %q: location %q length %d", e.tensor, e.location, e.length)
+		}
+		end = max(end, e.offset+e.length)
+	}
+	if len(ext) == 0 || end > st.Size() || st.Size()-end >= 4096 {
+		t.Fatalf("%d external initializers ending at byte %d of a %d-byte data file", len(ext), end, st.Size())
+	}
+	sig := CLIPVisionSignature(224)
+	if err := CheckModelFile(model, sig); err != nil {
+		t.Fatalf("intact model: %v", err)
+	}
+	full, _ := os.ReadFile(data)
+	for _, tc := range []struct {
+		name  string
+		bytes []byte // nil: remove the data file
+		want  string
+	}{
+		{"short data file", full[:end-1], "want at least"},
+		{"missing data file", nil, "vision_model.onnx.data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bytes == nil {
+				os.Remove(data)
+			} else if err := os.WriteFile(data, tc.bytes, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := CheckModelFile(model, sig)
+			var me *ModelError
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want a *ModelError containing %q", err, tc.want)
 			}
 		})
 	}

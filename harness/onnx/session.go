@@ -461,18 +461,22 @@ func (s *Session) Close() error {
 }
 
 // CheckModelFile checks, without loading the model into ONNX Runtime, that
-// path is an ONNX file declaring the signature want: the same check and
-// errors as Session.CheckSignature, read from the file's graph (weights are
-// skipped). Scorers call it when configured and create their sessions on
+// path is an ONNX file declaring the signature want (the same check and
+// errors as Session.CheckSignature, read from the file's graph; weights are
+// skipped) and that every external data file it names is present beside it
+// and long enough. Scorers call it when configured and create their sessions on
 // first use, so a run served entirely from the score cache never pays for
 // loading a model, and a wrong model still fails at once.
 func CheckModelFile(path string, want Signature) error {
 	if ok, why := isFile(path); !ok {
 		return &ModelError{Path: path, Err: errors.New(why)}
 	}
-	sig, err := readModelSignature(path)
+	sig, ext, err := readModelFile(path)
 	if err != nil {
 		return &ModelError{Path: path, Err: fmt.Errorf("not an ONNX model: %w", err)}
+	}
+	if err := checkExternalData(path, ext); err != nil {
+		return &ModelError{Path: path, Err: err}
 	}
 	return checkSignature(path, want, sig)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -210,20 +211,53 @@ func TestModelLoadsOnFirstUse(t *testing.T) {
 			t.Fatalf("error %v, want the cuda provider named", err)
 		}
 	})
-	t.Run("missing weights fail every score", func(t *testing.T) {
-		if err := os.Remove(filepath.Join(dir, "vision_model.onnx.data")); err != nil {
+	t.Run("missing weights fail when configured", func(t *testing.T) {
+		data := filepath.Join(dir, "vision_model.onnx.data")
+		saved, err := os.ReadFile(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.WriteFile(data, saved, 0o644)
+		os.Remove(data)
+		_, err = New(context.Background(), scorer.Config{ModelDir: dir})
+		if err == nil || !strings.Contains(err.Error(), "vision_model.onnx.data") {
+			t.Fatalf("configure: %v, want an error naming vision_model.onnx.data", err)
+		}
+	})
+	t.Run("weights ONNX Runtime refuses fail every score", func(t *testing.T) {
+		// Declare one initializer's external data a byte longer than its
+		// shape needs (same number of digits, so the file stays valid
+		// protobuf): the file checks pass, ONNX Runtime's load does not.
+		model := filepath.Join(dir, "text_model.onnx")
+		b, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := []byte("\x0a\x06length\x12")
+		i := bytes.Index(b, key)
+		if i < 0 {
+			t.Fatal("no external data length in text_model.onnx")
+		}
+		last := i + len(key) + int(b[i+len(key)]) // the value's last digit
+		if b[last] == '9' {
+			b[last] = '8'
+		} else {
+			b[last]++
+		}
+		if err := os.WriteFile(model, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		sc, err := New(context.Background(), scorer.Config{ModelDir: dir})
 		if err != nil {
-			t.Fatalf("configure: %v (the signature is intact; the weights are only read on first use)", err)
+			t.Fatalf("configure: %v (the model is loaded on first use)", err)
 		}
 		defer sc.(*ClipScore).Close()
 		for range 2 {
 			_, err := sc.Score(context.Background(), items)
-			if err == nil || !strings.Contains(err.Error(), "vision_model.onnx") {
-				t.Fatalf("score: %v, want an error naming vision_model.onnx", err)
+			if err == nil || !strings.Contains(err.Error(), "text_model.onnx") {
+				t.Fatalf("score: %v, want an error naming text_model.onnx", err)
 			}
+			t.Logf("score: %v", err)
 		}
 	})
 }
