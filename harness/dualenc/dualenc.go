@@ -66,8 +66,8 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if cfg.ModelDir == "" {
 		return nil, fmt.Errorf("no model directory given")
 	}
-	// The fingerprint hashes every file in the background while the
-	// sessions load; both take about as long on a large model.
+	// The fingerprint (hashing every file unless remembered) runs in the
+	// background while the tokenizer, pipeline and model files are checked.
 	dir, waitFingerprint, err := modeldir.LoadAsync(cfg.ModelDir, spec.Kind)
 	if err != nil {
 		return nil, err

@@ -74,8 +74,8 @@ func Load(dir, wantKind string) (*Dir, error) {
 }
 
 // LoadAsync is Load with the fingerprint computed in the background, so a
-// scorer can load its ONNX sessions meanwhile (hashing a large model takes
-// about as long as loading it). Fingerprint is empty until wait returns nil;
+// scorer can check the rest of its directory meanwhile (hashing a large
+// model not seen before takes about a second per gigabyte). Fingerprint is empty until wait returns nil;
 // call wait, from the goroutine that reads the Dir, before using it.
 func LoadAsync(dir, wantKind string) (d *Dir, wait func() error, err error) {
 	abs, err := filepath.Abs(dir)

@@ -77,8 +77,8 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 	if cfg.ModelDir == "" {
 		return nil, errors.New("imagereward: no model directory given")
 	}
-	// The fingerprint hashes the files in the background while the
-	// session loads.
+	// The fingerprint (hashing every file unless remembered) runs in the
+	// background while the rest of the directory is checked.
 	dir, waitFingerprint, err := modeldir.LoadAsync(cfg.ModelDir, Kind)
 	if err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
