@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"syscall"
 	"time"
 
@@ -31,53 +29,23 @@ var fingerprintForm = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 // platform gives no inode and ctime, or when a file changed within
 // racyWindow of now.
 func statKey(dir string, now time.Time) (key string, ok bool, err error) {
-	type entry struct {
-		rel                     string
-		size, mtime, ctime, ino int64
-		dev                     uint64
-	}
-	var es []entry
-	ok = true
-	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.IsDir() {
-			return nil
-		}
-		st, err := os.Stat(p) // follows links, as Fingerprint does
-		if err != nil {
-			return fmt.Errorf("symbolic link %s: %w", p, err)
-		}
-		if !st.Mode().IsRegular() {
-			return nil
-		}
-		sys, isUnix := st.Sys().(*syscall.Stat_t)
-		if !isUnix {
-			ok = false
-			return filepath.SkipAll
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		ent := entry{rel: filepath.ToSlash(rel), size: st.Size(), mtime: st.ModTime().UnixNano(),
-			ctime: sys.Ctim.Sec*1e9 + sys.Ctim.Nsec, ino: int64(sys.Ino), dev: uint64(sys.Dev)}
-		limit := now.Add(-racyWindow).UnixNano()
-		if ent.mtime >= limit || ent.ctime >= limit {
-			ok = false
-		}
-		es = append(es, ent)
-		return nil
-	})
-	if err != nil || !ok {
+	files, err := modelFiles(dir)
+	if err != nil {
 		return "", false, err
 	}
-	sort.Slice(es, func(i, j int) bool { return es[i].rel < es[j].rel })
 	h := sha256.New()
 	fmt.Fprintf(h, "srbench model directory stat v1\x00%s\x00", dir)
-	for _, e := range es {
-		fmt.Fprintf(h, "%s\x00%d %d %d %d %d\x00", e.rel, e.size, e.mtime, e.ctime, e.ino, e.dev)
+	limit := now.Add(-racyWindow).UnixNano()
+	for _, f := range files {
+		sys, isUnix := f.info.Sys().(*syscall.Stat_t)
+		if !isUnix {
+			return "", false, nil
+		}
+		mtime, ctime := f.info.ModTime().UnixNano(), sys.Ctim.Sec*1e9+sys.Ctim.Nsec
+		if mtime >= limit || ctime >= limit {
+			return "", false, nil
+		}
+		fmt.Fprintf(h, "%s\x00%d %d %d %d %d\x00", f.rel, f.info.Size(), mtime, ctime, sys.Ino, sys.Dev)
 	}
 	return hex.EncodeToString(h.Sum(nil)), true, nil
 }

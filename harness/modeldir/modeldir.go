@@ -163,37 +163,13 @@ func (d *Dir) Constant(name string, def float64) float64 {
 // to one, as that file (names relative to dir, sorted, each name and its
 // length and content fed to sha256).
 func Fingerprint(dir string) (string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		regular := e.Type().IsRegular()
-		if e.Type()&fs.ModeSymlink != 0 {
-			// A link to a file counts as that file (Hugging Face snapshots
-			// link every file into a blob store); a dangling link is an
-			// error rather than a file silently left out.
-			st, err := os.Stat(p)
-			if err != nil {
-				return fmt.Errorf("symbolic link %s: %w", p, err)
-			}
-			regular = st.Mode().IsRegular()
-		}
-		if regular {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+	entries, err := modelFiles(dir)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", dir, err)
 	}
-	sort.Strings(files)
 	h := sha256.New()
-	for _, rel := range files {
+	for _, e := range entries {
+		rel := e.rel
 		f, err := os.Open(filepath.Join(dir, rel))
 		if err != nil {
 			return "", fmt.Errorf("fingerprint %s: %w", dir, err)
@@ -220,4 +196,42 @@ func Write(dir string, m Manifest) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, ManifestName), b, 0o644)
+}
+
+// modelFile is one file the fingerprint covers: its slash-separated name
+// relative to the directory and what os.Stat says of it.
+type modelFile struct {
+	rel  string
+	info fs.FileInfo
+}
+
+// modelFiles lists the files below dir that the fingerprint covers, sorted
+// by name: regular files, and symbolic links to regular files as those
+// files (Hugging Face snapshots link every file into a blob store). A
+// dangling link is an error rather than a file silently left out.
+func modelFiles(dir string) ([]modelFile, error) {
+	var out []modelFile
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() || !(e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0) {
+			return nil
+		}
+		st, err := os.Stat(p) // follows a link
+		if err != nil {
+			return fmt.Errorf("symbolic link %s: %w", p, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, modelFile{rel: filepath.ToSlash(rel), info: st})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
+	return out, err
 }
