@@ -189,7 +189,7 @@ func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*
 	res := &report.Results{SchemaVersion: report.SchemaVersion,
 		Dataset: report.DatasetInfo{Format: "pairs-jsonl", Path: testPath, SHA256: "sha256:test", NPairs: fakePairs},
 		Scorers: []report.ScorerResult{{Name: "socialreward", Kind: "socialreward", ModelDir: modelDir,
-			Accuracy: float64(right) / fakePairs, NPairs: fakePairs}}}
+			Accuracy: ptr(float64(right) / fakePairs), NPairs: fakePairs}}}
 	return res, report.WriteJSON(filepath.Join(runDir, "results.json"), res)
 }
 
@@ -210,3 +210,5 @@ func testSpec() *Spec {
 type reportResults = report.Results
 
 func writeJSON(path string, v any) error { return report.WriteJSON(path, v) }
+
+func ptr(f float64) *float64 { return &f }

@@ -11,8 +11,8 @@ import (
 )
 
 // AnalyzeOptions choose how samples become statistics. The zero value is the
-// default: the Social Reward policy (ties in prediction count as correct,
-// label ties skipped, micro average), B = 1000 prompt-bootstrap resamples,
+// default: the srbench policy (a predicted tie earns half credit, label ties
+// skipped, micro average), B = 1000 prompt-bootstrap resamples,
 // seed 0, alpha 0.05, 10 calibration bins, 4 strength bins.
 type AnalyzeOptions struct {
 	// Policy is the counting rule; PolicyName its name for the record.
@@ -28,8 +28,10 @@ type AnalyzeOptions struct {
 	StrengthBins int
 }
 
-// DefaultPolicyName is the policy used when none is given.
-const DefaultPolicyName = "socialreward"
+// DefaultPolicyName is the policy used when none is given: srbench's own
+// preset, where a predicted tie earns half credit (see stats.ParsePolicy),
+// so a scorer that ties every pair gets 50% rather than Social Reward's 100%.
+const DefaultPolicyName = "srbench"
 
 func (o AnalyzeOptions) withDefaults() AnalyzeOptions {
 	if !o.PolicySet {
@@ -95,7 +97,12 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	for i := range common {
 		common[i] = make([]int, len(names))
 	}
-	nTies := 0
+	nTies, nA, nB := 0, 0, 0
+	examples := make([][]string, len(names))
+	seenReason := make([]map[string]bool, len(names))
+	for i := range seenReason {
+		seenReason[i] = map[string]bool{}
+	}
 	hasStrength := false
 	row := make([]scored, len(names))
 	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
@@ -103,8 +110,13 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		if err != nil {
 			return err
 		}
-		if l == stats.LabelTie {
+		switch l {
+		case stats.LabelTie:
 			nTies++
+		case stats.LabelA:
+			nA++
+		case stats.LabelB:
+			nB++
 		}
 		strength := math.NaN()
 		if s.Strength != nil {
@@ -119,7 +131,12 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 			case x.Error != "":
 				row[i] = scored{}
 				failed[i]++
-				reasons[i][reasonKey(x.Error)]++
+				key := reasonKey(x.Error)
+				reasons[i][key]++
+				if len(examples[i]) < maxFailureExamples && !seenReason[i][key] {
+					seenReason[i][key] = true
+					examples[i] = append(examples[i], fmt.Sprintf("pair %q: %s", s.ID, x.Error))
+				}
 			default:
 				row[i] = scored{ok: true, a: x.A, b: x.B}
 			}
@@ -141,7 +158,7 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	}
 	res.Dataset.NPairs = sc.rows
 	res.Dataset.NPrompts = len(sc.prompts)
-	res.Dataset.NLabelTies = nTies
+	res.Dataset.NLabelTies, res.Dataset.NLabelA, res.Dataset.NLabelB = nTies, nA, nB
 	res.Dataset.HasStrength = hasStrength
 	res.Policy = report.Policy{
 		Name: opts.PolicyName, PredictionTies: opts.Policy.PredTie.String(), LabelTies: opts.Policy.LabelTie.String(),
@@ -153,7 +170,7 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 
 	for i := range res.Scorers {
 		sr := &res.Scorers[i]
-		sr.NFailed, sr.FailureReasons = failed[i], nil
+		sr.NFailed, sr.FailureReasons, sr.FailureExamples = failed[i], nil, examples[i]
 		if failed[i] > 0 {
 			sr.FailureReasons = reasons[i]
 		}
@@ -169,6 +186,9 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		for j := i + 1; j < len(names); j++ {
 			n := common[i][j]
 			c := report.Comparison{A: names[i], B: names[j], NPairs: n, PMcNemar: 1}
+			if n == 0 {
+				c.Note = "no pair was scored by both"
+			}
 			ag := report.AgreementEntry{A: names[i], B: names[j], N: n}
 			if n > 0 {
 				ps := sc.paired(i, j)
@@ -185,16 +205,18 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 					c.AccB = rb.Accuracy
 				}
 				c.Diff = c.AccA - c.AccB
-				if bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts); err == nil {
-					c.CI95 = [2]float64{bs.Interval.Lo, bs.Interval.Hi}
-				} else if !errors.Is(err, stats.ErrNoPairs) {
-					return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
-				}
 				m, err := stats.McNemarOf(ps, opts.Policy)
-				if err != nil {
+				switch {
+				case errors.Is(err, stats.ErrNoPairs):
+					c.Note = "no pair that both scored counts under the policy (all have tied labels)"
+				case err != nil:
 					return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
+				default:
+					c.AWins, c.BWins, c.PMcNemar = m.AWins, m.BWins, m.P
+					if err := comparisonInterval(&c, ps, m, opts, bopts); err != nil {
+						return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
+					}
 				}
-				c.AWins, c.BWins, c.PMcNemar = m.AWins, m.BWins, m.P
 				if g, err := stats.AgreementOf(ps, spill); err == nil {
 					ag.KendallTauB, ag.PKendall, ag.SameShare = g.Kendall.Tau, g.Kendall.P, g.SameShare
 				}
@@ -210,59 +232,171 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 			return err
 		}
 		for k := range res.Comparisons {
-			res.Comparisons[k].PHolm = h.Adjusted[k]
-			res.Comparisons[k].Significant = h.Reject[k]
+			c := &res.Comparisons[k]
+			c.PHolm = h.Adjusted[k]
+			c.Significant = h.Reject[k]
+			if c.Significant && c.CI95[0] <= 0 && c.CI95[1] >= 0 {
+				c.Note = "significant by the McNemar test, but the interval includes 0: borderline (the test counts discordant pairs, the interval resamples prompts)"
+			}
 		}
 	}
+	res.Warnings = warnings(res)
 	return nil
 }
 
+// maxFailureExamples is how many distinct failure messages a scorer keeps.
+const maxFailureExamples = 3
+
+// comparisonInterval sets c's interval: the paired prompt bootstrap, or
+// with fewer than report.MinBootstrapPrompts prompts the exact interval of
+// the discordant-pair difference, which inverts the McNemar test.
+func comparisonInterval(c *report.Comparison, ps stats.PairedSource, m stats.McNemarResult, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
+	bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts)
+	if err != nil && !errors.Is(err, stats.ErrNoPairs) {
+		return err
+	}
+	if err == nil && bs.Clusters >= report.MinBootstrapPrompts {
+		c.CI95, c.CIMethod = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, report.CIBootstrap
+		return nil
+	}
+	iv, err := stats.ExactPairedDifference(m.AWins, m.BWins, m.AWins+m.BWins+m.Equal, 0.95)
+	if err != nil {
+		return err
+	}
+	c.CI95, c.CIMethod = [2]float64{iv.Lo, iv.Hi}, report.CIExact
+	return nil
+}
+
+// warnings lists what a reader of res must know before trusting a number.
+func warnings(res *report.Results) []report.Warning {
+	var ws []report.Warning
+	d := res.Dataset
+	if ab := d.NLabelA + d.NLabelB; ab > 0 {
+		share := float64(d.NLabelA) / float64(ab)
+		if share < report.LabelBalanceLo || share > report.LabelBalanceHi {
+			ws = append(ws, report.Warning{Kind: report.WarnLabelBalance, Message: fmt.Sprintf(
+				"the labels prefer image a in %s of the pairs (%d a, %d b): a scorer that favours one position, or that ties, is not caught by accuracy; "+
+					"give the pairs a balanced order (srbench curate does) and read the tie rules below", report.Percent(share), d.NLabelA, d.NLabelB)})
+		}
+	}
+	for _, s := range res.Scorers {
+		total := s.NPairs + s.NFailed + s.NSkipped
+		switch {
+		case s.Accuracy == nil && s.NFailed > 0:
+			ws = append(ws, report.Warning{Kind: report.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
+				"no pair counted: failed on %d of %d pairs (%s); its accuracy is undefined", s.NFailed, total, firstReason(s))})
+		case s.Accuracy == nil:
+			ws = append(ws, report.Warning{Kind: report.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
+				"no pair counted (%d of %d pairs have a tied label, skipped under label ties = %s); its accuracy is undefined", s.NSkipped, total, res.Policy.LabelTies)})
+		case s.NFailed > 0:
+			ws = append(ws, report.Warning{Kind: report.WarnFailures, Scorer: s.Name, Message: fmt.Sprintf(
+				"failed on %d of %d pairs (%s), which are left out of its accuracy (%s on the other %d)",
+				s.NFailed, total, firstReason(s), report.Percent(*s.Accuracy), s.NPairs)})
+		}
+		if s.Accuracy != nil && s.PredictedTieRate > report.TieWarnRate && s.ByTieRule != nil {
+			b := s.ByTieRule
+			ws = append(ws, report.Warning{Kind: report.WarnPredictedTies, Scorer: s.Name, Message: fmt.Sprintf(
+				"%s of its pairs are predicted ties (equal scores, %d of %d); its accuracy %s counts them %s, and would be %s with ties wrong, %s with ties half, %s with ties correct",
+				report.Percent(s.PredictedTieRate), s.NPredictedTies, s.NPairs, report.Percent(*s.Accuracy), res.Policy.PredictionTies,
+				report.Percent(b.Wrong), report.Percent(b.Half), report.Percent(b.Correct))})
+		}
+		if s.Accuracy != nil && s.CIMethod != report.CIBootstrap {
+			ws = append(ws, report.Warning{Kind: report.WarnSmallSample, Scorer: s.Name, Message: fmt.Sprintf(
+				"its interval is %s, not the prompt bootstrap: %s", s.CIMethod, s.CINote)})
+		}
+		for _, u := range s.Undefined {
+			ws = append(ws, report.Warning{Kind: report.WarnUndefined, Scorer: s.Name, Message: "not defined on this data: " + u})
+		}
+	}
+	return ws
+}
+
+// firstReason is a scorer's most frequent failure reason.
+func firstReason(s report.ScorerResult) string {
+	best, n := "", 0
+	for k, v := range s.FailureReasons {
+		if v > n || (v == n && k < best) {
+			best, n = k, v
+		}
+	}
+	if best == "" {
+		return "no reason recorded"
+	}
+	return fmt.Sprintf("most often: %s", best)
+}
+
 func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
-	sr.Accuracy, sr.CI95, sr.Wilson95, sr.BootstrapSE = 0, [2]float64{}, nil, 0
-	sr.TieCalibrated, sr.Calibration, sr.Strength = nil, nil, nil
+	sr.Accuracy, sr.CI95, sr.CIMethod, sr.CINote, sr.Wilson95, sr.BootstrapSE = nil, nil, "", "", nil, 0
+	sr.MicroAccuracy, sr.MacroAccuracy, sr.PredictedTieRate, sr.ByTieRule = nil, nil, 0, nil
+	sr.TieCalibrated, sr.Calibration, sr.Strength, sr.Undefined = nil, nil, nil, nil
 	r, err := stats.AccuracyOf(ps, opts.Policy)
 	if errors.Is(err, stats.ErrNoPairs) {
-		sr.NPairs = 0
+		sr.NPairs, sr.NSkipped, sr.NPredictedTies, sr.NPrompts = 0, r.Skipped, 0, 0
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	sr.Accuracy, sr.NPairs, sr.NSkipped, sr.NPredictedTies, sr.NPrompts = r.Accuracy, r.Pairs, r.Skipped, r.PredictedTies, r.Prompts
-	sr.MicroAccuracy = r.Credit / r.Weight
+	sr.Accuracy = ptr(r.Accuracy)
+	sr.NPairs, sr.NSkipped, sr.NPredictedTies, sr.NPrompts = r.Pairs, r.Skipped, r.PredictedTies, r.Prompts
+	sr.MicroAccuracy = ptr(r.Credit / r.Weight)
+	sr.PredictedTieRate = float64(r.PredictedTies) / float64(r.Pairs)
 	macro := opts.Policy
 	macro.Averaging = stats.Macro
 	if m, err := stats.AccuracyOf(ps, macro); err == nil {
-		sr.MacroAccuracy = m.Accuracy
+		sr.MacroAccuracy = ptr(m.Accuracy)
 	}
+	var rules [3]float64
+	for k, rule := range [3]stats.PredTiePolicy{stats.PredTieWrong, stats.PredTieHalf, stats.PredTieCorrect} {
+		pol := opts.Policy
+		pol.PredTie = rule
+		t, err := stats.AccuracyOf(ps, pol)
+		if err != nil {
+			return err
+		}
+		rules[k] = t.Accuracy
+	}
+	sr.ByTieRule = &report.TieRules{Wrong: rules[0], Half: rules[1], Correct: rules[2]}
+	var wilson *stats.Interval
 	if opts.Policy.Averaging == stats.Micro {
 		if w, err := r.Wilson(0.95); err == nil {
 			sr.Wilson95 = &[2]float64{w.Lo, w.Hi}
+			wilson = &w
 		}
 	}
 	bs, err := stats.BootstrapOf(ps, opts.Policy, bopts)
 	if err != nil {
 		return err
 	}
-	sr.CI95, sr.BootstrapSE = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, bs.SE
+	sr.BootstrapSE = bs.SE
+	switch {
+	case r.Prompts >= report.MinBootstrapPrompts && bs.Interval.Hi > bs.Interval.Lo:
+		sr.CI95, sr.CIMethod = &[2]float64{bs.Interval.Lo, bs.Interval.Hi}, report.CIBootstrap
+	default:
+		why := fmt.Sprintf("only %d prompts (a prompt bootstrap needs at least %d)", r.Prompts, report.MinBootstrapPrompts)
+		if r.Prompts >= report.MinBootstrapPrompts {
+			why = "every bootstrap resample gives the same accuracy"
+		}
+		if wilson != nil {
+			sr.CI95, sr.CIMethod = &[2]float64{wilson.Lo, wilson.Hi}, report.CIWilson
+			sr.CINote = why + "; Wilson treats pairs as independent"
+		} else {
+			// Macro: the prompts' accuracies, as if each were one trial.
+			w, err := stats.Wilson(r.Accuracy*float64(r.Prompts), float64(r.Prompts), 0.95)
+			if err != nil {
+				return err
+			}
+			sr.CI95, sr.CIMethod = &[2]float64{w.Lo, w.Hi}, report.CIWilson
+			sr.CINote = why + "; Wilson over prompts"
+		}
+	}
 	if tc, err := stats.TieCalibrateOf(ps, opts.Policy.Averaging, spill); err == nil {
 		sr.TieCalibrated = &report.TieCalibrated{Accuracy: tc.Result.Accuracy, Epsilon: tc.Epsilon}
 	}
-	cal := &report.CalibrationInfo{}
-	if fit, err := stats.FitPairLogisticOf(ps); err != nil {
-		cal.Error = err.Error()
-	} else {
-		cal.Intercept, cal.Slope = fit.Intercept, fit.Slope
-		if rel, err := stats.PairReliabilityOf(ps, fit.PairProb, opts.CalibBins); err == nil {
-			cal.ECE = rel.ECE
-			for _, b := range rel.Bins {
-				cal.Bins = append(cal.Bins, report.ReliabilityBin{Lo: b.Lo, Hi: b.Hi, MeanPred: b.MeanPred, Observed: b.Observed, Count: b.Count})
-			}
-		} else {
-			cal.Error = err.Error()
-		}
+	sr.Calibration = calibration(ps, r.Prompts, opts.CalibBins)
+	if sr.Calibration.Error != "" {
+		sr.Undefined = append(sr.Undefined, "calibration ("+sr.Calibration.Error+")")
 	}
-	sr.Calibration = cal
 	bins, err := stats.AccuracyByStrengthOf(ps, opts.Policy, opts.StrengthBins, 0.95, spill)
 	if err == nil {
 		for _, b := range bins {
@@ -272,3 +406,46 @@ func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, b
 	}
 	return nil
 }
+
+// calibrationFolds is the number of prompt folds of the cross-fitted
+// calibration; it needs at least minCalibrationPrompts prompts.
+const (
+	calibrationFolds      = 5
+	minCalibrationPrompts = 10
+)
+
+// calibration fits the logistic calibration on all pairs (intercept and
+// slope) and judges it out of fold (reliability bins, ECE): each pair's
+// probability comes from a fit without its prompt's fold, unless there are
+// too few prompts or a fold cannot be fitted, when the fit is judged
+// in-sample and labelled so.
+func calibration(ps stats.Source, prompts, bins int) *report.CalibrationInfo {
+	cal := &report.CalibrationInfo{}
+	fit, err := stats.FitPairLogisticOf(ps)
+	if err != nil {
+		cal.Error = err.Error()
+		return cal
+	}
+	cal.Intercept, cal.Slope = fit.Intercept, fit.Slope
+	prob, method := fit.PairProb, report.CalibInSample
+	if prompts >= minCalibrationPrompts {
+		if cf, err := stats.CrossFitPairLogisticOf(ps, calibrationFolds); err == nil {
+			prob, method = cf.PairProb, report.CalibCrossFit
+		} else {
+			method = "in-sample (" + err.Error() + ")"
+		}
+	}
+	cal.Method = method
+	rel, err := stats.PairReliabilityOf(ps, prob, bins)
+	if err != nil {
+		cal.Error = err.Error()
+		return cal
+	}
+	cal.ECE = rel.ECE
+	for _, b := range rel.Bins {
+		cal.Bins = append(cal.Bins, report.ReliabilityBin{Lo: b.Lo, Hi: b.Hi, MeanPred: b.MeanPred, Observed: b.Observed, Count: b.Count})
+	}
+	return cal
+}
+
+func ptr[T any](v T) *T { return &v }

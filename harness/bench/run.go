@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -525,17 +524,67 @@ func reasonKey(msg string) string {
 	return msg
 }
 
-// PrintTable writes the summary table.
+// PrintTable writes the summary table: one line per scorer, most accurate
+// first, "n/a" for a scorer with no counted pair, and "!" after a number a
+// warning is about (see PrintWarnings).
 func PrintTable(w io.Writer, r *report.Results) {
-	fmt.Fprintf(w, "%-14s %-12s %9s  %-14s %7s %7s  %s\n", "scorer", "variant", "accuracy", "95% CI", "pairs", "failed", "fingerprint")
-	ss := append([]report.ScorerResult(nil), r.Scorers...)
-	sort.SliceStable(ss, func(i, j int) bool { return ss[i].Accuracy > ss[j].Accuracy })
-	for _, s := range ss {
+	flagged := map[string]map[string]bool{}
+	for _, wa := range r.Warnings {
+		if flagged[wa.Scorer] == nil {
+			flagged[wa.Scorer] = map[string]bool{}
+		}
+		flagged[wa.Scorer][wa.Kind] = true
+	}
+	mark := func(name string, kinds ...string) string {
+		for _, k := range kinds {
+			if flagged[name][k] {
+				return "!"
+			}
+		}
+		return " "
+	}
+	fmt.Fprintf(w, "%-14s %-12s %9s   %-14s %7s %7s  %7s  %s\n", "scorer", "variant", "accuracy", "95% CI", "pairs", "ties", "failed", "fingerprint")
+	for _, s := range report.SortedScorers(r) {
 		fp := s.Fingerprint
 		if len(fp) > 19 {
 			fp = fp[:19]
 		}
-		fmt.Fprintf(w, "%-14s %-12s %8.2f%%  [%5.1f, %5.1f] %7d %7d  %s\n", s.Name, s.Variant, 100*s.Accuracy, 100*s.CI95[0], 100*s.CI95[1], s.NPairs, s.NFailed, fp)
+		acc, ci, ties := "n/a", "", "n/a"
+		if a, ok := s.Acc(); ok {
+			acc = fmt.Sprintf("%.2f%%", 100*a)
+			if s.CI95 != nil {
+				ci = fmt.Sprintf("[%5.1f, %5.1f]", 100*s.CI95[0], 100*s.CI95[1])
+				if s.CIMethod != report.CIBootstrap {
+					ci += "†"
+				}
+			}
+			ties = fmt.Sprintf("%.1f%%", 100*s.PredictedTieRate)
+		}
+		fmt.Fprintf(w, "%-14s %-12s %9s%s  %-14s %7d %6s%s %7d%s  %s\n", s.Name, s.Variant,
+			acc, mark(s.Name, report.WarnNoPairs, report.WarnPredictedTies), ci, s.NPairs,
+			ties, mark(s.Name, report.WarnPredictedTies), s.NFailed, mark(s.Name, report.WarnFailures, report.WarnNoPairs), fp)
+	}
+	for _, s := range r.Scorers {
+		if s.Accuracy != nil && s.CIMethod != "" && s.CIMethod != report.CIBootstrap {
+			fmt.Fprintf(w, "† %s: %s interval (%s)\n", s.Name, s.CIMethod, s.CINote)
+		}
+	}
+}
+
+// PrintWarnings writes every warning of r, one per line, each starting with
+// "WARNING"; it writes nothing when there is none.
+func PrintWarnings(w io.Writer, r *report.Results) {
+	for _, wa := range r.Warnings {
+		who := ""
+		if wa.Scorer != "" {
+			who = wa.Scorer + ": "
+		}
+		fmt.Fprintf(w, "WARNING %s%s\n", who, wa.Message)
+	}
+	for _, s := range r.Scorers {
+		for _, e := range s.FailureExamples {
+			fmt.Fprintf(w, "  %s failed on %s\n", s.Name, e)
+		}
 	}
 }
 

@@ -52,7 +52,7 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 		`{"prompt":"p1","image_a":"big.png","image_b":"small.png","label":"a"}`, // right
 		`{"prompt":"p2","image_a":"small.png","image_b":"mid.png","label":"b"}`, // right
 		`{"prompt":"p3","image_a":"small.png","image_b":"big.png","label":"a"}`, // wrong
-		`{"prompt":"p4","image_a":"mid.png","image_b":"mid.png","label":"a"}`,   // tie -> correct (>=)
+		`{"prompt":"p4","image_a":"mid.png","image_b":"mid.png","label":"a"}`,   // predicted tie -> half credit (srbench policy)
 		`{"prompt":"p5","image_a":"mid.png","image_b":"big.png","label":"tie"}`, // label tie -> skipped
 		`{"prompt":"FAIL","image_a":"mid.png","image_b":"big.png","label":"a"}`, // per-item failure
 		`{"prompt":"p7","image_a":"gone.png","image_b":"big.png","label":"a"}`,  // missing file -> failure
@@ -71,8 +71,8 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 	}
 	for _, s := range res.Scorers {
 		// Counted: p1..p4 (4 pairs), 3 correct; p5 skipped; 2 failed.
-		if s.NPairs != 4 || s.Accuracy != 0.75 || s.NFailed != 2 || s.NSkipped != 1 {
-			t.Errorf("%s: pairs %d accuracy %v failed %d skipped %d; want 4, 0.75, 2, 1", s.Name, s.NPairs, s.Accuracy, s.NFailed, s.NSkipped)
+		if s.NPairs != 4 || s.Accuracy == nil || *s.Accuracy != 0.625 || s.NFailed != 2 || s.NSkipped != 1 {
+			t.Errorf("%s: pairs %d accuracy %v failed %d skipped %d; want 4, 0.625 (2.5 of 4), 2, 1", s.Name, s.NPairs, s.Accuracy, s.NFailed, s.NSkipped)
 		}
 		if s.Fingerprint != "sha256:"+s.Name {
 			t.Errorf("%s: fingerprint %q", s.Name, s.Fingerprint)
@@ -112,7 +112,7 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rr.Scorers[0].Accuracy != 0.75 {
+	if a, ok := rr.Scorers[0].Acc(); !ok || a != 0.625 {
 		t.Errorf("results.json accuracy %v", rr.Scorers[0].Accuracy)
 	}
 }
@@ -142,15 +142,26 @@ func TestRunRefusesBadInput(t *testing.T) {
 }
 
 func ExamplePrintTable() {
+	f := func(x float64) *float64 { return &x }
 	res := &report.Results{Scorers: []report.ScorerResult{
-		{Name: "clipscore", Variant: "hessel", Accuracy: 0.6, CI95: [2]float64{0.55, 0.65}, NPairs: 400, Fingerprint: "sha256:0123456789abcdef0123"},
-		{Name: "socialreward", Variant: "cosine", Accuracy: 0.7, CI95: [2]float64{0.65, 0.75}, NPairs: 400, NFailed: 2, Fingerprint: "sha256:fedcba9876543210fedc"},
+		{Name: "clipscore", Variant: "hessel", Accuracy: f(0.6), CI95: &[2]float64{0.55, 0.65}, CIMethod: report.CIBootstrap,
+			NPairs: 400, Fingerprint: "sha256:0123456789abcdef0123"},
+		{Name: "socialreward", Variant: "cosine", Accuracy: f(0.7), CI95: &[2]float64{0.65, 0.75}, CIMethod: report.CIBootstrap,
+			NPairs: 400, NFailed: 2, Fingerprint: "sha256:fedcba9876543210fedc"},
+		{Name: "broken", Variant: "v1", NFailed: 402, Fingerprint: "sha256:00"},
+	}, Warnings: []report.Warning{
+		{Kind: report.WarnFailures, Scorer: "socialreward", Message: "failed on 2 of 402 pairs"},
+		{Kind: report.WarnNoPairs, Scorer: "broken", Message: "no pair counted"},
 	}}
 	bench.PrintTable(os.Stdout, res)
+	bench.PrintWarnings(os.Stdout, res)
 	// Output:
-	// scorer         variant       accuracy  95% CI           pairs  failed  fingerprint
-	// socialreward   cosine          70.00%  [ 65.0,  75.0]     400       2  sha256:fedcba987654
-	// clipscore      hessel          60.00%  [ 55.0,  65.0]     400       0  sha256:0123456789ab
+	// scorer         variant       accuracy   95% CI           pairs    ties   failed  fingerprint
+	// socialreward   cosine          70.00%   [ 65.0,  75.0]     400   0.0%        2!  sha256:fedcba987654
+	// clipscore      hessel          60.00%   [ 55.0,  65.0]     400   0.0%        0   sha256:0123456789ab
+	// broken         v1                 n/a!                       0    n/a      402!  sha256:00
+	// WARNING socialreward: failed on 2 of 402 pairs
+	// WARNING broken: no pair counted
 }
 
 // closeCounter wraps a scorer and counts Close calls.

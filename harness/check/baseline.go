@@ -59,6 +59,12 @@ type BaselineScorer struct {
 	// Fingerprint is the scorer's model fingerprint when the baseline was
 	// made; a different fingerprint in the run is a warning, not a failure.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// NFailed is how many pairs the scorer failed on in the baseline run
+	// (0 when omitted); a run that fails on more fails the gate.
+	NFailed int `json:"n_failed"`
+	// NPairs is how many pairs were counted in the baseline run
+	// (informational; it turns NFailed into a rate when the datasets differ).
+	NPairs int `json:"n_pairs,omitempty"`
 }
 
 // InputError is unusable input: a malformed or inconsistent baseline or run
@@ -93,12 +99,14 @@ type rawScorer struct {
 	Accuracy    *float64 `json:"accuracy"`
 	Tolerance   *float64 `json:"tolerance"`
 	Fingerprint string   `json:"fingerprint"`
+	NFailed     *int     `json:"n_failed"`
+	NPairs      *int     `json:"n_pairs"`
 }
 
 // fieldNames are every field a baseline file may have, for "did you mean".
 var fieldNames = []string{
 	"version", "benchmark", "dataset_sha256", "policy", "run_dir", "scorers",
-	"name", "accuracy", "tolerance", "fingerprint",
+	"name", "accuracy", "tolerance", "fingerprint", "n_failed", "n_pairs",
 	"prediction_ties", "label_ties", "averaging", "epsilon", "alpha",
 }
 
@@ -168,7 +176,20 @@ func ParseBaseline(name string, data []byte) (*Baseline, error) {
 		if !(tol >= 0 && tol <= 1) {
 			return nil, bad(f("tolerance"), "%v; want a proportion in [0, 1] (0.02 allows a drop of 2 points)", tol)
 		}
-		b.Scorers = append(b.Scorers, BaselineScorer{Name: *s.Name, Accuracy: *s.Accuracy, Tolerance: tol, Fingerprint: s.Fingerprint})
+		bs := BaselineScorer{Name: *s.Name, Accuracy: *s.Accuracy, Tolerance: tol, Fingerprint: s.Fingerprint}
+		if s.NFailed != nil {
+			if *s.NFailed < 0 {
+				return nil, bad(f("n_failed"), "%d; want a count >= 0", *s.NFailed)
+			}
+			bs.NFailed = *s.NFailed
+		}
+		if s.NPairs != nil {
+			if *s.NPairs < 0 {
+				return nil, bad(f("n_pairs"), "%d; want a count >= 0", *s.NPairs)
+			}
+			bs.NPairs = *s.NPairs
+		}
+		b.Scorers = append(b.Scorers, bs)
 	}
 	return b, nil
 }
@@ -252,8 +273,9 @@ func ruleString(p report.Policy) string {
 // (DefaultTolerance for new ones), and the run's benchmark, dataset hash and
 // policy. runDir is recorded as the baseline's run directory (relative to
 // the baseline file). old may be nil. The notes say which scorers were added
-// or dropped. A run scorer without counted pairs is an error: its accuracy of
-// 0 would let anything pass.
+// or dropped, and which failed on some pairs (their failure count becomes
+// the most the gate allows). A run scorer without counted pairs is an
+// error: a baseline without an accuracy gates nothing.
 func Update(old *Baseline, run *report.Results, runDir string) (*Baseline, []string, error) {
 	b := &Baseline{
 		Version: BaselineVersion, Benchmark: run.Benchmark.Name, DatasetSHA256: run.Dataset.SHA256,
@@ -264,9 +286,13 @@ func Update(old *Baseline, run *report.Results, runDir string) (*Baseline, []str
 	var notes []string
 	inRun := map[string]bool{}
 	for i, s := range run.Scorers {
-		if s.NPairs == 0 {
-			return nil, nil, &InputError{File: report.ResultsFile, Field: fmt.Sprintf("scorers[%d].n_pairs", i),
-				Err: fmt.Errorf("scorer %q has no counted pairs; a baseline of 0%% would gate nothing", s.Name)}
+		acc, ok := s.Acc()
+		if !ok {
+			return nil, nil, &InputError{File: report.ResultsFile, Field: fmt.Sprintf("scorers[%d].accuracy", i),
+				Err: fmt.Errorf("scorer %q has no counted pairs (%d failed); a baseline without an accuracy would gate nothing", s.Name, s.NFailed)}
+		}
+		if s.NFailed > 0 {
+			notes = append(notes, fmt.Sprintf("scorer %q failed on %d pairs in this run: the baseline allows up to %d", s.Name, s.NFailed, s.NFailed))
 		}
 		inRun[s.Name] = true
 		tol := DefaultTolerance
@@ -279,7 +305,8 @@ func Update(old *Baseline, run *report.Results, runDir string) (*Baseline, []str
 		if !found && old != nil {
 			notes = append(notes, fmt.Sprintf("added scorer %q (tolerance %s points)", s.Name, points(tol)))
 		}
-		b.Scorers = append(b.Scorers, BaselineScorer{Name: s.Name, Accuracy: s.Accuracy, Tolerance: tol, Fingerprint: s.Fingerprint})
+		b.Scorers = append(b.Scorers, BaselineScorer{Name: s.Name, Accuracy: acc, Tolerance: tol, Fingerprint: s.Fingerprint,
+			NFailed: s.NFailed, NPairs: s.NPairs})
 	}
 	if old != nil {
 		for _, o := range old.Scorers {

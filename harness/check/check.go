@@ -33,6 +33,10 @@ type Options struct {
 	// BaselineFile and RunFile name the inputs in messages; "" means
 	// "baseline" and "results.json".
 	BaselineFile, RunFile string
+	// AllowDatasetChange checks a run on another dataset than the
+	// baseline's (by sha256): accuracies are compared with a warning and the
+	// paired test is skipped. Without it such a run is an *InputError.
+	AllowDatasetChange bool
 }
 
 // Status is a scorer's result at the gate.
@@ -62,6 +66,9 @@ type PairedTest struct {
 	PHolm float64
 	// Worse is PHolm < alpha: the current run is significantly worse.
 	Worse bool
+	// LeftOut counts the shared pairs not in N: failed in either run, or
+	// a tied label skipped under the policy.
+	LeftOut int
 }
 
 // ScorerOutcome is one scorer at the gate.
@@ -79,6 +86,14 @@ type ScorerOutcome struct {
 	// (a warning only).
 	FingerprintChanged                      bool
 	BaselineFingerprint, CurrentFingerprint string
+	// BaselineFailed and CurrentFailed are the pairs the scorer failed on;
+	// FailuresRose is true when the run failed on more of them (on another
+	// dataset: a larger share) than the baseline allows. NoAccuracy is true
+	// when the run counted no pair at all.
+	BaselineFailed, CurrentFailed int
+	FailuresRose, NoAccuracy      bool
+	// CurrentPairs is the number of pairs the run counted.
+	CurrentPairs int
 }
 
 // Outcome is the gate's decision.
@@ -94,6 +109,9 @@ type Outcome struct {
 	// PairedN is the number of pairs the two runs share when it ran.
 	PairedN  int
 	Warnings []string
+	// RunWarnings are the run's own warnings (results.json "warnings"):
+	// predicted ties, one-sided labels, failures.
+	RunWarnings []report.Warning
 }
 
 // Failed returns the scorers that fail the gate.
@@ -157,9 +175,16 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 	if b.Benchmark != "" && b.Benchmark != run.Benchmark.Name {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("the baseline is of benchmark %q, the run of %q", b.Benchmark, run.Benchmark.Name))
 	}
+	o.RunWarnings = run.Warnings
 	sameData := b.DatasetSHA256 == "" || b.DatasetSHA256 == run.Dataset.SHA256
 	if !sameData {
-		o.Warnings = append(o.Warnings, fmt.Sprintf("the run's dataset (sha256 %s) is not the baseline's (%s): accuracies are compared, the paired test is skipped",
+		if !opts.AllowDatasetChange {
+			return nil, &InputError{File: rfile, Field: "dataset.sha256", Err: fmt.Errorf(
+				"the run's dataset (sha256 %s) is not the baseline's (%s in %s): accuracies on different data are not comparable; "+
+					"run on the baseline's dataset, update the baseline, or pass --allow-dataset-change to compare anyway",
+				short(run.Dataset.SHA256), short(b.DatasetSHA256), bfile)}
+		}
+		o.Warnings = append(o.Warnings, fmt.Sprintf("the run's dataset (sha256 %s) is not the baseline's (%s): accuracies are compared (--allow-dataset-change), the paired test is skipped",
 			short(run.Dataset.SHA256), short(b.DatasetSHA256)))
 	}
 
@@ -177,21 +202,26 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 			o.Scorers = append(o.Scorers, so)
 			continue
 		}
-		so.Current, so.CurrentFingerprint = rs.Accuracy, rs.Fingerprint
-		so.Drop = bs.Accuracy - rs.Accuracy
-		so.BeyondTolerance = so.Drop > bs.Tolerance+slack
+		so.CurrentFingerprint, so.BaselineFailed, so.CurrentFailed, so.CurrentPairs = rs.Fingerprint, bs.NFailed, rs.NFailed, rs.NPairs
+		if acc, ok := rs.Acc(); ok {
+			so.Current = acc
+			so.Drop = bs.Accuracy - acc
+			so.BeyondTolerance = so.Drop > bs.Tolerance+slack
+		} else {
+			so.NoAccuracy = true
+		}
+		so.FailuresRose = failuresRose(bs, rs, sameData)
 		if bs.Fingerprint != "" && bs.Fingerprint != rs.Fingerprint {
 			so.FingerprintChanged = true
 			o.Warnings = append(o.Warnings, fmt.Sprintf("%s: model fingerprint changed (%s → %s)", bs.Name, short(bs.Fingerprint), short(rs.Fingerprint)))
-		}
-		if rs.NPairs == 0 {
-			o.Warnings = append(o.Warnings, fmt.Sprintf("%s: no counted pairs in the run (%d failed)", bs.Name, rs.NFailed))
 		}
 		o.Scorers = append(o.Scorers, so)
 	}
 	for _, s := range run.Scorers {
 		if !inBase[s.Name] {
-			o.Scorers = append(o.Scorers, ScorerOutcome{Name: s.Name, Status: New, Current: s.Accuracy, CurrentFingerprint: s.Fingerprint})
+			acc, ok := s.Acc()
+			o.Scorers = append(o.Scorers, ScorerOutcome{Name: s.Name, Status: New, Current: acc, NoAccuracy: !ok,
+				CurrentFingerprint: s.Fingerprint, CurrentFailed: s.NFailed, CurrentPairs: s.NPairs})
 		}
 	}
 
@@ -216,12 +246,25 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 			continue
 		}
 		s.Status = Pass
-		if s.BeyondTolerance || (s.Paired != nil && s.Paired.Worse) {
+		if s.BeyondTolerance || s.NoAccuracy || s.FailuresRose || (s.Paired != nil && s.Paired.Worse) {
 			s.Status = Regressed
 			o.Pass = false
 		}
 	}
 	return o, nil
+}
+
+// failuresRose reports whether the run's scorer failed on more pairs than
+// its baseline: by count on the same dataset, by share on another.
+func failuresRose(b BaselineScorer, r report.ScorerResult, sameData bool) bool {
+	if r.NFailed <= b.NFailed {
+		return false
+	}
+	if sameData || b.NPairs == 0 {
+		return true
+	}
+	rate := func(failed, counted int) float64 { return float64(failed) / float64(failed+counted) }
+	return rate(r.NFailed, r.NPairs) > rate(b.NFailed, b.NPairs)+slack
 }
 
 // keyed are a run's samples by pair key.
@@ -289,11 +332,13 @@ func pairedTests(o *Outcome, pol stats.Policy, opts Options, alpha float64) erro
 			continue
 		}
 		var a, c []stats.Pair
+		leftOut := 0
 		for _, k := range cur.keys {
 			bs, cs := base.samples[k], cur.samples[k]
 			x, okb := bs.Scores[s.Name]
 			y, okc := cs.Scores[s.Name]
 			if !okb || !okc || x.Error != "" || y.Error != "" {
+				leftOut++
 				continue
 			}
 			l, err := stats.ParseLabel(cs.Label)
@@ -311,7 +356,8 @@ func pairedTests(o *Outcome, pol stats.Policy, opts Options, alpha float64) erro
 		if err != nil {
 			return &InputError{File: "samples", Err: fmt.Errorf("scorer %q: %w", s.Name, err)}
 		}
-		s.Paired = &PairedTest{N: m.AWins + m.BWins + m.Equal, BaselineBetter: m.AWins, CurrentBetter: m.BWins, P: OneSidedP(m.AWins, m.BWins)}
+		n := m.AWins + m.BWins + m.Equal
+		s.Paired = &PairedTest{N: n, BaselineBetter: m.AWins, CurrentBetter: m.BWins, P: OneSidedP(m.AWins, m.BWins), LeftOut: shared - n}
 		tested = append(tested, i)
 		ps = append(ps, s.Paired.P)
 	}

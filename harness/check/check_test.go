@@ -65,15 +65,32 @@ func resultsOf(ss []report.Sample) *report.Results {
 		Policy:        report.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro", Alpha: 0.05},
 	}
 	for _, n := range scorerNames {
-		k := 0
+		k, failed := 0, 0
 		for _, s := range ss {
+			if s.Scores[n].Error != "" {
+				failed++
+				continue
+			}
 			if correct(s, n) {
 				k++
 			}
 		}
-		r.Scorers = append(r.Scorers, report.ScorerResult{Name: n, Fingerprint: "sha256:" + n, Accuracy: float64(k) / float64(len(ss)), NPairs: len(ss)})
+		sr := report.ScorerResult{Name: n, Fingerprint: "sha256:" + n, NPairs: len(ss) - failed, NFailed: failed}
+		if sr.NPairs > 0 {
+			sr.Accuracy = ptr(float64(k) / float64(sr.NPairs))
+		}
+		r.Scorers = append(r.Scorers, sr)
 	}
 	return r
+}
+
+// fail makes the scorer fail on the first k pairs; it returns new samples.
+func fail(ss []report.Sample, scorer string, k int) []report.Sample {
+	out := flip(ss, scorer, 0)
+	for i := 0; i < k && i < len(out); i++ {
+		out[i].Scores[scorer] = report.SampleScore{Error: "image a: cannot decode"}
+	}
+	return out
 }
 
 // flip makes k pairs the scorer gets right wrong (from the end), or, with
@@ -151,7 +168,7 @@ func TestCheckThreePointsLowerFails(t *testing.T) {
 	b := mustUpdate(t, nil, run)
 	worse := flip(ss, "pickscore", 12) // 12 of 400 pairs: 3 points
 	cur := resultsOf(worse)
-	if d := run.Scorers[1].Accuracy - cur.Scorers[1].Accuracy; math.Abs(d-0.03) > 1e-12 {
+	if d := *run.Scorers[1].Accuracy - *cur.Scorers[1].Accuracy; math.Abs(d-0.03) > 1e-12 {
 		t.Fatalf("setup: drop %v, want 0.03", d)
 	}
 	o, err := Check(b, cur, Options{BaselineSamples: source(ss), RunSamples: source(worse)})
@@ -221,6 +238,7 @@ func TestCheckCases(t *testing.T) {
 		status   map[string]Status
 		warning  string
 		note     string
+		allow    bool
 	}{
 		{
 			name:     "better run passes",
@@ -259,7 +277,7 @@ func TestCheckCases(t *testing.T) {
 			pass: true, warning: "socialreward: model fingerprint changed (sha256:old →",
 		},
 		{
-			name: "other dataset: no paired test, tolerance still gates",
+			name: "other dataset allowed: no paired test, tolerance still gates",
 			baseline: func() *Baseline {
 				b := mustUpdate(t, nil, run)
 				b.DatasetSHA256 = "0ther"
@@ -267,7 +285,30 @@ func TestCheckCases(t *testing.T) {
 			},
 			run:  func() (*report.Results, []report.Sample) { x := flip(ss, "pickscore", 12); return resultsOf(x), x },
 			pass: false, status: map[string]Status{"pickscore": Regressed}, note: "the datasets differ",
-			warning: "is not the baseline's",
+			warning: "is not the baseline's", allow: true,
+		},
+		{
+			// 190 of 400 pairs fail; the 210 scored keep the accuracy within tolerance.
+			name:     "failures above the baseline's fail the gate",
+			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
+			run:      func() (*report.Results, []report.Sample) { x := fail(ss, "pickscore", 190); return resultsOf(x), x },
+			pass:     false, status: map[string]Status{"pickscore": Regressed, "clipscore": Pass},
+		},
+		{
+			name: "failures up to the baseline's pass",
+			baseline: func() *Baseline {
+				b := mustUpdate(t, nil, run)
+				b.Scorers[1].NFailed = 3
+				return b
+			},
+			run:  func() (*report.Results, []report.Sample) { x := fail(ss, "pickscore", 3); return resultsOf(x), x },
+			pass: true, status: map[string]Status{"pickscore": Pass},
+		},
+		{
+			name:     "a scorer with no counted pair fails",
+			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
+			run:      func() (*report.Results, []report.Sample) { x := fail(ss, "clipscore", 400); return resultsOf(x), x },
+			pass:     false, status: map[string]Status{"clipscore": Regressed},
 		},
 		{
 			name:     "other pairs: no paired test",
@@ -279,7 +320,7 @@ func TestCheckCases(t *testing.T) {
 			name: "drop of exactly the tolerance passes",
 			baseline: func() *Baseline {
 				b := mustUpdate(t, nil, run)
-				b.Scorers[1].Accuracy = run.Scorers[1].Accuracy + 0.02
+				b.Scorers[1].Accuracy = *run.Scorers[1].Accuracy + 0.02
 				return b
 			},
 			run:  func() (*report.Results, []report.Sample) { return run, ss },
@@ -289,7 +330,7 @@ func TestCheckCases(t *testing.T) {
 			name: "drop just beyond the tolerance fails",
 			baseline: func() *Baseline {
 				b := mustUpdate(t, nil, run)
-				b.Scorers[1].Accuracy = run.Scorers[1].Accuracy + 0.0201
+				b.Scorers[1].Accuracy = *run.Scorers[1].Accuracy + 0.0201
 				return b
 			},
 			run:  func() (*report.Results, []report.Sample) { return run, ss },
@@ -299,7 +340,7 @@ func TestCheckCases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, cur := tt.run()
-			o, err := Check(tt.baseline(), r, Options{BaselineSamples: source(ss), RunSamples: source(cur)})
+			o, err := Check(tt.baseline(), r, Options{BaselineSamples: source(ss), RunSamples: source(cur), AllowDatasetChange: tt.allow})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -444,9 +485,9 @@ func TestUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []BaselineScorer{
-		{Name: "socialreward", Accuracy: run.Scorers[0].Accuracy, Tolerance: 0.02, Fingerprint: "sha256:socialreward"},
-		{Name: "pickscore", Accuracy: run.Scorers[1].Accuracy, Tolerance: 0.05, Fingerprint: "sha256:pickscore"},
-		{Name: "clipscore", Accuracy: run.Scorers[2].Accuracy, Tolerance: 0.02, Fingerprint: "sha256:clipscore"},
+		{Name: "socialreward", Accuracy: *run.Scorers[0].Accuracy, Tolerance: 0.02, Fingerprint: "sha256:socialreward", NPairs: 400},
+		{Name: "pickscore", Accuracy: *run.Scorers[1].Accuracy, Tolerance: 0.05, Fingerprint: "sha256:pickscore", NPairs: 400},
+		{Name: "clipscore", Accuracy: *run.Scorers[2].Accuracy, Tolerance: 0.02, Fingerprint: "sha256:clipscore", NPairs: 400},
 	}
 	if d := cmp.Diff(want, b.Scorers); d != "" {
 		t.Errorf("scorers (-want +got):\n%s", d)
@@ -470,7 +511,7 @@ func TestUpdate(t *testing.T) {
 	if d := cmp.Diff(b, back); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
 	}
-	run.Scorers[2].NPairs = 0
+	run.Scorers[2].NPairs, run.Scorers[2].Accuracy = 0, nil
 	if _, _, err := Update(nil, run, "x"); err == nil || !strings.Contains(err.Error(), `scorer "clipscore" has no counted pairs`) {
 		t.Errorf("Update with an empty scorer: %v", err)
 	}
@@ -564,5 +605,50 @@ func TestSamplesFile(t *testing.T) {
 	err := SamplesFile(path)(func(report.Sample) error { n++; return nil })
 	if n != 3 || err == nil || !strings.Contains(err.Error(), "samples.jsonl: line 4:") {
 		t.Errorf("read %d samples, err %v; want 3 and an error at line 4", n, err)
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// TestCheckRefusesOtherDataset: a run on another dataset is unusable input
+// (exit 2) unless the caller allows it.
+func TestCheckRefusesOtherDataset(t *testing.T) {
+	ss, run := synthRun(4)
+	b := mustUpdate(t, nil, run)
+	b.DatasetSHA256 = "0ther"
+	_, err := Check(b, run, Options{BaselineSamples: source(ss), RunSamples: source(ss)})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Field != "dataset.sha256" || !strings.Contains(err.Error(), "--allow-dataset-change") {
+		t.Fatalf("error %v, want an *InputError on dataset.sha256 naming --allow-dataset-change", err)
+	}
+	if ExitCode(nil, err) != 2 {
+		t.Errorf("exit code %d, want 2", ExitCode(nil, err))
+	}
+}
+
+// TestCheckNamesFailures: the summary of a run with failures names them and
+// says which pairs the paired test covers.
+func TestCheckNamesFailures(t *testing.T) {
+	ss, run := synthRun(5)
+	b := mustUpdate(t, nil, run)
+	x := fail(ss, "pickscore", 190)
+	o, err := Check(b, resultsOf(x), Options{BaselineSamples: source(ss), RunSamples: source(x)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pick ScorerOutcome
+	for _, s := range o.Scorers {
+		if s.Name == "pickscore" {
+			pick = s
+		}
+	}
+	if !pick.FailuresRose || pick.CurrentFailed != 190 || pick.BaselineFailed != 0 || pick.Paired == nil || pick.Paired.N != 210 || pick.Paired.LeftOut != 190 {
+		t.Fatalf("pickscore outcome %+v, paired %+v: want failures 0 -> 190 and a paired test on 210 pairs, 190 left out", pick, pick.Paired)
+	}
+	md := o.Markdown()
+	for _, want := range []string{"0 → 190", "failed on 190 pairs, the baseline on 0: failures rose", "paired test on the 210 pairs both runs scored (190 shared pairs left out"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
 	}
 }

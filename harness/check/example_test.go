@@ -21,12 +21,13 @@ func ExampleCheck() {
 	if err != nil {
 		panic(err)
 	}
+	acc := func(f float64) *float64 { return &f }
 	run := &report.Results{
 		Benchmark: report.Benchmark{Name: "picsart-test"},
 		Policy:    report.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro"},
 		Scorers: []report.ScorerResult{
-			{Name: "socialreward", Accuracy: 0.701, NPairs: 1000},
-			{Name: "pickscore", Accuracy: 0.596, NPairs: 1000},
+			{Name: "socialreward", Accuracy: acc(0.701), NPairs: 1000},
+			{Name: "pickscore", Accuracy: acc(0.596), NPairs: 1000},
 		},
 	}
 	o, err := check.Check(baseline, run, check.Options{})
@@ -35,8 +36,8 @@ func ExampleCheck() {
 	}
 	fmt.Println("exit code", check.ExitCode(o, err))
 	// Output:
-	// pass - socialreward: accuracy 70.1%, baseline 69.7%: 0.4 points higher (tolerance 2.0 points); no paired test
-	// regressed - pickscore: accuracy 59.6%, baseline 62.6%: 3.0 points lower, beyond the tolerance of 2.0 points; no paired test
+	// pass - socialreward: accuracy 70.1% on 1000 pairs, baseline 69.7%: 0.4 points higher (tolerance 2.0 points); no paired test
+	// regressed - pickscore: accuracy 59.6% on 1000 pairs, baseline 62.6%: 3.0 points lower, beyond the tolerance of 2.0 points; no paired test
 	// exit code 1
 }
 

@@ -19,10 +19,17 @@ func (s ScorerOutcome) Message() string {
 	case Missing:
 		return fmt.Sprintf("%s: in the baseline (%s) but not in the run", s.Name, report.Percent(s.Baseline))
 	case New:
+		if s.NoAccuracy {
+			return fmt.Sprintf("%s: n/a (no pair counted, %d failed), not in the baseline (not gated)", s.Name, s.CurrentFailed)
+		}
 		return fmt.Sprintf("%s: %s, not in the baseline (not gated)", s.Name, report.Percent(s.Current))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: accuracy %s, baseline %s: ", s.Name, report.Percent(s.Current), report.Percent(s.Baseline))
+	if s.NoAccuracy {
+		fmt.Fprintf(&b, "%s: accuracy n/a: no pair counted (failed on %d pairs), baseline %s", s.Name, s.CurrentFailed, report.Percent(s.Baseline))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s: accuracy %s on %d pairs, baseline %s: ", s.Name, report.Percent(s.Current), s.CurrentPairs, report.Percent(s.Baseline))
 	switch {
 	case s.Drop > 0:
 		fmt.Fprintf(&b, "%s points lower", points(s.Drop))
@@ -36,9 +43,18 @@ func (s ScorerOutcome) Message() string {
 	} else {
 		fmt.Fprintf(&b, " (tolerance %s points)", points(s.Tolerance))
 	}
+	if s.FailuresRose {
+		fmt.Fprintf(&b, "; failed on %d pairs, the baseline on %d: failures rose", s.CurrentFailed, s.BaselineFailed)
+	} else if s.CurrentFailed > 0 {
+		fmt.Fprintf(&b, "; failed on %d pairs (the baseline allows %d)", s.CurrentFailed, s.BaselineFailed)
+	}
 	if t := s.Paired; t != nil {
-		fmt.Fprintf(&b, "; paired test on %d pairs: baseline better on %d, current better on %d, one-sided McNemar p = %s",
-			t.N, t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
+		fmt.Fprintf(&b, "; paired test on the %d pairs both runs scored", t.N)
+		if t.LeftOut > 0 {
+			fmt.Fprintf(&b, " (%d shared pairs left out: failed in either run or a skipped tied label)", t.LeftOut)
+		}
+		fmt.Fprintf(&b, ": baseline better on %d, current better on %d, one-sided McNemar p = %s",
+			t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
 		if t.PHolm != t.P {
 			fmt.Fprintf(&b, " (Holm %s)", report.PValue(t.PHolm))
 		}
@@ -75,33 +91,54 @@ func (o *Outcome) Markdown() string {
 		verdict = fmt.Sprintf("❌ regression (%d of %d scorers)", len(o.Failed()), o.gated())
 	}
 	fmt.Fprintf(&b, "## srbench check: %s\n\n", verdict)
+	if len(o.RunWarnings) > 0 {
+		b.WriteString("> [!WARNING]\n")
+		for _, w := range o.RunWarnings {
+			who := ""
+			if w.Scorer != "" {
+				who = "**" + mdEscape.Replace(w.Scorer) + "**: "
+			}
+			b.WriteString("> - " + who + mdEscape.Replace(w.Message) + "\n")
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Benchmark `%s`, policy `%s`. ", o.Benchmark, o.Policy.Name)
 	if o.PairedNote == "" {
-		fmt.Fprintf(&b, "Paired test: exact one-sided McNemar on the %d pairs both runs share, Holm-adjusted over the scorers, alpha %v.\n\n", o.PairedN, o.Alpha)
+		fmt.Fprintf(&b, "Paired test: exact one-sided McNemar on the pairs both runs scored (of the %d pairs they share), Holm-adjusted over the scorers, alpha %v.\n\n", o.PairedN, o.Alpha)
 	} else {
 		fmt.Fprintf(&b, "Paired test skipped: %s.\n\n", mdEscape.Replace(o.PairedNote))
 	}
-	b.WriteString("| scorer | baseline | current | change (points) | tolerance (points) | paired test | result |\n")
-	b.WriteString("| --- | ---: | ---: | ---: | ---: | --- | --- |\n")
+	b.WriteString("| scorer | baseline | current | change (points) | tolerance (points) | failed pairs (baseline → run) | paired test | result |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n")
 	for _, s := range o.Scorers {
-		base, cur, change, tol, paired := "—", "—", "—", "—", "—"
+		base, cur, change, tol, failed, paired := "—", "—", "—", "—", "—", "—"
 		if s.Status != New {
 			base, tol = report.Percent(s.Baseline), points(s.Tolerance)
 		}
 		if s.Status != Missing {
 			cur = report.Percent(s.Current)
+			if s.NoAccuracy {
+				cur = "n/a"
+			}
+			failed = fmt.Sprintf("%d → %d", s.BaselineFailed, s.CurrentFailed)
+			if s.Status == New {
+				failed = fmt.Sprintf("%d", s.CurrentFailed)
+			}
+			if s.FailuresRose {
+				failed = "**" + failed + "**"
+			}
 		}
-		if s.Status == Pass || s.Status == Regressed {
+		if (s.Status == Pass || s.Status == Regressed) && !s.NoAccuracy {
 			change = report.Points(-s.Drop)
 		}
 		if t := s.Paired; t != nil {
-			paired = fmt.Sprintf("%d pairs worse, %d better; p = %s", t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
+			paired = fmt.Sprintf("on %d pairs: %d worse, %d better; p = %s", t.N, t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
 		}
 		result := string(s.Status)
 		if s.Status == Regressed || s.Status == Missing {
 			result = "**" + result + "**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", mdEscape.Replace(s.Name), base, cur, change, tol, paired, result)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape.Replace(s.Name), base, cur, change, tol, failed, paired, result)
 	}
 	if f := o.Failed(); len(f) > 0 {
 		b.WriteString("\n**Failures**\n\n")

@@ -22,6 +22,13 @@ func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
 	for _, n := range r.Notes {
 		doc = append(doc, callout{inline{bold("Note:"), txt(" " + n)}})
 	}
+	for _, w := range r.Warnings {
+		who := ""
+		if w.Scorer != "" {
+			who = " " + w.Scorer + ":"
+		}
+		doc = append(doc, callout{inline{bold("Warning" + who), txt(" " + w.Message)}})
+	}
 	for _, is := range issues {
 		doc = append(doc, callout{inline{bold("Report:"), txt(" " + is)}})
 	}
@@ -38,11 +45,20 @@ func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
 	doc = append(doc, para{summary})
 
 	doc = append(doc, heading{2, "Accuracy"}, accuracyTable(r))
+	if n := ciFootnote(r); n != nil {
+		doc = append(doc, n)
+	}
+	if t := tieRuleTable(r); t != nil {
+		doc = append(doc, para{line("Predicted ties (equal scores) decide part of these accuracies; " +
+			"under each rule for what a predicted tie earns, the accuracies are:")}, *t)
+	}
 	if cmps := comparisonsTable(r); cmps != nil {
 		doc = append(doc, heading{2, "Paired comparisons"}, *cmps, para{line(fmt.Sprintf(
 			"Difference: accuracy of the first scorer minus the second on the pairs both scored, in percentage points, "+
-				"with a paired bootstrap interval over prompts. McNemar: exact two-sided test on the pairs only one of the two gets right "+
-				"(\"right only\" counts them). Holm p: adjusted for the %d comparisons; significant means Holm p < %s.",
+				"with a paired bootstrap interval over prompts († with few prompts: the exact interval of the discordant-pair difference, "+
+				"which agrees with the McNemar test). McNemar: exact two-sided test on the pairs only one of the two gets right "+
+				"(\"right only\" counts them for each scorer). Holm p: adjusted for the %d comparisons; the verdict is significant when Holm p < %s. "+
+				"The interval is not adjusted for multiple comparisons, so it can exclude 0 where the verdict is not significant.",
 			len(r.Comparisons), fmtFloat(r.Policy.Alpha)))})
 	}
 	if ag := agreementTable(r); ag != nil {
@@ -83,28 +99,87 @@ func unitOr(u string) string {
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 func accuracyTable(r *Results) block {
-	t := table{head: []string{"scorer", "accuracy [95% CI]", "pairs", "failed", "variant"},
-		right: []bool{false, true, true, true, false}}
+	t := table{head: []string{"scorer", "accuracy [95% CI]", "pairs", "predicted ties", "failed", "variant"},
+		right: []bool{false, true, true, true, true, false}}
+	for _, s := range SortedScorers(r) {
+		ties, failed := Percent(s.PredictedTieRate), strconv.Itoa(s.NFailed)
+		if s.NPairs == 0 {
+			ties = NotAvailable
+		}
+		tiesCell, failedCell := line(ties), line(failed)
+		if s.PredictedTieRate > TieWarnRate {
+			tiesCell = inline{bold(ties + " ⚠")}
+		}
+		if s.NFailed > 0 {
+			failedCell = inline{bold(failed + " ⚠")}
+		}
+		t.rows = append(t.rows, []inline{
+			{bold(s.Name)}, line(ScorerAccuracy(s)), line(strconv.Itoa(s.NPairs)), tiesCell, failedCell, line(s.Variant),
+		})
+	}
+	return t
+}
+
+// SortedScorers returns the scorers most accurate first, those without an
+// accuracy last (ties keep the results order).
+func SortedScorers(r *Results) []ScorerResult {
 	ss := slices.Clone(r.Scorers)
 	slices.SortStableFunc(ss, func(a, b ScorerResult) int {
-		if (a.NPairs > 0) != (b.NPairs > 0) {
-			if a.NPairs > 0 {
+		x, okA := a.Acc()
+		y, okB := b.Acc()
+		if okA != okB {
+			if okA {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Compare(b.Accuracy, a.Accuracy)
+		return cmp.Compare(y, x)
 	})
-	for _, s := range ss {
-		acc := "n/a (no pairs)"
-		if s.NPairs > 0 {
-			acc = AccuracyCI(s.Accuracy, s.CI95)
+	return ss
+}
+
+// ciFootnote explains the intervals that are not bootstrap intervals.
+func ciFootnote(r *Results) block {
+	var notes []string
+	for _, s := range r.Scorers {
+		if s.CIMethod != "" && s.CIMethod != CIBootstrap && s.Accuracy != nil {
+			n := s.Name + ": " + s.CIMethod
+			if s.CINote != "" {
+				n += " (" + s.CINote + ")"
+			}
+			notes = append(notes, n)
 		}
-		t.rows = append(t.rows, []inline{
-			{bold(s.Name)}, line(acc), line(strconv.Itoa(s.NPairs)), line(strconv.Itoa(s.NFailed)), line(s.Variant),
-		})
 	}
-	return t
+	if len(notes) == 0 {
+		return nil
+	}
+	return para{line("† Not a bootstrap interval: " + strings.Join(notes, "; ") + ".")}
+}
+
+// tieRuleTable shows every scorer's accuracy under each prediction-tie rule
+// when some scorer predicts ties.
+func tieRuleTable(r *Results) *table {
+	ties := false
+	for _, s := range r.Scorers {
+		if s.NPredictedTies > 0 && s.ByTieRule != nil {
+			ties = true
+		}
+	}
+	if !ties {
+		return nil
+	}
+	t := table{head: []string{"scorer", "predicted ties", "ties wrong", "ties half", "ties correct"},
+		right: []bool{false, true, true, true, true}}
+	for _, s := range SortedScorers(r) {
+		if s.ByTieRule == nil {
+			continue
+		}
+		b := s.ByTieRule
+		t.rows = append(t.rows, []inline{line(s.Name),
+			line(fmt.Sprintf("%d (%s)", s.NPredictedTies, Percent(s.PredictedTieRate))),
+			line(Percent(b.Wrong)), line(Percent(b.Half)), line(Percent(b.Correct))})
+	}
+	return &t
 }
 
 // oriented returns c with the more accurate scorer first.
@@ -119,8 +194,8 @@ func comparisonsTable(r *Results) *table {
 	if len(r.Comparisons) == 0 {
 		return nil
 	}
-	t := table{head: []string{"comparison", "difference [95% CI]", "verdict", "Holm p", "McNemar p", "right only", "pairs both scored"},
-		right: []bool{false, true, false, true, true, true, true}}
+	t := table{head: []string{"comparison", "difference [95% CI]", "verdict (McNemar, Holm)", "Holm p", "McNemar p", "right only", "pairs both scored"},
+		right: []bool{false, true, false, true, true, false, true}}
 	for _, c := range r.Comparisons {
 		c = oriented(c)
 		v := Verdict(c, r.Policy.Alpha)
@@ -128,10 +203,16 @@ func comparisonsTable(r *Results) *table {
 		if significant(c, r.Policy.Alpha) && c.AWins != c.BWins {
 			verdict = inline{bold(v)}
 		}
-		diff, right, p, ph := "n/a", "n/a", "n/a", "n/a"
+		if c.Note != "" {
+			verdict = append(verdict, txt(" — "+c.Note))
+		}
+		diff, right, p, ph := NotAvailable, NotAvailable, NotAvailable, NotAvailable
 		if c.NPairs > 0 {
 			diff = Points(c.Diff) + " " + PointsInterval(c.CI95)
-			right = fmt.Sprintf("%d / %d", c.AWins, c.BWins)
+			if c.CIMethod != "" && c.CIMethod != CIBootstrap {
+				diff += "†"
+			}
+			right = fmt.Sprintf("%s %d, %s %d", c.A, c.AWins, c.B, c.BWins)
 			p, ph = PValue(c.PMcNemar), PValue(c.PHolm)
 		}
 		t.rows = append(t.rows, []inline{
@@ -173,8 +254,9 @@ func settingsList(r *Results) block {
 		{txt("Predicted ties (|score A − score B| ≤ ε, ε = " + fmtFloat(p.Epsilon) + "): "), bold(p.PredictionTies)},
 		{txt("Tied human labels: "), bold(p.LabelTies), txt(fmt.Sprintf(" (%d pairs in the data have a tied label)", r.Dataset.NLabelTies))},
 		{txt("Averaging: "), bold(avg)},
-		line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d",
-			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed)),
+		line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d; "+
+			"with fewer than %d prompts, or when every resample gives the same accuracy, the Wilson interval (micro) instead",
+			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed, MinBootstrapPrompts)),
 		line(fmt.Sprintf("Paired tests: exact McNemar, Holm correction over %d comparisons, alpha = %s",
 			len(r.Comparisons), fmtFloat(p.Alpha))),
 	}
@@ -209,8 +291,11 @@ func dataList(r *Results) block {
 	items := []inline{
 		{txt("File: "), code(d.Path), txt(" (" + d.Format + ")")},
 		{txt("sha256: "), code(d.SHA256)},
-		line(fmt.Sprintf("Pairs: %d over %d prompts; %d with a tied label; label strength: %s",
-			d.NPairs, d.NPrompts, d.NLabelTies, map[bool]string{true: "yes", false: "no"}[d.HasStrength])),
+		line(fmt.Sprintf("Pairs: %d over %d prompts; labels: %d a, %d b, %d tie; label strength: %s",
+			d.NPairs, d.NPrompts, d.NLabelA, d.NLabelB, d.NLabelTies, map[bool]string{true: "yes", false: "no"}[d.HasStrength])),
+	}
+	if d.PairOrder != "" {
+		items = append(items, line("Image order: "+d.PairOrder))
 	}
 	if d.NSkippedRows > 0 {
 		items = append(items, inline{bold(fmt.Sprintf("Skipped malformed rows: %d", d.NSkippedRows)), txt(" (" + reasons(d.SkipReasons) + ")")})
@@ -229,7 +314,11 @@ func dataList(r *Results) block {
 func failureBlocks(r *Results) []block {
 	t := table{head: []string{"scorer", "reason", "pairs"}, right: []bool{false, false, true}}
 	var restarts []string
+	var examples []inline
 	for _, s := range r.Scorers {
+		for _, e := range s.FailureExamples {
+			examples = append(examples, inline{txt(s.Name + ": "), code(e)})
+		}
 		if s.NFailed > 0 {
 			if len(s.FailureReasons) == 0 {
 				t.rows = append(t.rows, []inline{line(s.Name), line("(no reason recorded)"), line(strconv.Itoa(s.NFailed))})
@@ -252,6 +341,9 @@ func failureBlocks(r *Results) []block {
 	} else {
 		out = append(out, para{line("Pairs where a scorer failed on either image are left out of that scorer's accuracy (and of its comparisons).")}, t)
 	}
+	if len(examples) > 0 {
+		out = append(out, para{line("First failures:")}, list{examples})
+	}
 	if len(restarts) > 0 {
 		out = append(out, para{inline{bold("Plugin restarts:"), txt(" " + strings.Join(restarts, ", "))}})
 	}
@@ -260,14 +352,14 @@ func failureBlocks(r *Results) []block {
 
 func moreNumbers(r *Results) []block {
 	t := table{
-		head:  []string{"scorer", "micro", "macro", "tie-calibrated", "Wilson 95% (micro)", "bootstrap SE", "predicted ties", "label ties skipped", "ECE", "logistic slope"},
-		right: []bool{false, true, true, true, true, true, true, true, true, true},
+		head:  []string{"scorer", "micro", "macro", "tie-calibrated", "Wilson 95% (micro)", "bootstrap SE", "predicted ties", "label ties skipped", "ECE", "logistic slope", "calibration"},
+		right: []bool{false, true, true, true, true, true, true, true, true, true, false},
 	}
 	var strength table
 	strength.head = []string{"scorer", "label strength", "accuracy [95% Wilson]", "pairs"}
 	strength.right = []bool{false, false, true, true}
 	for _, s := range r.Scorers {
-		tc, wil, ece, slope := "n/a", "n/a", "n/a", "n/a"
+		tc, wil, ece, slope, method := NotAvailable, NotAvailable, NotAvailable, NotAvailable, ""
 		if s.TieCalibrated != nil {
 			tc = fmt.Sprintf("%s (ε = %s)", Percent(s.TieCalibrated.Accuracy), fmtG(s.TieCalibrated.Epsilon))
 		}
@@ -278,13 +370,13 @@ func moreNumbers(r *Results) []block {
 			if c.Error != "" {
 				ece = "no fit"
 			} else {
-				ece, slope = fmt.Sprintf("%.3f", c.ECE), fmtG(c.Slope)
+				ece, slope, method = fmt.Sprintf("%.3f", c.ECE), fmtG(c.Slope), c.Method
 			}
 		}
 		t.rows = append(t.rows, []inline{
-			line(s.Name), line(Percent(s.MicroAccuracy)), line(Percent(s.MacroAccuracy)), line(tc), line(wil),
+			line(s.Name), line(OptPercent(s.MicroAccuracy)), line(OptPercent(s.MacroAccuracy)), line(tc), line(wil),
 			line(fmt.Sprintf("%.1f pts", 100*s.BootstrapSE)), line(strconv.Itoa(s.NPredictedTies)), line(strconv.Itoa(s.NSkipped)),
-			line(ece), line(slope),
+			line(ece), line(slope), line(method),
 		})
 		for _, b := range s.Strength {
 			strength.rows = append(strength.rows, []inline{
@@ -296,6 +388,9 @@ func moreNumbers(r *Results) []block {
 	for _, s := range r.Scorers {
 		if c := s.Calibration; c != nil && c.Error != "" {
 			out = append(out, para{line(fmt.Sprintf("%s: no calibration fit (%s).", s.Name, c.Error))})
+		}
+		for _, u := range s.Undefined {
+			out = append(out, para{line(fmt.Sprintf("%s: not defined on this data: %s.", s.Name, u))})
 		}
 	}
 	if len(strength.rows) > 0 {

@@ -52,9 +52,9 @@ func readFixtureNumbers(t *testing.T) fixtureNumbers {
 }
 
 // countAccuracy recounts a scorer's accuracy from samples.jsonl under the
-// fixture's policy (Social Reward: a predicted tie is correct, tied labels
-// are skipped, micro average), by hand.
-func countAccuracy(t *testing.T, scorer string) (correct, n, failed int) {
+// fixture's policy (srbench: a predicted tie earns half, tied labels are
+// skipped, micro average), by hand; ties counts the predicted ties.
+func countAccuracy(t *testing.T, scorer string) (correct float64, n, failed, ties int) {
 	t.Helper()
 	f, err := os.Open("testdata/run/samples.jsonl")
 	if err != nil {
@@ -78,19 +78,23 @@ func countAccuracy(t *testing.T, scorer string) (correct, n, failed int) {
 		case x.Error != "":
 			failed++
 		case s.Label == "tie":
+		case x.A == x.B:
+			n++
+			ties++
+			correct += 0.5
 		case s.Label == "a":
 			n++
-			if x.A >= x.B {
+			if x.A > x.B {
 				correct++
 			}
 		case s.Label == "b":
 			n++
-			if x.B >= x.A {
+			if x.B > x.A {
 				correct++
 			}
 		}
 	}
-	return correct, n, failed
+	return correct, n, failed, ties
 }
 
 // mdTableRow returns the cells of the first Markdown table row whose first
@@ -119,23 +123,30 @@ func TestMarkdownAccuracyTable(t *testing.T) {
 	fx := readFixtureNumbers(t)
 	for _, s := range fx.Scorers {
 		t.Run(s.Name, func(t *testing.T) {
-			correct, n, failed := countAccuracy(t, s.Name)
+			correct, n, failed, ties := countAccuracy(t, s.Name)
 			if n != s.NPairs || failed != s.NFailed {
 				t.Fatalf("fixture: %d pairs and %d failures counted, results.json says %d and %d", n, failed, s.NPairs, s.NFailed)
 			}
-			if acc := float64(correct) / float64(n); acc != s.Accuracy {
-				t.Fatalf("fixture: counted accuracy %d/%d = %v, results.json says %v", correct, n, acc, s.Accuracy)
+			if acc := correct / float64(n); acc != s.Accuracy {
+				t.Fatalf("fixture: counted accuracy %v/%d = %v, results.json says %v", correct, n, acc, s.Accuracy)
 			}
-			want := fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*float64(correct)/float64(n), 100*s.CI95[0], 100*s.CI95[1])
+			want := fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*correct/float64(n), 100*s.CI95[0], 100*s.CI95[1])
 			row := mdTableRow(t, string(md), "**"+s.Name+"**")
-			got := []string{row[1], row[2], row[3]}
-			if d := cmp.Diff([]string{want, fmt.Sprint(n), fmt.Sprint(failed)}, got); d != "" {
+			got := []string{row[1], row[2], row[3], row[4]}
+			wantTies, wantFailed := fmt.Sprintf("%.1f%%", 100*float64(ties)/float64(n)), fmt.Sprint(failed)
+			if ties*50 > n { // above the 2% warning threshold: bold with a mark
+				wantTies = "**" + wantTies + " ⚠**"
+			}
+			if failed > 0 {
+				wantFailed = "**" + wantFailed + " ⚠**"
+			}
+			if d := cmp.Diff([]string{want, fmt.Sprint(n), wantTies, wantFailed}, got); d != "" {
 				t.Errorf("accuracy row (-want +got):\n%s", d)
 			}
 		})
 	}
 	// The fixture's best scorer, spelled out: 280 of 392 pairs.
-	if !strings.Contains(string(md), "| **socialreward** | 71.4% [67.2, 75.8] | 392 | 0 | vit-l-14 |") {
+	if !strings.Contains(string(md), "| **socialreward** | 71.4% [67.2, 75.8] | 392 | 0.0% | 0 | vit-l-14 |") {
 		t.Errorf("report.md lacks the socialreward row 71.4%% [67.2, 75.8]")
 	}
 }
@@ -190,7 +201,7 @@ func TestMarkdownSections(t *testing.T) {
 		t.Errorf("line 3 is %q, want the fixture's note", lines[2])
 	}
 	for _, want := range []string{
-		"Predicted ties (|score A − score B| ≤ ε, ε = 0): **correct**",
+		"Predicted ties (|score A − score B| ≤ ε, ε = 0): **half**",
 		"Tied human labels: **skip** (8 pairs in the data have a tied label)",
 		"Averaging: **micro (mean over pairs)**",
 		"B = 1000, seed 0",

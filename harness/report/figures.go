@@ -94,11 +94,11 @@ func DefaultFigures() []Figure {
 func byAccuracy(r *Results) []ScorerResult {
 	var ss []ScorerResult
 	for _, s := range r.Scorers {
-		if s.NPairs > 0 {
+		if s.Accuracy != nil && s.CI95 != nil {
 			ss = append(ss, s)
 		}
 	}
-	slices.SortStableFunc(ss, func(a, b ScorerResult) int { return cmp.Compare(b.Accuracy, a.Accuracy) })
+	slices.SortStableFunc(ss, func(a, b ScorerResult) int { return cmp.Compare(*b.Accuracy, *a.Accuracy) })
 	return ss
 }
 
@@ -120,7 +120,7 @@ func accuracyFigure(in *Input) (*Chart, error) {
 	var labels plotter.XYLabels
 	for i, s := range ss {
 		names[i] = s.Name
-		y := 100 * s.Accuracy
+		y := 100 * *s.Accuracy
 		pts.XYs[i] = plotter.XY{X: float64(i), Y: y}
 		pts.YErrors[i].Low, pts.YErrors[i].High = y-100*s.CI95[0], 100*s.CI95[1]-y
 		lo, hi = math.Min(lo, 100*s.CI95[0]), math.Max(hi, 100*s.CI95[1])

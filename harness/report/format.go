@@ -24,6 +24,36 @@ func AccuracyCI(acc float64, ci [2]float64) string {
 	return Percent(acc) + " " + Interval(ci)
 }
 
+// NotAvailable is how an undefined number is shown.
+const NotAvailable = "n/a"
+
+// ScorerAccuracy formats a scorer's accuracy with its interval, "n/a (no
+// pair counted)" when it is undefined, and a dagger when the interval is not
+// the bootstrap's (see ScorerResult.CIMethod).
+func ScorerAccuracy(s ScorerResult) string {
+	acc, ok := s.Acc()
+	if !ok {
+		return NotAvailable + " (no pair counted)"
+	}
+	ci := [2]float64{}
+	if s.CI95 != nil {
+		ci = *s.CI95
+	}
+	out := AccuracyCI(acc, ci)
+	if s.CIMethod != "" && s.CIMethod != CIBootstrap {
+		out += "†"
+	}
+	return out
+}
+
+// OptPercent formats an optional proportion: Percent, or "n/a" for nil.
+func OptPercent(x *float64) string {
+	if x == nil {
+		return NotAvailable
+	}
+	return Percent(*x)
+}
+
 // Points formats a difference of proportions in percentage points, one
 // decimal, always signed: 0.041 → "+4.1", -0.0123 → "-1.2", and a difference
 // that rounds to zero → "0.0".

@@ -7,8 +7,10 @@ import (
 )
 
 // SchemaVersion is the version of results.json and samples.jsonl. It changes
-// when a field is removed or changes meaning; added fields keep it.
-const SchemaVersion = 1
+// when a field is removed or changes meaning; added fields keep it. Version 2
+// made a scorer's accuracy, interval and averages null when no pair was
+// counted (version 1 wrote 0); ReadResults reads both.
+const SchemaVersion = 2
 
 // Results is results.json: everything a report or a CI gate needs, without
 // rescoring. See docs/results-schema.md.
@@ -26,7 +28,54 @@ type Results struct {
 	Provenance Provenance       `json:"provenance"`
 	// Notes are statements a reader must see (e.g. "synthetic world, demo models").
 	Notes []string `json:"notes,omitempty"`
+	// Warnings are the situations in which a number may mislead (predicted
+	// ties, one-sided labels, failures, undefined statistics); the terminal,
+	// the top of every report and the CI gate show them.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
+
+// Warning is one situation a reader of the numbers must know about.
+type Warning struct {
+	// Kind is a stable identifier: see the Warn* constants.
+	Kind string `json:"kind"`
+	// Scorer is the scorer concerned, "" for the whole run.
+	Scorer string `json:"scorer,omitempty"`
+	// Message says what is wrong and what the numbers would be otherwise.
+	Message string `json:"message"`
+}
+
+// Warning kinds.
+const (
+	// WarnPredictedTies: more than TieWarnRate of a scorer's counted pairs
+	// are predicted ties, so its accuracy depends on the tie rule.
+	WarnPredictedTies = "predicted-ties"
+	// WarnLabelBalance: the share of label "a" among A/B labels is outside
+	// [LabelBalanceLo, LabelBalanceHi], so position effects are invisible.
+	WarnLabelBalance = "label-balance"
+	// WarnFailures: a scorer failed on some pairs (they are not counted).
+	WarnFailures = "failures"
+	// WarnNoPairs: a scorer has no counted pair; its accuracy is undefined.
+	WarnNoPairs = "no-pairs"
+	// WarnSmallSample: too few prompts for the bootstrap; the interval is
+	// Wilson's (or exact) instead.
+	WarnSmallSample = "small-sample"
+	// WarnUndefined: a statistic could not be computed on this data.
+	WarnUndefined = "undefined"
+)
+
+// Thresholds of the warnings.
+const (
+	// TieWarnRate is the predicted-tie share above which a scorer is flagged.
+	TieWarnRate = 0.02
+	// LabelBalanceLo and LabelBalanceHi bound the share of label "a" among
+	// A/B labels that counts as balanced.
+	LabelBalanceLo, LabelBalanceHi = 0.35, 0.65
+	// MinBootstrapPrompts is the fewest prompts with counted pairs for
+	// which an accuracy interval is a prompt bootstrap; below it, and when
+	// every resample gives the same accuracy, it is Wilson's (micro) or
+	// Clopper–Pearson's over prompts (macro).
+	MinBootstrapPrompts = 20
+)
 
 // Benchmark names what was run.
 type Benchmark struct {
@@ -45,8 +94,14 @@ type DatasetInfo struct {
 	// NPairs is the number of pairs in samples.jsonl.
 	NPairs   int `json:"n_pairs"`
 	NPrompts int `json:"n_prompts"`
-	// NLabelTies is the number of pairs whose label is a tie.
+	// NLabelTies is the number of pairs whose label is a tie; NLabelA and
+	// NLabelB those whose label prefers image a or b.
 	NLabelTies int `json:"n_label_ties"`
+	NLabelA    int `json:"n_label_a"`
+	NLabelB    int `json:"n_label_b"`
+	// PairOrder says how the loader chose which image of a triplet is a and
+	// which b (e.g. a seeded swap); "" when the file gives the order.
+	PairOrder string `json:"pair_order,omitempty"`
 	// NSkippedRows counts dataset records the loader skipped (lenient mode);
 	// SkipReasons says why.
 	NSkippedRows int            `json:"n_skipped_rows"`
@@ -101,19 +156,35 @@ type ScorerResult struct {
 	Tokenizer   string            `json:"tokenizer,omitempty"`
 	ModelDir    string            `json:"model_dir"`
 	Details     map[string]string `json:"details,omitempty"`
+	// PluginSHA256 is the sha256 of the plugin binary that scored, and
+	// PluginPinned whether it matched a pin in plugins.lock.
+	PluginSHA256 string `json:"plugin_sha256,omitempty"`
+	PluginPinned bool   `json:"plugin_pinned"`
 
-	// Accuracy is under Policy, over the NPairs counted pairs.
-	Accuracy float64 `json:"accuracy"`
-	// CI95 is the prompt-cluster bootstrap percentile interval of Accuracy.
-	CI95 [2]float64 `json:"ci95"`
+	// Accuracy is under Policy, over the NPairs counted pairs; nil (null)
+	// when no pair was counted.
+	Accuracy *float64 `json:"accuracy"`
+	// CI95 is the 95% interval of Accuracy by CIMethod; nil when Accuracy is.
+	CI95 *[2]float64 `json:"ci95"`
+	// CIMethod is how CI95 was made: CIBootstrap, or CIWilson / CIExact when
+	// the sample is too small or too uniform for the bootstrap (CINote says
+	// why).
+	CIMethod string `json:"ci_method,omitempty"`
+	CINote   string `json:"ci_note,omitempty"`
 	// Wilson95 is the Wilson interval of the micro accuracy (assumes
 	// independent pairs); absent under macro averaging.
 	Wilson95 *[2]float64 `json:"wilson95,omitempty"`
 	// BootstrapSE is the standard error from the bootstrap replicates.
 	BootstrapSE float64 `json:"bootstrap_se"`
-	// MicroAccuracy and MacroAccuracy are both reported whatever the policy's averaging.
-	MicroAccuracy float64 `json:"micro_accuracy"`
-	MacroAccuracy float64 `json:"macro_accuracy"`
+	// MicroAccuracy and MacroAccuracy are both reported whatever the
+	// policy's averaging; nil when no pair was counted.
+	MicroAccuracy *float64 `json:"micro_accuracy"`
+	MacroAccuracy *float64 `json:"macro_accuracy"`
+	// PredictedTieRate is NPredictedTies/NPairs.
+	PredictedTieRate float64 `json:"predicted_tie_rate"`
+	// ByTieRule is the accuracy under the policy with each prediction-tie
+	// rule, so a reader sees how much the rule matters.
+	ByTieRule *TieRules `json:"accuracy_by_tie_rule,omitempty"`
 	// TieCalibrated is the tie-calibrated accuracy (Deutsch et al. 2023).
 	TieCalibrated *TieCalibrated `json:"tie_calibrated,omitempty"`
 	NPairs        int            `json:"n_pairs"`
@@ -124,11 +195,40 @@ type ScorerResult struct {
 	// not in NPairs. FailureReasons groups them.
 	NFailed        int            `json:"n_failed"`
 	FailureReasons map[string]int `json:"failure_reasons,omitempty"`
+	// FailureExamples are the first few distinct failure messages, with
+	// the pair they happened on.
+	FailureExamples []string `json:"failure_examples,omitempty"`
 	// NSkipped counts label-tie pairs left out under label ties = skip.
 	NSkipped    int              `json:"n_skipped"`
 	Calibration *CalibrationInfo `json:"calibration,omitempty"`
 	Strength    []StrengthBin    `json:"strength_bins,omitempty"`
 	Restarts    int              `json:"plugin_restarts"`
+	// Undefined names each statistic that could not be computed on this
+	// data and why (e.g. "calibration: only one label class").
+	Undefined []string `json:"undefined,omitempty"`
+}
+
+// Acc returns the accuracy and whether it is defined.
+func (s ScorerResult) Acc() (float64, bool) {
+	if s.Accuracy == nil {
+		return 0, false
+	}
+	return *s.Accuracy, true
+}
+
+// Interval methods (ScorerResult.CIMethod, Comparison.CIMethod).
+const (
+	CIBootstrap = "bootstrap"       // percentile bootstrap over prompts
+	CIWilson    = "wilson"          // Wilson score interval
+	CIExact     = "clopper-pearson" // exact binomial interval
+)
+
+// TieRules is an accuracy under each prediction-tie rule, the label-tie
+// rule and averaging of the policy unchanged.
+type TieRules struct {
+	Wrong   float64 `json:"wrong"`
+	Half    float64 `json:"half"`
+	Correct float64 `json:"correct"`
 }
 
 // TieCalibrated is the accuracy at the epsilon that maximises it.
@@ -144,9 +244,21 @@ type CalibrationInfo struct {
 	Slope     float64          `json:"slope"`
 	ECE       float64          `json:"ece"`
 	Bins      []ReliabilityBin `json:"bins"`
+	// Method says how the reliability bins and ECE were made: CalibCrossFit
+	// (each pair's probability from a fit without its prompt's fold) or
+	// CalibInSample (fitted and judged on the same pairs, when there are
+	// too few prompts to cross-fit). Intercept and Slope are always the fit
+	// on all pairs.
+	Method string `json:"method,omitempty"`
 	// Error is set when no fit was possible (e.g. perfectly separated data).
 	Error string `json:"error,omitempty"`
 }
+
+// Calibration methods.
+const (
+	CalibCrossFit = "cross-fitted, 5 prompt folds"
+	CalibInSample = "in-sample (fewer than 10 prompts)"
+)
 
 // ReliabilityBin is one bin of a reliability diagram.
 type ReliabilityBin struct {
@@ -173,9 +285,12 @@ type Comparison struct {
 	NPairs int     `json:"n_pairs"`
 	AccA   float64 `json:"acc_a"`
 	AccB   float64 `json:"acc_b"`
-	// Diff is AccA - AccB; CI95 its paired prompt-bootstrap interval.
-	Diff float64    `json:"diff"`
-	CI95 [2]float64 `json:"ci95"`
+	// Diff is AccA - AccB; CI95 its interval by CIMethod: the paired
+	// prompt bootstrap, or with few prompts the exact interval of the
+	// discordant-pair difference (stats.ExactPairedDifference).
+	Diff     float64    `json:"diff"`
+	CI95     [2]float64 `json:"ci95"`
+	CIMethod string     `json:"ci_method,omitempty"`
 	// AWins / BWins are the discordant pairs (A right and B wrong, and vice versa).
 	AWins    int     `json:"a_wins"`
 	BWins    int     `json:"b_wins"`
@@ -183,6 +298,9 @@ type Comparison struct {
 	PHolm    float64 `json:"p_holm"`
 	// Significant: Holm-adjusted p below the policy's alpha.
 	Significant bool `json:"significant"`
+	// Note explains a result a reader could misread: no common pairs, or an
+	// interval and a test that disagree.
+	Note string `json:"note,omitempty"`
 }
 
 // AgreementEntry is how far two scorers agree on the same pairs.
@@ -219,8 +337,19 @@ func ReadResults(path string) (*Results, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if r.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%s: field \"schema_version\" is %d; this srbench reads version %d", path, r.SchemaVersion, SchemaVersion)
+	switch r.SchemaVersion {
+	case SchemaVersion:
+	case 1:
+		// Version 1 wrote 0 for undefined accuracies.
+		for i := range r.Scorers {
+			if r.Scorers[i].NPairs == 0 {
+				r.Scorers[i].Accuracy, r.Scorers[i].CI95 = nil, nil
+				r.Scorers[i].MicroAccuracy, r.Scorers[i].MacroAccuracy = nil, nil
+			}
+		}
+		r.SchemaVersion = SchemaVersion
+	default:
+		return nil, fmt.Errorf("%s: field \"schema_version\" is %d; this srbench reads versions 1 and %d", path, r.SchemaVersion, SchemaVersion)
 	}
 	return &r, nil
 }

@@ -3,6 +3,7 @@ package stats
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -351,4 +352,58 @@ func PairReliabilityOf(src Source, prob func(Pair) float64, k int) (Calibration,
 		return Calibration{}, fmt.Errorf("reliability: %w", err)
 	}
 	return reliability(pairOutcomes(src, prob), k)
+}
+
+// CrossFit is a logistic calibration fitted out of fold: the prompts are
+// split into Folds groups by a hash of their id, and the probability of a
+// pair comes from the fit on the other groups' pairs, so a reliability
+// diagram or ECE computed from it is not judged on the data it was fitted
+// to. Pairs of one prompt always share a fold.
+type CrossFit struct {
+	Folds int
+	// Fits[j] was fitted on every pair outside fold j.
+	Fits []LogisticFit
+}
+
+// Fold returns the fold of a prompt: FNV-1a (64 bit) of the id, modulo
+// Folds.
+func (c CrossFit) Fold(promptID string) int { return promptFold(promptID, c.Folds) }
+
+func promptFold(promptID string, k int) int {
+	h := fnv.New64a()
+	h.Write([]byte(promptID))
+	return int(h.Sum64() % uint64(k))
+}
+
+// PairProb is the out-of-fold probability that A is preferred.
+func (c CrossFit) PairProb(p Pair) float64 { return c.Fits[c.Fold(p.PromptID)].PairProb(p) }
+
+// CrossFitPairLogisticOf fits FitPairLogistic k times (k >= 2), leaving out
+// one fold of prompts each time (see CrossFit). It fails when any of the k
+// fits fails (one class only, or separated classes, in the pairs left in),
+// naming the fold.
+func CrossFitPairLogisticOf(src Source, k int) (CrossFit, error) {
+	if k < 2 {
+		return CrossFit{}, fmt.Errorf("cross-fitted logistic: %d folds, want at least 2", k)
+	}
+	if err := checkSource(src); err != nil {
+		return CrossFit{}, fmt.Errorf("cross-fitted logistic: %w", err)
+	}
+	c := CrossFit{Folds: k, Fits: make([]LogisticFit, k)}
+	for j := range k {
+		rest := func(visit func(Pair) error) error {
+			return src(func(p Pair) error {
+				if promptFold(p.PromptID, k) == j {
+					return nil
+				}
+				return visit(p)
+			})
+		}
+		fit, err := fitLogistic(pairOutcomes(rest, func(p Pair) float64 { return p.ScoreA - p.ScoreB }))
+		if err != nil {
+			return CrossFit{}, fmt.Errorf("cross-fitted logistic: fit without fold %d of %d: %w", j+1, k, err)
+		}
+		c.Fits[j] = fit
+	}
+	return c, nil
 }

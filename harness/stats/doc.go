@@ -22,6 +22,7 @@
 // documents the full table. [ParsePolicy] returns each peer's rule by name:
 //
 //	name          peer code                        predicted tie  label tie    averaging
+//	srbench       srbench's default (no peer)      half           skip         micro
 //	socialreward  Social Reward validate.py        correct (>=)   skip (none)  micro
 //	pickscore     PickScore eval (Pick-a-Pic)      half           half         micro
 //	imagereward   ImageReward test.py              wrong          skip         micro
@@ -41,6 +42,10 @@
 // [RankingAccuracy]), where a tied human rank counts as correct and
 // predictions never tie. Social Reward's triplets have no tied labels; its
 // >= makes every exact score tie a hit, so a constant scorer gets 100%.
+// srbench's own preset gives a predicted tie half credit, the expected
+// accuracy of breaking it with a fair coin: a constant scorer gets exactly
+// 50% on any labels, and a scorer's accuracy does not depend on which image
+// of a pair is shown first.
 //
 // Micro averaging is sum(w·credit)/sum(w) over counted pairs; Macro is each
 // prompt's micro accuracy, then the unweighted mean over prompts with at

@@ -49,7 +49,7 @@ func ExampleParsePolicy() {
 	_, err := stats.ParsePolicy("imagerward")
 	fmt.Println(err)
 	// Output:
-	// unknown accuracy policy "imagerward" (did you mean "imagereward"?); valid: socialreward, pickscore, imagereward, hpsv2, tiecal
+	// unknown accuracy policy "imagerward" (did you mean "imagereward"?); valid: srbench, socialreward, pickscore, imagereward, hpsv2, tiecal
 }
 
 // Agresti's presidential-approval table: 150 people changed from approve to

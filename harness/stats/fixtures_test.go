@@ -68,6 +68,17 @@ type fixtures struct {
 		EitherTie int `json:"either_tie"`
 		N         int
 	} `json:"agreement"`
+	ClopperPearson []struct {
+		Successes, N int
+		Level        float64
+		Lo, Hi       float64
+		BinomtestP   float64 `json:"binomtest_p"`
+	} `json:"clopper_pearson"`
+	Crossfit struct {
+		K     int
+		Folds []int
+		Prob  []float64
+	} `json:"crossfit"`
 	Logistic struct {
 		Unweighted struct {
 			Params, Bse []float64
@@ -451,4 +462,84 @@ func TestRankingFixtures(t *testing.T) {
 			t.Errorf("macro = %.15g over %d prompts, HPSv2 calc_ImageReward %.15g over %d", got.Accuracy, got.Prompts, f.ImagerewardMacro, f.ImagerewardPrompts)
 		}
 	})
+}
+
+func TestClopperPearsonFixtures(t *testing.T) {
+	for _, c := range fix(t).ClopperPearson {
+		got, err := ClopperPearson(c.Successes, c.N, c.Level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !near(got.Lo, c.Lo, 1e-9, 0) || !near(got.Hi, c.Hi, 1e-9, 0) {
+			t.Errorf("ClopperPearson(%d, %d, %v) = [%.12f, %.12f], statsmodels [%.12f, %.12f]", c.Successes, c.N, c.Level, got.Lo, got.Hi, c.Lo, c.Hi)
+		}
+	}
+}
+
+// TestExactPairedDifferenceInvertsMcNemar: the interval excludes 0 exactly
+// when the exact McNemar test (scipy's binomtest of the discordant pairs)
+// rejects at the same level, and maps the Clopper-Pearson interval of the
+// discordant pairs onto the difference (aWins-bWins)/n.
+func TestExactPairedDifferenceInvertsMcNemar(t *testing.T) {
+	for _, c := range fix(t).ClopperPearson {
+		a, m := c.Successes, c.N
+		b := m - a
+		for _, n := range []int{m, m + 7, 3 * m} {
+			iv, err := ExactPairedDifference(a, b, n, c.Level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scale := float64(m) / float64(n)
+			if !near(iv.Lo, (2*c.Lo-1)*scale, 1e-9, 0) || !near(iv.Hi, (2*c.Hi-1)*scale, 1e-9, 0) {
+				t.Errorf("ExactPairedDifference(%d, %d, %d) = [%v, %v], want the statsmodels CP interval mapped: [%v, %v]",
+					a, b, n, iv.Lo, iv.Hi, (2*c.Lo-1)*scale, (2*c.Hi-1)*scale)
+			}
+			diff := float64(a-b) / float64(n)
+			if !(iv.Lo <= diff && diff <= iv.Hi) {
+				t.Errorf("ExactPairedDifference(%d, %d, %d) = [%v, %v] does not contain %v", a, b, n, iv.Lo, iv.Hi, diff)
+			}
+			excludes := iv.Lo > 0 || iv.Hi < 0
+			if rejects := c.BinomtestP < 1-c.Level; excludes != rejects {
+				t.Errorf("a=%d b=%d level %v: interval [%v, %v] excludes 0 = %v, but scipy's binomtest p = %v", a, b, c.Level, iv.Lo, iv.Hi, excludes, c.BinomtestP)
+			}
+		}
+	}
+	if iv, err := ExactPairedDifference(0, 0, 5, 0.95); err != nil || iv.Lo != 0 || iv.Hi != 0 {
+		t.Errorf("no discordant pairs: %v, %v; want [0, 0]", iv, err)
+	}
+	for _, bad := range [][3]int{{-1, 0, 3}, {2, 2, 3}, {0, 0, 0}} {
+		if _, err := ExactPairedDifference(bad[0], bad[1], bad[2], 0.95); err == nil {
+			t.Errorf("ExactPairedDifference(%v) accepted", bad)
+		}
+	}
+}
+
+// TestCrossFitFixture: the out-of-fold probabilities equal statsmodels'
+// weighted fits on each fold's complement (folds by FNV-1a of the prompt).
+func TestCrossFitFixture(t *testing.T) {
+	c := fix(t).Crossfit
+	ps := fixturePairs(t, false, true)
+	cf, err := CrossFitPairLogisticOf(Slice(ps), c.K)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, p := range ps {
+		if p.Label == LabelTie {
+			continue
+		}
+		if got := cf.Fold(p.PromptID); got != c.Folds[i] {
+			t.Fatalf("pair %d (prompt %q): fold %d, Python %d", i, p.PromptID, got, c.Folds[i])
+		}
+		if got := cf.PairProb(p); !near(got, c.Prob[i], 1e-7, 0) {
+			t.Errorf("pair %d: out-of-fold probability %.10f, statsmodels %.10f", i, got, c.Prob[i])
+		}
+		i++
+	}
+	if i != len(c.Prob) {
+		t.Fatalf("%d A/B pairs, fixture has %d", i, len(c.Prob))
+	}
+	if _, err := CrossFitPairLogisticOf(Slice(ps), 1); err == nil {
+		t.Error("1 fold accepted")
+	}
 }

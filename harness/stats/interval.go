@@ -50,3 +50,60 @@ func Wilson(successes, n, level float64) (Interval, error) {
 	dist /= denom
 	return Interval{Lo: center - dist, Hi: center + dist, Level: level}, nil
 }
+
+// ClopperPearson returns the exact (Clopper–Pearson) interval for successes
+// out of n trials at the given level, from Beta quantiles:
+//
+//	lo = Beta(x, n-x+1).Quantile(α/2)      (0 when x = 0)
+//	hi = Beta(x+1, n-x).Quantile(1-α/2)    (1 when x = n)
+//
+// as statsmodels proportion_confint(method="beta") computes it. It never
+// has zero width and always contains successes/n, which makes it the
+// fallback for samples too small or too uniform for a bootstrap. Both
+// counts must be integers with 0 <= successes <= n and n >= 1.
+func ClopperPearson(successes, n int, level float64) (Interval, error) {
+	if err := checkLevel(level); err != nil {
+		return Interval{}, fmt.Errorf("clopper-pearson interval: %w", err)
+	}
+	if n < 1 || successes < 0 || successes > n {
+		return Interval{}, fmt.Errorf("clopper-pearson interval: %d successes of %d trials, want 0 <= successes <= n and n >= 1", successes, n)
+	}
+	alpha := 1 - level
+	x, nn := float64(successes), float64(n)
+	iv := Interval{Lo: 0, Hi: 1, Level: level}
+	if successes > 0 {
+		iv.Lo = distuv.Beta{Alpha: x, Beta: nn - x + 1}.Quantile(alpha / 2)
+	}
+	if successes < n {
+		iv.Hi = distuv.Beta{Alpha: x + 1, Beta: nn - x}.Quantile(1 - alpha/2)
+	}
+	return iv, nil
+}
+
+// ExactPairedDifference is a confidence interval for the difference
+// (aWins - bWins)/n of two scorers compared on the same n pairs, where aWins
+// and bWins are the discordant pairs (see McNemar). Given the m = aWins+bWins
+// discordant pairs, aWins is Binomial(m, π) and the difference is
+// (2π-1)·m/n; the interval maps the Clopper–Pearson interval of π through
+// that line. It is the interval that inverts the exact McNemar test: with
+// the same level, it excludes 0 exactly when McNemarExact(aWins, bWins) <
+// 1-level (up to the Beta quantiles' rounding). With m = 0 it is [0, 0].
+// With 0/1 credits the difference is the difference in micro accuracy.
+func ExactPairedDifference(aWins, bWins, n int, level float64) (Interval, error) {
+	if err := checkLevel(level); err != nil {
+		return Interval{}, fmt.Errorf("exact paired interval: %w", err)
+	}
+	m := aWins + bWins
+	if aWins < 0 || bWins < 0 || n < 1 || m > n {
+		return Interval{}, fmt.Errorf("exact paired interval: %d and %d discordant of %d pairs, want non-negative counts and aWins+bWins <= n, n >= 1", aWins, bWins, n)
+	}
+	if m == 0 {
+		return Interval{Level: level}, nil
+	}
+	cp, err := ClopperPearson(aWins, m, level)
+	if err != nil {
+		return Interval{}, err
+	}
+	scale := float64(m) / float64(n)
+	return Interval{Lo: (2*cp.Lo - 1) * scale, Hi: (2*cp.Hi - 1) * scale, Level: level}, nil
+}

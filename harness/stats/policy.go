@@ -180,10 +180,11 @@ type Policy struct {
 }
 
 // Presets: the way each peer counts, by name (see the package documentation).
-var presetNames = []string{"socialreward", "pickscore", "imagereward", "hpsv2", "tiecal"}
+var presetNames = []string{"srbench", "socialreward", "pickscore", "imagereward", "hpsv2", "tiecal"}
 
 func presets() []Policy {
 	return []Policy{
+		{PredTie: PredTieHalf, LabelTie: LabelTieSkip, Averaging: Micro},
 		{PredTie: PredTieCorrect, LabelTie: LabelTieSkip, Averaging: Micro},
 		{PredTie: PredTieHalf, LabelTie: LabelTieHalf, Averaging: Micro},
 		{PredTie: PredTieWrong, LabelTie: LabelTieSkip, Averaging: Micro},
@@ -195,9 +196,10 @@ func presets() []Policy {
 // PresetNames returns the names ParsePolicy accepts.
 func PresetNames() []string { return slices.Clone(presetNames) }
 
-// ParsePolicy returns a peer's counting rule by name: "socialreward",
-// "pickscore", "imagereward", "hpsv2" (HPSv2 on the ImageReward test set) or
-// "tiecal". Presets have Epsilon 0; set PickScore's tuned threshold with
+// ParsePolicy returns a counting rule by name: "srbench" (srbench's own
+// default: a predicted tie earns half credit, label ties are skipped, micro
+// average), or a peer's rule: "socialreward", "pickscore", "imagereward",
+// "hpsv2" (HPSv2 on the ImageReward test set) or "tiecal". Presets have Epsilon 0; set PickScore's tuned threshold with
 // PickScoreEpsilon and tiecal's with TieCalibrate.
 func ParsePolicy(s string) (Policy, error) {
 	i, err := parseName("accuracy policy", s, presetNames)

@@ -89,7 +89,7 @@ func TestParseUnknown(t *testing.T) {
 			`unknown averaging "micor" (did you mean "micro"?); valid: micro, macro`},
 		{"preset-typo", func(s string) error { _, err := ParsePolicy(s); return err }, "imagerward",
 			UnknownNameError{Kind: "accuracy policy", Name: "imagerward", Suggestion: "imagereward", Valid: PresetNames()},
-			`unknown accuracy policy "imagerward" (did you mean "imagereward"?); valid: socialreward, pickscore, imagereward, hpsv2, tiecal`},
+			`unknown accuracy policy "imagerward" (did you mean "imagereward"?); valid: srbench, socialreward, pickscore, imagereward, hpsv2, tiecal`},
 		{"preset-prefix", func(s string) error { _, err := ParsePolicy(s); return err }, "pick",
 			UnknownNameError{Kind: "accuracy policy", Name: "pick", Suggestion: "pickscore", Valid: PresetNames()}, ""},
 		{"no-suggestion", func(s string) error { _, err := ParseLabel(s); return err }, "left",

@@ -19,6 +19,8 @@ type checkFlags struct {
 	junit    string
 	update   bool
 	alpha    float64
+	// allowDatasetChange compares a run on another dataset than the baseline's.
+	allowDatasetChange bool
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -27,9 +29,11 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
 		Use:   "check --baseline FILE RUN_DIR",
 		Short: "Fail when a run's accuracy regressed against a baseline (a CI gate)",
 		Long: "check compares RUN_DIR/results.json with a baseline file. A scorer fails when it is missing,\n" +
-			"when its accuracy fell by more than its tolerance, or - when the baseline's run directory\n" +
+			"when its accuracy fell by more than its tolerance or is undefined (no pair counted), when it\n" +
+			"failed on more pairs than in the baseline, or - when the baseline's run directory\n" +
 			"(run_dir in the baseline) has samples.jsonl for the same pairs - when an exact one-sided\n" +
-			"McNemar test (Holm over the scorers) says the run is significantly worse.\n\n" +
+			"McNemar test (Holm over the scorers) says the run is significantly worse.\n" +
+			"A run on another dataset (sha256) than the baseline's is refused unless --allow-dataset-change.\n\n" +
 			"It prints a Markdown summary, also appended to $GITHUB_STEP_SUMMARY when set.\n" +
 			"Exit status: 0 pass, 1 regression, 2 unusable input (the message names the file and field).\n" +
 			"--update-baseline writes the baseline from RUN_DIR instead, keeping existing tolerances\n" +
@@ -49,6 +53,7 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
 	fl.StringVar(&f.junit, "junit", "", "also write JUnit XML here (one test case per scorer)")
 	fl.BoolVar(&f.update, "update-baseline", false, "write the baseline from RUN_DIR instead of checking")
 	fl.Float64Var(&f.alpha, "alpha", 0.05, "family-wise level of the one-sided paired tests")
+	fl.BoolVar(&f.allowDatasetChange, "allow-dataset-change", false, "compare a run on another dataset (sha256) than the baseline's instead of refusing it (no paired test)")
 	return cmd
 }
 
@@ -72,7 +77,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, runDir string) error {
 	if err != nil {
 		return unusable(err)
 	}
-	opts := check.Options{Alpha: f.alpha, BaselineFile: f.baseline, RunFile: resultsPath}
+	opts := check.Options{Alpha: f.alpha, BaselineFile: f.baseline, RunFile: resultsPath, AllowDatasetChange: f.allowDatasetChange}
 	var missing []string
 	if b.RunDir != "" {
 		baseRun := filepath.FromSlash(b.RunDir)
@@ -149,7 +154,7 @@ func updateBaseline(cmd *cobra.Command, f *checkFlags, run *report.Results, runD
 	}
 	fmt.Fprintf(w, "wrote baseline %s from %s: %d scorer(s), run_dir %q\n", f.baseline, runDir, len(b.Scorers), b.RunDir)
 	for _, s := range b.Scorers {
-		fmt.Fprintf(w, "  %-16s %s (tolerance %.1f points)\n", s.Name, report.Percent(s.Accuracy), 100*s.Tolerance)
+		fmt.Fprintf(w, "  %-16s %s (tolerance %.1f points, %d failed pairs allowed)\n", s.Name, report.Percent(s.Accuracy), 100*s.Tolerance, s.NFailed)
 	}
 	return nil
 }

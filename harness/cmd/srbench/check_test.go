@@ -72,7 +72,7 @@ func TestCheckCommand(t *testing.T) {
 		t.Setenv("GITHUB_STEP_SUMMARY", summary)
 		junit := filepath.Join(dir, "junit.xml")
 		out, code := runCLI(t, "check", "--baseline", baseline, cur, "--junit", junit)
-		if code != 0 || !strings.Contains(out, "## srbench check: ✅ pass") || !strings.Contains(out, "on the 400 pairs both runs share") {
+		if code != 0 || !strings.Contains(out, "## srbench check: ✅ pass") || !strings.Contains(out, "(of the 400 pairs they share)") || !strings.Contains(out, "> - **clipscore**: failed on 3 of 400 pairs") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 		s, err := os.ReadFile(summary)
@@ -92,7 +92,7 @@ func TestCheckCommand(t *testing.T) {
 		}
 		low := filepath.Join(dir, "low-run")
 		fixtureRun(t, low)
-		res.Scorers[1].Accuracy -= 0.03 // pickscore
+		*res.Scorers[1].Accuracy -= 0.03 // pickscore
 		if err := report.WriteJSON(filepath.Join(low, report.ResultsFile), res); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestCheckCommand(t *testing.T) {
 		if code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", code, out)
 		}
-		for _, want := range []string{"❌ regression (1 of 3 scorers)", "pickscore: accuracy 60.5%, baseline 63.5%: 3.0 points lower, beyond the tolerance of 2.0 points", "p = 1.00", "srbench: regression in pickscore"} {
+		for _, want := range []string{"❌ regression (1 of 3 scorers)", "pickscore: accuracy 60.5% on 392 pairs, baseline 63.5%: 3.0 points lower, beyond the tolerance of 2.0 points", "p = 1.00", "srbench: regression in pickscore"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q\n%s", want, out)
 			}

@@ -285,6 +285,7 @@ func printSummary(w io.Writer, res *report.Results, dir string) {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	bench.PrintTable(w, res)
+	bench.PrintWarnings(w, res)
 	printPolicy(w, res)
 	if res.Provenance.Cached > 0 {
 		fmt.Fprintf(w, "score cache: %d item scores reused\n", res.Provenance.Cached)
@@ -295,7 +296,14 @@ func printSummary(w io.Writer, res *report.Results, dir string) {
 func printPolicy(w io.Writer, res *report.Results) {
 	fmt.Fprintf(w, "policy %s: prediction ties %s, label ties %s, %s average; 95%% CI: bootstrap over %ss (B=%d, seed %d)\n",
 		res.Policy.Name, res.Policy.PredictionTies, res.Policy.LabelTies, res.Policy.Averaging, res.Bootstrap.Unit, res.Bootstrap.B, res.Bootstrap.Seed)
+	if len(res.Comparisons) > 0 {
+		fmt.Fprintf(w, "paired comparisons: difference [95%% CI: paired prompt bootstrap, † exact], exact McNemar p, Holm p\n")
+	}
 	for _, c := range res.Comparisons {
+		if c.NPairs == 0 {
+			fmt.Fprintf(w, "  %s vs %s: n/a (%s)\n", c.A, c.B, c.Note)
+			continue
+		}
 		verdict := "no significant difference"
 		if c.Significant {
 			if c.Diff > 0 {
@@ -304,8 +312,16 @@ func printPolicy(w io.Writer, res *report.Results) {
 				verdict = c.B + " better"
 			}
 		}
-		fmt.Fprintf(w, "  %s vs %s: %+.1f points [%+.1f, %+.1f], McNemar p=%.3g, Holm p=%.3g: %s\n",
-			c.A, c.B, 100*c.Diff, 100*c.CI95[0], 100*c.CI95[1], c.PMcNemar, c.PHolm, verdict)
+		dagger := ""
+		if c.CIMethod != "" && c.CIMethod != report.CIBootstrap {
+			dagger = "†"
+		}
+		note := ""
+		if c.Note != "" {
+			note = " (" + c.Note + ")"
+		}
+		fmt.Fprintf(w, "  %s vs %s: %+.1f points [%+.1f, %+.1f]%s, McNemar p=%.3g, Holm p=%.3g: %s%s\n",
+			c.A, c.B, 100*c.Diff, 100*c.CI95[0], 100*c.CI95[1], dagger, c.PMcNemar, c.PHolm, verdict, note)
 	}
 }
 

@@ -438,6 +438,53 @@ out["rankings"] = {
     "imagereward_prompts": sum(1 for v in ir if v is not None),
 }
 
+# ---------------------------------------------------------------- Clopper-Pearson
+# Exact binomial intervals (statsmodels method="beta"), and the paired
+# difference interval srbench derives from them for few prompts:
+# (2*CP(a_wins of m) - 1) * m / n. New sections use their own generator so
+# the sections above keep their numbers.
+rng2 = np.random.default_rng(20261207)
+cp_cases = [(0, 10, 0.05), (3, 3, 0.05), (1, 3, 0.05), (7, 20, 0.05), (50, 100, 0.01),
+            (99, 100, 0.05), (1, 1, 0.10), (0, 1, 0.05), (12, 17, 0.20)]
+for _ in range(5):
+    n = int(rng2.integers(1, 500))
+    cp_cases.append((int(rng2.integers(0, n + 1)), n, float(rng2.choice([0.05, 0.1, 0.01]))))
+out["clopper_pearson"] = []
+for c, n, a in cp_cases:
+    lo, hi = proportion_confint(c, n, alpha=a, method="beta")
+    out["clopper_pearson"].append({"successes": c, "n": n, "level": 1 - a, "lo": f(lo), "hi": f(hi),
+                                    "binomtest_p": f(stats.binomtest(c, n, 0.5).pvalue) if n > 0 else 1.0})
+
+# ---------------------------------------------------------------- cross-fitted calibration
+# Folds: FNV-1a (64 bit) of the prompt id modulo K. Fold j's probabilities
+# come from a weighted logistic fit (GLM Binomial, freq_weights) on every
+# pair outside fold j (label ties skipped).
+
+
+def fnv1a64(s):
+    h = 0xcbf29ce484222325
+    for b in s.encode("utf-8"):
+        h ^= b
+        h = (h * 0x100000001b3) % (1 << 64)
+    return h
+
+
+K = 5
+rows = [p for p in pairs if p["label"] != "tie"]
+folds = [fnv1a64(p["prompt"]) % K for p in rows]
+oof = [None] * len(rows)
+for j in range(K):
+    train = [i for i in range(len(rows)) if folds[i] != j]
+    Xt = sm.add_constant(np.array([rows[i]["a"] - rows[i]["b"] for i in train]))
+    yt = np.array([1.0 if rows[i]["label"] == "A" else 0.0 for i in train])
+    wt = np.array([rows[i]["w"] for i in train])
+    g = sm.GLM(yt, Xt, family=sm.families.Binomial(), freq_weights=wt).fit(tol=1e-12, maxiter=200)
+    for i in range(len(rows)):
+        if folds[i] == j:
+            d = rows[i]["a"] - rows[i]["b"]
+            oof[i] = f(1 / (1 + math.exp(-(g.params[0] + g.params[1] * d))))
+out["crossfit"] = {"k": K, "folds": folds, "prob": oof}
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures.json")
 with open(path, "w") as fh:
     json.dump(out, fh, indent=1)

@@ -1,0 +1,230 @@
+package bench_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/report"
+)
+
+// sample is one pair for writeSamples: prompt, label and each scorer's two
+// scores (or an error).
+type sample struct {
+	prompt, label string
+	scores        map[string][2]float64
+	errs          map[string]string
+}
+
+// writeSamples writes samples.jsonl into a new run directory and returns it
+// with a Results holding the scorers' names.
+func writeSamples(t *testing.T, names []string, ss []sample) (string, *report.Results) {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, report.SamplesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range ss {
+		sm := report.Sample{Index: i, ID: fmt.Sprintf("pair-%d", i), PromptID: s.prompt, Prompt: s.prompt, Label: s.label,
+			Scores: map[string]report.SampleScore{}}
+		for _, n := range names {
+			if e := s.errs[n]; e != "" {
+				sm.Scores[n] = report.SampleScore{Error: e}
+				continue
+			}
+			sm.Scores[n] = report.SampleScore{A: s.scores[n][0], B: s.scores[n][1]}
+		}
+		b, err := jsonLine(sm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(b)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := &report.Results{SchemaVersion: report.SchemaVersion}
+	for _, n := range names {
+		res.Scorers = append(res.Scorers, report.ScorerResult{Name: n})
+	}
+	return dir, res
+}
+
+func jsonLine(s report.Sample) ([]byte, error) {
+	b, err := json.Marshal(s)
+	return append(b, '\n'), err
+}
+
+func analyze(t *testing.T, names []string, ss []sample) *report.Results {
+	t.Helper()
+	dir, res := writeSamples(t, names, ss)
+	if err := bench.Analyze(dir, res, bench.AnalyzeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func hasWarning(res *report.Results, kind, scorer string) bool {
+	for _, w := range res.Warnings {
+		if w.Kind == kind && w.Scorer == scorer {
+			return true
+		}
+	}
+	return false
+}
+
+// wilson95 is the textbook Wilson score interval at 95%, written out here
+// independently of harness/stats.
+func wilson95(k, n float64) (lo, hi float64) {
+	z := 1.959963984540054
+	p := k / n
+	c := (p + z*z/(2*n)) / (1 + z*z/n)
+	h := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / (1 + z*z/n)
+	return c - h, c + h
+}
+
+// TestAnalyzeSmallSample: 3 pairs all right get Wilson's interval, whose
+// lower end (3/(3+z²) ≈ 0.438) is below 0.5, not the bootstrap's [1, 1].
+func TestAnalyzeSmallSample(t *testing.T) {
+	ss := []sample{
+		{"p1", "a", map[string][2]float64{"s": {2, 1}}, nil},
+		{"p2", "b", map[string][2]float64{"s": {1, 2}}, nil},
+		{"p3", "a", map[string][2]float64{"s": {5, 1}}, nil},
+	}
+	res := analyze(t, []string{"s"}, ss)
+	s := res.Scorers[0]
+	lo, hi := wilson95(3, 3)
+	if s.Accuracy == nil || *s.Accuracy != 1 || s.CI95 == nil || s.CIMethod != report.CIWilson {
+		t.Fatalf("accuracy %v ci %v method %q; want 1 with a Wilson interval", s.Accuracy, s.CI95, s.CIMethod)
+	}
+	if math.Abs(s.CI95[0]-lo) > 1e-12 || math.Abs(s.CI95[1]-hi) > 1e-12 || !(s.CI95[0] < 0.5) {
+		t.Errorf("interval %v, want Wilson [%v, %v] with a lower end below 0.5", *s.CI95, lo, hi)
+	}
+	if math.Abs(lo-3/(3+1.959963984540054*1.959963984540054)) > 1e-12 {
+		t.Errorf("textbook check: Wilson lower end for 3/3 is 3/(3+z²), got %v", lo)
+	}
+	if !hasWarning(res, report.WarnSmallSample, "s") {
+		t.Errorf("no small-sample warning: %+v", res.Warnings)
+	}
+}
+
+// TestAnalyzeConstantScorer: a scorer that ties every pair gets half
+// credit under the default policy, the three tie rules are 0, 50 and 100%,
+// and the run warns about the ties; with every label "a" it also warns
+// about the label balance.
+func TestAnalyzeConstantScorer(t *testing.T) {
+	var ss []sample
+	for i := range 40 {
+		label := []string{"a", "b"}[i%2]
+		ss = append(ss, sample{fmt.Sprintf("p%d", i), label, map[string][2]float64{"const": {7, 7}, "good": {float64(i % 2), float64(1 - i%2)}}, nil})
+	}
+	// "good" prefers b on even i (label a) and a on odd i (label b): always wrong. Flip it to always right.
+	for i := range ss {
+		g := ss[i].scores["good"]
+		ss[i].scores["good"] = [2]float64{g[1], g[0]}
+	}
+	res := analyze(t, []string{"const", "good"}, ss)
+	c := res.Scorers[0]
+	if c.Accuracy == nil || *c.Accuracy != 0.5 || c.PredictedTieRate != 1 || c.NPredictedTies != 40 {
+		t.Fatalf("constant scorer: accuracy %v, tie rate %v, ties %d; want 0.5, 1, 40", c.Accuracy, c.PredictedTieRate, c.NPredictedTies)
+	}
+	if c.ByTieRule == nil || *c.ByTieRule != (report.TieRules{Wrong: 0, Half: 0.5, Correct: 1}) {
+		t.Errorf("by tie rule %+v, want 0, 0.5, 1", c.ByTieRule)
+	}
+	if !hasWarning(res, report.WarnPredictedTies, "const") || hasWarning(res, report.WarnPredictedTies, "good") {
+		t.Errorf("tie warnings %+v: want one for const only", res.Warnings)
+	}
+	if hasWarning(res, report.WarnLabelBalance, "") {
+		t.Errorf("balanced labels warned: %+v", res.Warnings)
+	}
+	if res.Dataset.NLabelA != 20 || res.Dataset.NLabelB != 20 {
+		t.Errorf("labels %d a, %d b; want 20, 20", res.Dataset.NLabelA, res.Dataset.NLabelB)
+	}
+	for i := range ss {
+		ss[i].label = "a"
+	}
+	res = analyze(t, []string{"const", "good"}, ss)
+	if !hasWarning(res, report.WarnLabelBalance, "") {
+		t.Errorf("all-a labels not warned: %+v", res.Warnings)
+	}
+}
+
+// TestAnalyzeAllTieLabels: when every label is a tie (skipped under the
+// default policy), analysis finishes: accuracies are undefined (nil), the
+// comparison says why, and the warnings name it.
+func TestAnalyzeAllTieLabels(t *testing.T) {
+	var ss []sample
+	for i := range 30 {
+		ss = append(ss, sample{fmt.Sprintf("p%d", i%7), "tie", map[string][2]float64{"x": {float64(i), 1}, "y": {1, float64(i)}}, nil})
+	}
+	res := analyze(t, []string{"x", "y"}, ss)
+	for _, s := range res.Scorers {
+		if s.Accuracy != nil || s.CI95 != nil || s.NPairs != 0 || s.NSkipped != 30 {
+			t.Errorf("%s: accuracy %v ci %v pairs %d skipped %d; want undefined, 0 counted, 30 skipped", s.Name, s.Accuracy, s.CI95, s.NPairs, s.NSkipped)
+		}
+		if !hasWarning(res, report.WarnNoPairs, s.Name) {
+			t.Errorf("%s: no no-pairs warning in %+v", s.Name, res.Warnings)
+		}
+	}
+	if len(res.Comparisons) != 1 || res.Comparisons[0].Significant || !strings.Contains(res.Comparisons[0].Note, "tied labels") {
+		t.Errorf("comparison %+v: want a note about tied labels and no significance", res.Comparisons)
+	}
+	if len(res.Agreement) != 1 || res.Agreement[0].N != 30 {
+		t.Errorf("agreement %+v: want it computed on the 30 pairs", res.Agreement)
+	}
+}
+
+// TestAnalyzeFailures: a scorer that failed on every pair has no accuracy
+// (not 0%) and a warning with its first errors.
+func TestAnalyzeFailures(t *testing.T) {
+	var ss []sample
+	for i := range 25 {
+		ss = append(ss, sample{fmt.Sprintf("p%d", i), []string{"a", "b"}[i%2],
+			map[string][2]float64{"ok": {1, 0}}, map[string]string{"broken": "image a: open /typo/x.png: no such file or directory"}})
+	}
+	res := analyze(t, []string{"ok", "broken"}, ss)
+	b := res.Scorers[1]
+	if b.Accuracy != nil || b.NFailed != 25 || len(b.FailureExamples) != 1 || !strings.Contains(b.FailureExamples[0], "/typo/x.png") {
+		t.Fatalf("broken: accuracy %v failed %d examples %q", b.Accuracy, b.NFailed, b.FailureExamples)
+	}
+	if !hasWarning(res, report.WarnNoPairs, "broken") {
+		t.Errorf("no warning for broken: %+v", res.Warnings)
+	}
+	if c := res.Comparisons[0]; c.NPairs != 0 || c.Significant || c.Note == "" {
+		t.Errorf("comparison %+v: want 0 common pairs with a note", c)
+	}
+}
+
+// TestAnalyzeFewPromptsComparison: with fewer prompts than the bootstrap
+// needs, a comparison's interval is the exact one, which agrees with the
+// McNemar test: significant exactly when it excludes 0.
+func TestAnalyzeFewPromptsComparison(t *testing.T) {
+	var ss []sample
+	for i := range 60 {
+		// x right on all; y right on the first 45.
+		y := [2]float64{1, 0}
+		if i >= 45 {
+			y = [2]float64{0, 1}
+		}
+		ss = append(ss, sample{fmt.Sprintf("p%d", i%5), "a", map[string][2]float64{"x": {1, 0}, "y": y}, nil})
+	}
+	res := analyze(t, []string{"x", "y"}, ss)
+	c := res.Comparisons[0]
+	if c.CIMethod != report.CIExact || c.AWins != 15 || c.BWins != 0 {
+		t.Fatalf("comparison %+v: want the exact interval with 15/0 discordant pairs", c)
+	}
+	// Clopper–Pearson for 15 of 15: lower = 0.025^(1/15); the difference is (2π-1)·15/60.
+	lo := (2*math.Pow(0.025, 1.0/15) - 1) * 15 / 60
+	if math.Abs(c.CI95[0]-lo) > 1e-9 || math.Abs(c.CI95[1]-0.25) > 1e-12 {
+		t.Errorf("interval %v, want [%v, 0.25]", c.CI95, lo)
+	}
+	if !c.Significant || !(c.CI95[0] > 0) {
+		t.Errorf("significant %v with interval %v: the exact interval and the test must agree", c.Significant, c.CI95)
+	}
+}
