@@ -15,7 +15,9 @@
 //
 // The fingerprint is sha256 over the names and contents of every regular file
 // in the directory (sorted by name), so a reported number is tied to exact
-// weights, tokenizer and configuration. Load remembers it in srbench's cache
+// weights, tokenizer and configuration. Symbolic links are followed (the
+// directory itself, linked subdirectories, and linked files as in a Hugging
+// Face snapshot), so a link has the fingerprint of what it points to. Load remembers it in srbench's cache
 // directory under the files' sizes, inode numbers and change times, so an
 // unchanged model is hashed once; a file changed in the last two seconds is
 // always hashed, and SRBENCH_FINGERPRINT_CACHE=off hashes every time.
@@ -30,6 +32,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -161,7 +164,10 @@ func (d *Dir) Constant(name string, def float64) float64 {
 
 // Fingerprint hashes every regular file below dir, and every symbolic link
 // to one, as that file (names relative to dir, sorted, each name and its
-// length and content fed to sha256).
+// length and content fed to sha256). dir and its subdirectories may be
+// symbolic links; the fingerprint is that of the real content, so a linked
+// directory and its target have the same fingerprint. A directory with no
+// file is an error.
 func Fingerprint(dir string) (string, error) {
 	entries, err := modelFiles(dir)
 	if err != nil {
@@ -170,7 +176,7 @@ func Fingerprint(dir string) (string, error) {
 	h := sha256.New()
 	for _, e := range entries {
 		rel := e.rel
-		f, err := os.Open(filepath.Join(dir, rel))
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
 			return "", fmt.Errorf("fingerprint %s: %w", dir, err)
 		}
@@ -207,31 +213,75 @@ type modelFile struct {
 
 // modelFiles lists the files below dir that the fingerprint covers, sorted
 // by name: regular files, and symbolic links to regular files as those
-// files (Hugging Face snapshots link every file into a blob store). A
-// dangling link is an error rather than a file silently left out.
+// files (Hugging Face snapshots link every file into a blob store). dir
+// itself may be a symbolic link (a models root assembled from links), and
+// linked subdirectories are followed, so a linked directory covers its
+// real content. A dangling link, a link loop and a directory without any
+// file are errors rather than files silently left out: a fingerprint of no
+// files would make every empty or unreadable model look the same.
 func modelFiles(dir string) ([]modelFile, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
 	var out []modelFile
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+	// visiting holds the real paths of the directories on the current
+	// descent, to refuse a link back to one of them.
+	visiting := map[string]bool{}
+	var walk func(real, rel string) error
+	walk = func(real, rel string) error {
+		if visiting[real] {
+			return fmt.Errorf("symbolic link loop: %s leads back to %s", filepath.Join(dir, rel), real)
+		}
+		visiting[real] = true
+		defer delete(visiting, real)
+		ents, err := os.ReadDir(real)
 		if err != nil {
 			return err
 		}
-		if e.IsDir() || !(e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0) {
-			return nil
+		for _, e := range ents {
+			name := path.Join(rel, e.Name())
+			p := filepath.Join(real, e.Name())
+			if e.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(p) // follows the link
+				if err != nil {
+					return fmt.Errorf("symbolic link %s: %w", filepath.Join(dir, name), err)
+				}
+				switch {
+				case st.Mode().IsRegular():
+					out = append(out, modelFile{rel: name, info: st})
+				case st.IsDir():
+					target, err := filepath.EvalSymlinks(p)
+					if err != nil {
+						return fmt.Errorf("symbolic link %s: %w", filepath.Join(dir, name), err)
+					}
+					if err := walk(target, name); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			switch {
+			case e.IsDir():
+				if err := walk(p, name); err != nil {
+					return err
+				}
+			case e.Type().IsRegular():
+				st, err := e.Info()
+				if err != nil {
+					return err
+				}
+				out = append(out, modelFile{rel: name, info: st})
+			}
 		}
-		st, err := os.Stat(p) // follows a link
-		if err != nil {
-			return fmt.Errorf("symbolic link %s: %w", p, err)
-		}
-		if !st.Mode().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, modelFile{rel: filepath.ToSlash(rel), info: st})
 		return nil
-	})
+	}
+	if err := walk(root, ""); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no files in %s (resolved to %s): nothing to fingerprint", dir, root)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
-	return out, err
+	return out, nil
 }

@@ -94,6 +94,85 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
+// TestFingerprintFollowsLinkedDirectories: a model directory that is a
+// symbolic link, or that links a subdirectory, has the fingerprint of the
+// real content; two links to different content never share one; a
+// directory without files and a link loop are refused.
+func TestFingerprintFollowsLinkedDirectories(t *testing.T) {
+	real1, real2 := t.TempDir(), t.TempDir()
+	write(t, real1, "model.onnx", "weights-1")
+	write(t, real1, modeldir.ManifestName, "kind: x\n")
+	write(t, real2, "model.onnx", "weights-2")
+	write(t, real2, modeldir.ManifestName, "kind: x\n")
+	// Independent computation of the documented scheme for real1.
+	h := sha256.New()
+	h.Write([]byte("model.onnx\x009\x00weights-1"))
+	h.Write([]byte("srbench.yaml\x008\x00kind: x\n"))
+	want1 := "sha256:" + hex.EncodeToString(h.Sum(nil))
+
+	root := t.TempDir() // a models root assembled from links
+	link := func(target, name string) string {
+		p := filepath.Join(root, name)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	l1, l2 := link(real1, "clipscore"), link(real2, "pickscore")
+	empty := sha256.Sum256(nil)
+	for _, tc := range []struct {
+		name, dir, want string
+	}{
+		{"real directory", real1, want1},
+		{"linked directory", l1, want1},
+		{"link to a link", link(l1, "again"), want1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := modeldir.Fingerprint(tc.dir)
+			if err != nil || got != tc.want {
+				t.Fatalf("Fingerprint(%s) = %s, %v; want %s", tc.dir, got, err, tc.want)
+			}
+		})
+	}
+	f2, err := modeldir.Fingerprint(l2)
+	if err != nil || f2 == want1 || f2 == "sha256:"+hex.EncodeToString(empty[:]) {
+		t.Errorf("second linked directory: %s, %v; want a fingerprint of its own content", f2, err)
+	}
+	// Load (through the fingerprint cache) agrees.
+	d, err := modeldir.Load(l1, "x")
+	if err != nil || d.Fingerprint != want1 {
+		t.Errorf("Load(linked) fingerprint %v, %v; want %s", d, err, want1)
+	}
+
+	// A linked subdirectory is part of the content.
+	withSub := t.TempDir()
+	write(t, withSub, "model.onnx", "weights-1")
+	write(t, withSub, modeldir.ManifestName, "kind: x\n")
+	before, _ := modeldir.Fingerprint(withSub)
+	sub := t.TempDir()
+	write(t, sub, "extra.bin", "E")
+	if err := os.Symlink(sub, filepath.Join(withSub, "onnx")); err != nil {
+		t.Fatal(err)
+	}
+	after, err := modeldir.Fingerprint(withSub)
+	if err != nil || after == before {
+		t.Errorf("linked subdirectory: %s, %v; want a fingerprint that changed from %s", after, err, before)
+	}
+
+	// Refused: no files at all, and a loop.
+	if _, err := modeldir.Fingerprint(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no files") {
+		t.Errorf("empty directory: %v, want a 'no files' error", err)
+	}
+	loop := t.TempDir()
+	write(t, loop, "a", "A")
+	if err := os.Symlink(loop, filepath.Join(loop, "self")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modeldir.Fingerprint(loop); err == nil || !strings.Contains(err.Error(), "loop") {
+		t.Errorf("link loop: %v, want a loop error", err)
+	}
+}
+
 func TestFirstOf(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, modeldir.ManifestName, "kind: x\n")
