@@ -11,6 +11,7 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/scorer"
 )
 
 // sample is one pair for writeSamples: prompt, label and each scorer's two
@@ -226,5 +227,51 @@ func TestAnalyzeFewPromptsComparison(t *testing.T) {
 	}
 	if !c.Significant || !(c.CI95[0] > 0) {
 		t.Errorf("significant %v with interval %v: the exact interval and the test must agree", c.Significant, c.CI95)
+	}
+}
+
+// TestScorerKeyNamesEverything: every input that changes a score changes
+// the cache key; the order of options does not.
+func TestScorerKeyNamesEverything(t *testing.T) {
+	base := scorer.Description{Name: "clipscore", Version: "1", Fingerprint: "sha256:aa", Variant: "hessel",
+		Runtime: "onnxruntime 1.24.1", Provider: "cpu", Preprocessing: "openai", Tokenizer: "CLIP BPE"}
+	opts := map[string]string{"variant": "hessel", "w": "2.5"}
+	key := bench.ScorerKey(base, "bin1", opts)
+	if again := bench.ScorerKey(base, "bin1", map[string]string{"w": "2.5", "variant": "hessel"}); again != key {
+		t.Errorf("same configuration, another key: %s vs %s", again, key)
+	}
+	tests := []struct {
+		name string
+		edit func(d *scorer.Description, bin *string, o map[string]string)
+	}{
+		{"plugin binary", func(_ *scorer.Description, bin *string, _ map[string]string) { *bin = "bin2" }},
+		{"name", func(d *scorer.Description, _ *string, _ map[string]string) { d.Name = "pickscore" }},
+		{"version", func(d *scorer.Description, _ *string, _ map[string]string) { d.Version = "2" }},
+		{"fingerprint", func(d *scorer.Description, _ *string, _ map[string]string) { d.Fingerprint = "sha256:bb" }},
+		{"variant", func(d *scorer.Description, _ *string, _ map[string]string) { d.Variant = "cosine" }},
+		{"runtime", func(d *scorer.Description, _ *string, _ map[string]string) { d.Runtime = "onnxruntime 1.25.0" }},
+		{"provider", func(d *scorer.Description, _ *string, _ map[string]string) { d.Provider = "cuda" }},
+		{"preprocessing", func(d *scorer.Description, _ *string, _ map[string]string) { d.Preprocessing = "hf" }},
+		{"tokenizer", func(d *scorer.Description, _ *string, _ map[string]string) { d.Tokenizer = "CLIP BPE, OpenAI" }},
+		{"option value", func(_ *scorer.Description, _ *string, o map[string]string) { o["w"] = "1" }},
+		{"option added", func(_ *scorer.Description, _ *string, o map[string]string) { o["x"] = "" }},
+		{"separator smuggling", func(d *scorer.Description, _ *string, _ map[string]string) {
+			d.Name, d.Version = "clipscore\x001", ""
+		}},
+	}
+	seen := map[string]string{key: "base"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, bin, o := base, "bin1", map[string]string{}
+			for k, v := range opts {
+				o[k] = v
+			}
+			tt.edit(&d, &bin, o)
+			k := bench.ScorerKey(d, bin, o)
+			if prev, dup := seen[k]; dup {
+				t.Errorf("changing the %s gives the key of %q", tt.name, prev)
+			}
+			seen[k] = tt.name
+		})
 	}
 }

@@ -4,21 +4,24 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"github.com/srbench/srbench/internal/cachedir"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 
 	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/internal/cachedir"
 )
 
 // Cache stores scores in SQLite, keyed by (scorer key, prompt hash, image
-// content hash). The scorer key is the model fingerprint plus the variant and
-// options, so a changed model or option never reuses a stale score. Failed
+// content hash). The scorer key (ScorerKey) names everything that changes a
+// score: the plugin binary, its version, the model fingerprint, the
+// variant, ONNX Runtime's version, the execution provider, the tokenizer and
+// preprocessing the plugin describes, and the options; so a rebuilt plugin,
+// a changed model or another runtime never reuses a stale score. Failed
 // items are not cached: they are retried on the next run.
 type Cache struct {
 	db   *sql.DB
@@ -57,19 +60,27 @@ func OpenCache(path string) (*Cache, error) {
 // Close closes the database.
 func (c *Cache) Close() error { return c.db.Close() }
 
-// ScorerKey identifies a scorer configuration for caching.
-func ScorerKey(d scorer.Description, opts map[string]string) string {
+// ScorerKey identifies a scorer configuration for caching: the plugin
+// binary's sha256 (pluginSHA256, "" for an in-process scorer), the
+// description's name, version, model fingerprint, variant, runtime,
+// execution provider, preprocessing and tokenizer, and the options.
+func ScorerKey(d scorer.Description, pluginSHA256 string, opts map[string]string) string {
 	keys := make([]string, 0, len(opts))
 	for k := range opts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%s", d.Name, d.Version, d.Fingerprint, d.Variant)
+	// A JSON array is an unambiguous encoding of the fields, whatever they hold.
+	fields := []string{"srbench score key v2", pluginSHA256, d.Name, d.Version, d.Fingerprint, d.Variant,
+		d.Runtime, d.Provider, d.Preprocessing, d.Tokenizer}
 	for _, k := range keys {
-		fmt.Fprintf(&b, "|%s=%s", k, opts[k])
+		fields = append(fields, k, opts[k])
 	}
-	h := sha256.Sum256([]byte(b.String()))
+	b, err := json.Marshal(fields)
+	if err != nil {
+		panic(err) // strings always marshal
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
 

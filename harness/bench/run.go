@@ -89,6 +89,14 @@ const JournalName = "run.json"
 // Restarter is implemented by scorers that can report plugin restarts.
 type Restarter interface{ Restarts() int }
 
+// Binary is implemented by scorers that run in a plugin process: the sha256
+// of the plugin's executable and whether it matched a pin. The binary's
+// hash is part of the score-cache key and of results.json.
+type Binary interface {
+	BinarySHA256() string
+	Pinned() bool
+}
+
 // Run executes the benchmark and writes the run directory. samples.jsonl is
 // the journal: it is appended and synced chunk by chunk, so a killed run
 // can be finished with Resume.
@@ -216,7 +224,11 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			if spec.BatchSize <= 0 {
 				spec.BatchSize = 16
 			}
-			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, spec.Options)
+			bin := ""
+			if b, ok := sc.(Binary); ok {
+				bin = b.BinarySHA256()
+			}
+			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, bin, spec.Options)
 		})
 	}
 	wg.Wait()
@@ -329,6 +341,9 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		}
 		if rs, ok := r.sc.(Restarter); ok {
 			sr.Restarts = rs.Restarts()
+		}
+		if b, ok := r.sc.(Binary); ok {
+			sr.PluginSHA256, sr.PluginPinned = b.BinarySHA256(), b.Pinned()
 		}
 		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)

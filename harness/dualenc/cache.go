@@ -11,9 +11,12 @@ import (
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
-// EmbeddingCache stores embeddings in SQLite keyed by (model fingerprint,
+// EmbeddingCache stores embeddings in SQLite keyed by (encoder identity,
 // content key), so a backbone embeds each prompt and image once across
-// training runs and ablation cells. Keys are "t:" + sha256(prompt) for
+// training runs and ablation cells. The identity (Encoder.Identity) covers
+// the model fingerprint, the plugin binary, the runtime, the provider, the
+// pipeline and the tokenizer; the column keeps its historical name
+// "fingerprint". Keys are "t:" + sha256(prompt) for
 // texts and "i:" + sha256(image bytes) for images.
 type EmbeddingCache struct {
 	db   *sql.DB

@@ -26,6 +26,7 @@ import (
 	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/tokenize"
+	"github.com/srbench/srbench/internal/selfhash"
 )
 
 // Spec is what a scorer expects of its model directory.
@@ -170,6 +171,26 @@ func open(rt *onnx.Runtime, path string, so onnx.SessionOptions, sig onnx.Signat
 		return nil, err
 	}
 	return s, nil
+}
+
+// Identity is the key under which this encoder's embeddings may be cached
+// across runs: sha256 over the model fingerprint, the plugin executable's
+// own sha256, the ONNX Runtime version, the execution provider, the image
+// pipeline (without the path it was read from) and the tokenizer's
+// description. Anything that changes an embedding changes it, so a rebuilt
+// plugin (say, with a preprocessing fix) or another runtime never reads an
+// older embedding. Call it after the fingerprint is known (after Open).
+func (e *Encoder) Identity() (string, error) {
+	exe, err := selfhash.Executable()
+	if err != nil {
+		return "", err
+	}
+	p := e.Pipeline
+	p.Source = ""
+	h := sha256.New()
+	fmt.Fprintf(h, "srbench embedding identity v1\x00%s\x00%s\x00%s\x00%s\x00%+v\x00%s",
+		e.Dir.Fingerprint, exe, e.Runtime.Version(), e.Provider, p, e.TokDesc)
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
 }
 
 func describeTokenizer(t tokenize.Tokenizer, path string) string {

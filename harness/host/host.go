@@ -174,6 +174,14 @@ func (p *Plugin) Pid() int {
 	return 0
 }
 
+// BinarySHA256 is the hex sha256 of the plugin's executable, checked
+// against its pin (if any) before launch.
+func (p *Plugin) BinarySHA256() string { return p.info.SHA256 }
+
+// Pinned reports whether the binary has a pin in plugins.lock (and so
+// matched it, or it would not have launched).
+func (p *Plugin) Pinned() bool { return p.info.Pin != "" }
+
 // Restarts is how many times the plugin was relaunched after a crash.
 func (p *Plugin) Restarts() int {
 	p.mu.Lock()

@@ -95,14 +95,16 @@ func copyFile(src, dst string) error {
 }
 
 // BuildPlugin compiles ./plugins/<name> (or any package path relative to the
-// module root) into dir and returns the binary's path.
-func BuildPlugin(dir, name, pkg string) (string, error) {
+// module root) into dir and returns the binary's path; buildFlags go to
+// `go build` before -o (e.g. "-ldflags", "-X main.bonus=1").
+func BuildPlugin(dir, name, pkg string, buildFlags ...string) (string, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	args := append(append([]string{"build"}, buildFlags...), "-o", out, pkg)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)

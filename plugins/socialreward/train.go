@@ -276,9 +276,13 @@ func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCac
 // cached returns the embeddings of keys, computing the missing ones with compute.
 func (s *SocialReward) cached(cache *dualenc.EmbeddingCache, keys []string, compute func(missing []int) ([][]float32, error)) ([][]float32, error) {
 	out := make([][]float32, len(keys))
+	var identity string
 	if cache != nil {
 		var err error
-		if out, err = cache.Get(s.enc.Dir.Fingerprint, keys); err != nil {
+		if identity, err = s.enc.Identity(); err != nil {
+			return nil, fmt.Errorf("embedding cache: %w", err)
+		}
+		if out, err = cache.Get(identity, keys); err != nil {
 			return nil, err
 		}
 	}
@@ -301,7 +305,7 @@ func (s *SocialReward) cached(cache *dualenc.EmbeddingCache, keys []string, comp
 		mk[k] = keys[i]
 	}
 	if cache != nil {
-		if err := cache.Put(s.enc.Dir.Fingerprint, mk, vecs); err != nil {
+		if err := cache.Put(identity, mk, vecs); err != nil {
 			return nil, err
 		}
 	}

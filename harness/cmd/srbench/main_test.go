@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/internal/selfhash"
 	"github.com/srbench/srbench/internal/testmodels"
 )
 
@@ -251,6 +252,59 @@ func TestCachedRerunIsServedFromCache(t *testing.T) {
 	if diff := cmp.Diff(readResults(t, a), readResults(t, b), volatile); diff != "" {
 		t.Errorf("cached rerun differs:\n%s", diff)
 	}
+}
+
+// TestRebuiltPluginMissesCache: a plugin rebuilt with a different score
+// under the same name, version and model fingerprint does not get its old
+// scores from the cache (the binary's sha256 is in the cache key), and
+// results.json records the binary's hash.
+func TestRebuiltPluginMissesCache(t *testing.T) {
+	spec := writeBench(t, 20, nil)
+	cache := filepath.Join(t.TempDir(), "c.sqlite")
+	first := filepath.Join(t.TempDir(), "first")
+	runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", first)
+
+	rebuilt := t.TempDir()
+	bin, err := testmodels.BuildPlugin(rebuilt, "trivial", "./harness/scorer/scorertest/cmd/trivialscorer", "-ldflags", "-X main.bonus=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(t.TempDir(), "second")
+	out := runOK(t, "run", spec, "--cache", cache, "--no-progress", "--plugin-dir", rebuilt, "--out", second)
+	if strings.Contains(out, "item scores reused") {
+		t.Errorf("the rebuilt plugin was served the old plugin's scores:\n%s", out)
+	}
+	// Independently: the rebuilt plugin scores every image 1 higher.
+	a, b := readSamples(t, first), readSamples(t, second)
+	for i := range a {
+		if d := b[i].Scores["trivial"].A - a[i].Scores["trivial"].A; d != 1 {
+			t.Fatalf("pair %d: rebuilt score minus old score = %v, want 1 (the link-time bonus)", i, d)
+		}
+	}
+	sum, err := selfhash.File(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readResults(t, second).Scorers[0].PluginSHA256; got != sum {
+		t.Errorf("results.json plugin_sha256 %q, want the rebuilt binary's %q", got, sum)
+	}
+	// The unchanged plugin is still served from the cache.
+	third := filepath.Join(t.TempDir(), "third")
+	if out := runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", third); !strings.Contains(out, "score cache: 40 item scores reused") {
+		t.Errorf("unchanged plugin not served from the cache:\n%s", out)
+	}
+}
+
+func readSamples(t *testing.T, dir string) []report.Sample {
+	t.Helper()
+	var out []report.Sample
+	if err := report.ReadSamples(filepath.Join(dir, report.SamplesFile), func(s report.Sample) error {
+		out = append(out, s)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestBadInputMessages(t *testing.T) {

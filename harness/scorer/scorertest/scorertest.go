@@ -37,6 +37,7 @@ type Trivial struct {
 	delay      time.Duration
 	calls      atomic.Int64
 	exit       func(code int)
+	bonus      float64
 }
 
 // Jitter is the value the jitter=seed option adds to a score: the FNV-1a
@@ -52,6 +53,24 @@ func Jitter(seed, prompt, image string) float64 {
 
 // Expected is the score Trivial gives a prompt and an image of n bytes.
 func Expected(prompt string, n int) float64 { return float64(len(prompt)) + float64(n)/1000 }
+
+// WithBonus is the Factory of a trivial scorer that adds bonus to every
+// score (New is WithBonus(0)).
+func WithBonus(bonus float64) scorer.Factory {
+	return func(ctx context.Context, cfg scorer.Config) (scorer.Scorer, error) {
+		sc, err := New(ctx, cfg)
+		if err != nil || bonus == 0 {
+			return sc, err
+		}
+		switch t := sc.(type) {
+		case *Trivial:
+			t.bonus = bonus
+		case *TrivialTrainer:
+			t.bonus = bonus
+		}
+		return sc, nil
+	}
+}
 
 // New is the Factory of the trivial scorer.
 func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
@@ -154,7 +173,7 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 			}
 			n = int(st.Size())
 		}
-		out[i].Score = Expected(it.Prompt, n)
+		out[i].Score = Expected(it.Prompt, n) + t.bonus
 		if seed, ok := t.cfg.Options["jitter"]; ok {
 			out[i].Score += Jitter(seed, it.Prompt, it.ImagePath)
 		}
