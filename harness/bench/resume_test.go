@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -144,5 +145,79 @@ func TestCacheServesUnchangedRerun(t *testing.T) {
 	}
 	if diff := cmp.Diff(a, b, ignoreVolatile); diff != "" {
 		t.Errorf("cached rerun differs:\n%s", diff)
+	}
+}
+
+// describing overrides a scorer's description (a changed model or variant).
+type describing struct {
+	scorer.Scorer
+	fingerprint, variant string
+}
+
+func (d describing) Describe(ctx context.Context) (scorer.Description, error) {
+	desc, err := d.Scorer.Describe(ctx)
+	if d.fingerprint != "" {
+		desc.Fingerprint = d.fingerprint
+	}
+	if d.variant != "" {
+		desc.Variant = d.variant
+	}
+	return desc, err
+}
+
+// TestResumeRefusesChangedInputs: an interrupted run is finished only with
+// the dataset, models and variants it started with; each change is refused
+// with a message naming it, and an unchanged resume still finishes.
+func TestResumeRefusesChangedInputs(t *testing.T) {
+	tests := []struct {
+		name        string
+		fingerprint string
+		variant     string
+		editData    bool
+		want        string
+	}{
+		{name: "model changed", fingerprint: "sha256:other", want: `scorer "s1": model fingerprint "sha256:s1", now "sha256:other"`},
+		{name: "variant changed", variant: "cosine", want: `scorer "s1": variant "length", now "cosine"`},
+		{name: "dataset edited", editData: true, want: "sha256"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := bigDataset(t, 120)
+			out := filepath.Join(t.TempDir(), "cut")
+			cfg := bench.Config{Benchmark: report.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
+				Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}}, OutDir: out, ChunkPairs: 40}
+			var n atomic.Int64
+			var seen []string
+			if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 5, &seen)); err == nil {
+				t.Fatal("the run was not interrupted")
+			}
+			if tt.editData {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Same pairs and ids, one label changed: only the hash can tell.
+				b = []byte(strings.Replace(string(b), `"label":"b"`, `"label":"a"`, 1))
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+				sc, err := countingLauncher(&n, 0, &seen)(ctx, spec)
+				return describing{Scorer: sc, fingerprint: tt.fingerprint, variant: tt.variant}, err
+			}
+			_, err := bench.Resume(context.Background(), out, nil, nil, launch)
+			var ce *bench.ChangedError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("resume: %v; want a *ChangedError naming %q", err, tt.want)
+			}
+			// Restored inputs: the resume goes through.
+			if tt.editData {
+				return
+			}
+			if _, err := bench.Resume(context.Background(), out, nil, nil, countingLauncher(&n, 0, &seen)); err != nil {
+				t.Fatalf("unchanged resume: %v", err)
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/internal/atomicfile"
 )
 
 // ScorerSpec names one scorer in a run.
@@ -70,6 +71,45 @@ type Config struct {
 	Cache *Cache `json:"-"`
 	// Progress, if set, is called after each chunk with pairs done so far.
 	Progress func(pairsDone int) `json:"-"`
+	// ModelsRoot and PluginDir are where the launcher found models and
+	// plugins, recorded so that --resume needs no flag repeated (the CLI
+	// also resolves every scorer's ModelDir to an absolute path).
+	ModelsRoot string `json:"models_root,omitempty"`
+	PluginDir  string `json:"plugin_dir,omitempty"`
+	// Identity is what the run scores with, recorded once the scorers are
+	// launched; Resume refuses to go on when any of it changed.
+	Identity *RunIdentity `json:"identity,omitempty"`
+}
+
+// RunIdentity pins what a run's scores depend on: the dataset's content and
+// each scorer's binary, model, variant and runtime.
+type RunIdentity struct {
+	DatasetSHA256 string           `json:"dataset_sha256"`
+	Scorers       []ScorerIdentity `json:"scorers"`
+}
+
+// ScorerIdentity is one scorer of a RunIdentity.
+type ScorerIdentity struct {
+	Name         string `json:"name"`
+	PluginSHA256 string `json:"plugin_sha256,omitempty"`
+	Version      string `json:"version"`
+	Fingerprint  string `json:"fingerprint"`
+	Variant      string `json:"variant"`
+	Runtime      string `json:"runtime,omitempty"`
+	Provider     string `json:"provider,omitempty"`
+	ModelDir     string `json:"model_dir,omitempty"`
+}
+
+// ChangedError is a resumed run whose inputs changed since it started.
+type ChangedError struct {
+	RunDir string
+	// Changes says what changed, one entry per difference.
+	Changes []string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("resume %s: refused, the run's inputs changed since it started, so finishing it would mix scores of different inputs:\n  %s\nstart a new run (srbench run ... --out NEW_DIR), or restore the inputs",
+		e.RunDir, strings.Join(e.Changes, "\n  "))
 }
 
 // ReproducibleEnv, when set to 1, makes results.json byte-identical across
@@ -113,10 +153,32 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	if err := validate(&cfg); err != nil {
 		return nil, err
 	}
+	cfg.Identity = nil
 	if err := report.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
 		return nil, err
 	}
 	return execute(ctx, cfg, launch, false)
+}
+
+// ReadJournal reads the run configuration a run directory was started with
+// (run.json), e.g. to find the plugin directory before Resume.
+func ReadJournal(runDir string) (Config, error) {
+	path := filepath.Join(runDir, JournalName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(runDir, "results.json")); serr == nil {
+				return Config{}, fmt.Errorf("resume %s: the run is finished (results.json exists); nothing to resume", runDir)
+			}
+			return Config{}, fmt.Errorf("resume %s: no %s: this is not a run directory started by srbench run", runDir, JournalName)
+		}
+		return Config{}, fmt.Errorf("resume %s: %w", runDir, err)
+	}
+	var cfg Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return Config{}, fmt.Errorf("resume: %s: %w", path, err)
+	}
+	return cfg, nil
 }
 
 // Resume finishes a run that was interrupted: it reads the configuration
@@ -128,13 +190,9 @@ func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int)
 	if _, err := os.Stat(filepath.Join(runDir, "results.json")); err == nil {
 		return nil, fmt.Errorf("run directory %s is already finished (results.json exists)", runDir)
 	}
-	b, err := os.ReadFile(filepath.Join(runDir, JournalName))
+	cfg, err := ReadJournal(runDir)
 	if err != nil {
-		return nil, fmt.Errorf("resume %s: no journal: %w", runDir, err)
-	}
-	var cfg Config
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("resume: %s: %w", filepath.Join(runDir, JournalName), err)
+		return nil, err
 	}
 	cfg.OutDir, cfg.Cache, cfg.Progress = runDir, cache, progress
 	if err := validate(&cfg); err != nil {
@@ -186,6 +244,10 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	dsHash, err := dataset.Hash(cfg.Dataset.Path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	if resumed && cfg.Identity != nil && cfg.Identity.DatasetSHA256 != dsHash {
+		return nil, &ChangedError{RunDir: cfg.OutDir, Changes: []string{fmt.Sprintf(
+			"dataset %s: sha256 %s when the run started, %s now", cfg.Dataset.Path, cfg.Identity.DatasetSHA256, dsHash)}}
 	}
 	src, err := dataset.Open(cfg.Dataset)
 	if err != nil {
@@ -242,6 +304,27 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	id := &RunIdentity{DatasetSHA256: dsHash}
+	for _, r := range runs {
+		si := ScorerIdentity{Name: r.spec.Name, Version: r.desc.Version, Fingerprint: r.desc.Fingerprint, Variant: r.desc.Variant,
+			Runtime: r.desc.Runtime, Provider: r.desc.Provider, ModelDir: r.spec.ModelDir}
+		if b, ok := r.sc.(Binary); ok {
+			si.PluginSHA256 = b.BinarySHA256()
+		}
+		id.Scorers = append(id.Scorers, si)
+	}
+	switch {
+	case resumed && cfg.Identity != nil:
+		if changes := identityChanges(cfg.Identity, id); len(changes) > 0 {
+			return nil, &ChangedError{RunDir: cfg.OutDir, Changes: changes}
+		}
+	default:
+		// Record what this run scores with before the first sample.
+		cfg.Identity = id
+		if err := atomicfile.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
+			return nil, err
+		}
 	}
 
 	sf, err := os.OpenFile(samplesPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -437,6 +520,38 @@ func contentHash(im dataset.ImageRef, memo map[string]string) string {
 		memo[im.Path] = h
 	}
 	return h
+}
+
+// identityChanges lists how now differs from was.
+func identityChanges(was, now *RunIdentity) []string {
+	var out []string
+	if was.DatasetSHA256 != now.DatasetSHA256 {
+		out = append(out, fmt.Sprintf("dataset: sha256 %s, now %s", was.DatasetSHA256, now.DatasetSHA256))
+	}
+	old := map[string]ScorerIdentity{}
+	for _, s := range was.Scorers {
+		old[s.Name] = s
+	}
+	for _, s := range now.Scorers {
+		o, ok := old[s.Name]
+		if !ok {
+			out = append(out, fmt.Sprintf("scorer %q was not in the run", s.Name))
+			continue
+		}
+		for _, f := range []struct{ field, a, b string }{
+			{"model fingerprint", o.Fingerprint, s.Fingerprint},
+			{"variant", o.Variant, s.Variant},
+			{"version", o.Version, s.Version},
+			{"plugin binary sha256", o.PluginSHA256, s.PluginSHA256},
+			{"runtime", o.Runtime, s.Runtime},
+			{"provider", o.Provider, s.Provider},
+		} {
+			if f.a != f.b {
+				out = append(out, fmt.Sprintf("scorer %q: %s %q, now %q", s.Name, f.field, f.a, f.b))
+			}
+		}
+	}
+	return out
 }
 
 // score scores items with the cache in front of the plugin.

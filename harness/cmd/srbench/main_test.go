@@ -115,11 +115,12 @@ func TestKilledRunResumes(t *testing.T) {
 	const pairs = 1200
 	logPath := filepath.Join(t.TempDir(), "scored.log")
 	spec := writeBench(t, pairs, map[string]string{"delay_ms": "4", "log": logPath})
+	models := t.TempDir() // a models root given once, at the start
 	full := filepath.Join(t.TempDir(), "full")
-	runOK(t, "run", spec, "--no-cache", "--no-progress", "--out", full)
+	runOK(t, "run", spec, "--no-cache", "--no-progress", "--models", models, "--out", full)
 
 	cut := filepath.Join(t.TempDir(), "cut")
-	cmd := srbench("run", spec, "--no-cache", "--no-progress", "--out", cut)
+	cmd := srbench("run", spec, "--no-cache", "--no-progress", "--models", models, "--out", cut)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +148,19 @@ func TestKilledRunResumes(t *testing.T) {
 	if err := os.Remove(logPath); err != nil {
 		t.Fatal(err)
 	}
-	runOK(t, "run", "--resume", cut, "--no-cache", "--no-progress")
+	// Resumed from another working directory without --models: the run
+	// directory remembers where its models and plugins are.
+	resume := srbench("run", "--resume", cut, "--no-cache", "--no-progress")
+	resume.Dir = t.TempDir()
+	if out, err := resume.CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
 
 	if diff := cmp.Diff(readResults(t, full), readResults(t, cut), volatile); diff != "" {
 		t.Errorf("resumed results differ (-uninterrupted +resumed):\n%s", diff)
+	}
+	if got, want := readResults(t, cut).Scorers[0].ModelDir, filepath.Join(models, "trivial"); got != want {
+		t.Errorf("resumed run's model dir %q, want %q (the models root of the interrupted run)", got, want)
 	}
 	f, err := os.Open(logPath)
 	if err != nil {

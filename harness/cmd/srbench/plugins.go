@@ -26,14 +26,20 @@ func newHost(g *globalFlags) *host.Host {
 
 // launcher launches scorers as plugins from the plugin dir with models from the models root.
 func launcher(g *globalFlags, h *host.Host) bench.Launcher {
+	return launcherAt(g.resolvePluginDir(), g.models, h)
+}
+
+// launcherAt launches scorers as plugins from pluginDir; a scorer without a
+// model directory loads <modelsRoot>/<plugin name>.
+func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
 	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
-		info, err := host.Find(g.resolvePluginDir(), spec.PluginName())
+		info, err := host.Find(pluginDir, spec.PluginName())
 		if err != nil {
 			return nil, err
 		}
 		dir := spec.ModelDir
 		if dir == "" {
-			dir = filepath.Join(g.models, spec.PluginName())
+			dir = filepath.Join(modelsRoot, spec.PluginName())
 		}
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -123,13 +122,28 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				if len(args) > 0 {
 					return fmt.Errorf("--resume takes the run's recorded configuration; do not give a SPEC")
 				}
-				return runAndPrint(cmd, resumeTotal(f.resume, f.noBar), func(progress func(int)) (*report.Results, string, error) {
-					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcher(g, h))
+				journal, err := bench.ReadJournal(f.resume)
+				if err != nil {
+					return err
+				}
+				// The recorded plugin directory and models root, unless given again.
+				pluginDir, models := journal.PluginDir, journal.ModelsRoot
+				if pluginDir == "" || cmd.Flags().Changed("plugin-dir") {
+					pluginDir = g.resolvePluginDir()
+				}
+				if models == "" || cmd.Flags().Changed("models") {
+					models = g.models
+				}
+				return runAndPrint(cmd, resumeTotal(journal, f.noBar), func(progress func(int)) (*report.Results, string, error) {
+					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcherAt(pluginDir, models, h))
 					return res, f.resume, err
 				}, f.noBar)
 			}
 			cfg, err := f.config(cmd, args)
 			if err != nil {
+				return err
+			}
+			if err := pinLocations(&cfg, g); err != nil {
 				return err
 			}
 			cfg.Cache = cache
@@ -326,18 +340,46 @@ func printPolicy(w io.Writer, res *report.Results) {
 }
 
 // resumeTotal counts the pairs of an interrupted run's dataset, for the ETA.
-func resumeTotal(runDir string, noBar bool) int {
+func resumeTotal(cfg bench.Config, noBar bool) int {
 	if noBar {
-		return 0
-	}
-	b, err := os.ReadFile(filepath.Join(runDir, bench.JournalName))
-	if err != nil {
-		return 0
-	}
-	var cfg bench.Config
-	if json.Unmarshal(b, &cfg) != nil {
 		return 0
 	}
 	n, _ := bench.CountPairs(cfg.Dataset)
 	return n
+}
+
+// pinLocations makes a run resumable from anywhere with no flag repeated:
+// the dataset, images root and every scorer's model directory become
+// absolute paths (a scorer without one gets <models root>/<plugin>), and
+// the models root and plugin directory are recorded.
+func pinLocations(cfg *bench.Config, g *globalFlags) error {
+	abs := func(p string) (string, error) {
+		if p == "" {
+			return "", nil
+		}
+		return filepath.Abs(p)
+	}
+	var err error
+	if cfg.Dataset.Path, err = abs(cfg.Dataset.Path); err != nil {
+		return err
+	}
+	if cfg.Dataset.Images, err = abs(cfg.Dataset.Images); err != nil {
+		return err
+	}
+	if cfg.ModelsRoot, err = abs(g.models); err != nil {
+		return err
+	}
+	if cfg.PluginDir, err = abs(g.resolvePluginDir()); err != nil {
+		return err
+	}
+	for i := range cfg.Scorers {
+		s := &cfg.Scorers[i]
+		if s.ModelDir == "" {
+			s.ModelDir = filepath.Join(cfg.ModelsRoot, s.PluginName())
+		}
+		if s.ModelDir, err = abs(s.ModelDir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
