@@ -275,3 +275,53 @@ func TestScorerKeyNamesEverything(t *testing.T) {
 		})
 	}
 }
+
+func TestFailureLimit(t *testing.T) {
+	res := &report.Results{Scorers: []report.ScorerResult{
+		{Name: "ok", NPairs: 100},
+		{Name: "few", NPairs: 98, NFailed: 2},    // 2% of 100
+		{Name: "most", NPairs: 94, NFailed: 190}, // 66.9% of 284
+	}}
+	tests := []struct {
+		in   string
+		want []string // scorers over the limit
+		bad  bool
+	}{
+		{in: "0", want: []string{"few", "most"}},
+		{in: "2", want: []string{"most"}},
+		{in: "190", want: nil},
+		{in: "1%", want: []string{"few", "most"}},
+		{in: "2%", want: []string{"most"}},
+		{in: " 66.9 % ", want: []string{"most"}},
+		{in: "67%", want: nil},
+		{in: "100%", want: nil},
+		{in: "-1", bad: true},
+		{in: "101%", bad: true},
+		{in: "lots", bad: true},
+		{in: "", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			l, err := bench.ParseFailureLimit(tt.in)
+			if tt.bad {
+				if err == nil || !strings.Contains(err.Error(), "--max-failures") {
+					t.Fatalf("ParseFailureLimit(%q) = %v, %v; want an error naming the flag", tt.in, l, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, line := range l.Exceeded(res) {
+				got = append(got, strings.Fields(line)[0])
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("limit %s: over %v, want %v", l, got, tt.want)
+			}
+		})
+	}
+	if got := (bench.FailureLimit{}).Exceeded(res); len(got) != 2 || got[1] != "most failed on 190 of 284 pairs (66.9%)" {
+		t.Errorf("zero limit: %q", got)
+	}
+}

@@ -188,7 +188,7 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 				Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}}, OutDir: out, ChunkPairs: 40}
 			var n atomic.Int64
 			var seen []string
-			if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 5, &seen)); err == nil {
+			if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 12, &seen)); err == nil { // 8 calls a chunk: chunk 0 is journaled
 				t.Fatal("the run was not interrupted")
 			}
 			if tt.editData {
@@ -219,5 +219,26 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 				t.Fatalf("unchanged resume: %v", err)
 			}
 		})
+	}
+}
+
+// TestFailedLaunchLeavesNoRun: a run whose scorers do not start leaves no
+// journal behind, so the same --out can be used again.
+func TestFailedLaunchLeavesNoRun(t *testing.T) {
+	path := bigDataset(t, 10)
+	out := filepath.Join(t.TempDir(), "run")
+	cfg := bench.Config{Benchmark: report.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
+		Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: out}
+	fail := func(context.Context, bench.ScorerSpec) (scorer.Scorer, error) { return nil, errors.New("no model") }
+	if _, err := bench.Run(context.Background(), cfg, fail); err == nil {
+		t.Fatal("no error")
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("run directory left behind: %v", err)
+	}
+	var n atomic.Int64
+	var seen []string
+	if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 0, &seen)); err != nil {
+		t.Errorf("second run into the same --out: %v", err)
 	}
 }

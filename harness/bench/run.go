@@ -141,6 +141,8 @@ type Binary interface {
 // the journal: it is appended and synced chunk by chunk, so a killed run
 // can be finished with Resume.
 func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, error) {
+	_, statErr := os.Stat(cfg.OutDir)
+	created := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("run directory: %w", err)
 	}
@@ -157,7 +159,26 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	if err := report.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
 		return nil, err
 	}
-	return execute(ctx, cfg, launch, false)
+	res, err := execute(ctx, cfg, launch, false)
+	if err != nil {
+		discardUnstarted(cfg.OutDir, created)
+	}
+	return res, err
+}
+
+// discardUnstarted removes the journal of a run that failed before scoring
+// any pair (e.g. a scorer that did not launch), and the run directory when
+// this run created it and nothing else is in it, so that the same --out can
+// be used again instead of holding a run with nothing to resume.
+func discardUnstarted(dir string, created bool) {
+	if st, err := os.Stat(filepath.Join(dir, "samples.jsonl")); err == nil && st.Size() > 0 {
+		return
+	}
+	os.Remove(filepath.Join(dir, "samples.jsonl"))
+	os.Remove(filepath.Join(dir, JournalName))
+	if created {
+		os.Remove(dir) // only if empty
+	}
 }
 
 // ReadJournal reads the run configuration a run directory was started with

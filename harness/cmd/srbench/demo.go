@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/srbench/srbench/harness/ablate"
+	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/demo"
 	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/report"
@@ -64,6 +65,12 @@ reports. Everything is synthetic: the numbers are not results about the real sco
 			}
 			if res.AblationDir != "" {
 				fmt.Fprintf(w, "  %s\n", filepath.Join(res.AblationDir, ablate.ReportFile))
+			}
+			// The demo's scorers must score every pair: any failure is a bug.
+			for _, n := range names {
+				if err := failureError(res.Runs[n], res.RunDirs[n], bench.FailureLimit{}); err != nil {
+					return err
+				}
 			}
 			return nil
 		},

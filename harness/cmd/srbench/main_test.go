@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,6 +40,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// The default models root, models/ in the working directory (binDir):
+	// the trivial scorer reads nothing from its model directory, but it must exist.
+	if err := os.MkdirAll(filepath.Join(dir, "models", "trivial"), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -46,6 +53,7 @@ func TestMain(m *testing.M) {
 
 func srbench(args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(binDir, "srbench"), args...)
+	cmd.Dir = binDir
 	cmd.Env = append(os.Environ(), "SRBENCH_CACHE="+filepath.Join(binDir, "cache"))
 	return cmd
 }
@@ -116,6 +124,9 @@ func TestKilledRunResumes(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "scored.log")
 	spec := writeBench(t, pairs, map[string]string{"delay_ms": "4", "log": logPath})
 	models := t.TempDir() // a models root given once, at the start
+	if err := os.Mkdir(filepath.Join(models, "trivial"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	full := filepath.Join(t.TempDir(), "full")
 	runOK(t, "run", spec, "--no-cache", "--no-progress", "--models", models, "--out", full)
 
@@ -302,6 +313,51 @@ func TestRebuiltPluginMissesCache(t *testing.T) {
 	third := filepath.Join(t.TempDir(), "third")
 	if out := runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", third); !strings.Contains(out, "score cache: 40 item scores reused") {
 		t.Errorf("unchanged plugin not served from the cache:\n%s", out)
+	}
+}
+
+// TestFailedRunIsLoud: with a typo'd images root every pair fails; the run
+// still writes everything, shows n/a (not 0%) with a warning and the first
+// error, and exits with status 3; --max-failures accepts it.
+func TestFailedRunIsLoud(t *testing.T) {
+	spec := writeBench(t, 30, nil)
+	out := filepath.Join(t.TempDir(), "typo")
+	cmd := srbench("run", spec, "--no-cache", "--no-progress", "--images", "/typo", "--out", out)
+	b, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("exit %v, want status 3\n%s", err, b)
+	}
+	o := string(b)
+	for _, want := range []string{
+		"trivial        length             n/a!",
+		"WARNING trivial: no pair counted: failed on 30 of 30 pairs",
+		"trivial failed on pair",
+		"/typo/",
+		"trivial failed on 30 of 30 pairs (100.0%) (--max-failures 0)",
+	} {
+		if !strings.Contains(o, want) {
+			t.Errorf("output lacks %q:\n%s", want, o)
+		}
+	}
+	if strings.Contains(o, "0.00%") {
+		t.Errorf("output shows 0.00%% for a scorer that scored nothing:\n%s", o)
+	}
+	res := readResults(t, out)
+	if res.Scorers[0].Accuracy != nil || res.Scorers[0].NFailed != 30 {
+		t.Errorf("results.json: accuracy %v, failed %d; want null and 30", res.Scorers[0].Accuracy, res.Scorers[0].NFailed)
+	}
+	md, err := os.ReadFile(filepath.Join(out, report.MarkdownFile))
+	if err != nil || !strings.Contains(string(md), "n/a (no pair counted)") {
+		t.Errorf("report.md: %v; want n/a for the scorer", err)
+	}
+	// Accepted failures: exit 0.
+	ok := filepath.Join(t.TempDir(), "accepted")
+	runOK(t, "run", spec, "--no-cache", "--no-progress", "--images", "/typo", "--max-failures", "100%", "--out", ok)
+	// A bad limit is refused before anything runs.
+	bad := srbench("run", spec, "--no-cache", "--no-progress", "--max-failures", "-3", "--out", filepath.Join(t.TempDir(), "bad"))
+	if b, err := bad.CombinedOutput(); !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(b), "--max-failures") {
+		t.Errorf("--max-failures -3: %v\n%s", err, b)
 	}
 }
 

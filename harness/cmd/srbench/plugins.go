@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +42,9 @@ func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
 		dir := spec.ModelDir
 		if dir == "" {
 			dir = filepath.Join(modelsRoot, spec.PluginName())
+		}
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no model directory %s (pass the models root with --models DIR, e.g. --models demo-out/models after `make demo`, or one scorer's directory with --scorers %s=DIR)", dir, spec.Name)
 		}
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs

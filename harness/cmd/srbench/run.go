@@ -94,6 +94,8 @@ type runFlags struct {
 	resume    string
 	cache     string
 	noCache   bool
+	// maxFailures is --max-failures: how many failed pairs a scorer may have.
+	maxFailures string
 }
 
 func newRunCmd(g *globalFlags) *cobra.Command {
@@ -108,6 +110,10 @@ Flags override the spec's fields, so no spec file is needed at all.`,
   srbench run --format hpdv2-json --dataset test.json --images test/ --scorers clipscore,pickscore --out runs/hpd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			limit, err := bench.ParseFailureLimit(f.maxFailures)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
 			var cache *bench.Cache
 			if !f.noCache {
 				var err error
@@ -137,7 +143,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				return runAndPrint(cmd, resumeTotal(journal, f.noBar), func(progress func(int)) (*report.Results, string, error) {
 					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcherAt(pluginDir, models, h))
 					return res, f.resume, err
-				}, f.noBar)
+				}, f.noBar, limit)
 			}
 			cfg, err := f.config(cmd, args)
 			if err != nil {
@@ -155,7 +161,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				cfg.Progress = progress
 				res, err := bench.Run(cmd.Context(), cfg, launcher(g, h))
 				return res, cfg.OutDir, err
-			}, f.noBar)
+			}, f.noBar, limit)
 		},
 	}
 	fl := cmd.Flags()
@@ -176,6 +182,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run in RUN_DIR (journaled pairs are not rescored)")
 	fl.StringVar(&f.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the score cache")
+	fl.StringVar(&f.maxFailures, "max-failures", "0", "failed pairs a scorer may have before the run exits with status 3 (after writing everything): a count, or a share such as 1%")
 	return cmd
 }
 
@@ -260,7 +267,9 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 }
 
 // runAndPrint runs a benchmark with a progress bar and prints the summary.
-func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*report.Results, string, error), noBar bool) error {
+// A scorer that failed on more pairs than limit allows makes it return an
+// error with exit status bench.ExitFailures, after everything is written.
+func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*report.Results, string, error), noBar bool, limit bench.FailureLimit) error {
 	var progress func(int)
 	if !noBar {
 		if total <= 0 {
@@ -287,7 +296,18 @@ func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*r
 	}
 	printSummary(cmd.OutOrStdout(), res, dir)
 	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(dir, report.MarkdownFile))
-	return nil
+	return failureError(res, dir, limit)
+}
+
+// failureError is the exit-status-3 error for scorers over the failure limit.
+func failureError(res *report.Results, dir string, limit bench.FailureLimit) error {
+	over := limit.Exceeded(res)
+	if len(over) == 0 {
+		return nil
+	}
+	return &exitError{code: bench.ExitFailures, err: fmt.Errorf(
+		"%s (--max-failures %s); the run is written to %s, but its numbers leave those pairs out. Fix the inputs (see the failures above), or accept them with --max-failures N or P%%",
+		strings.Join(over, "; "), limit, dir)}
 }
 
 func printSummary(w io.Writer, res *report.Results, dir string) {
