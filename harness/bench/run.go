@@ -429,6 +429,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			Format: string(st.Format), Path: cfg.Dataset.Path, SHA256: dsHash,
 			NSkippedRows: st.Skipped, SkipReasons: st.SkipReasons,
 			NFilteredRows: st.Filtered, FilterReasons: st.FilterReasons, Warnings: st.Warnings(),
+			PairOrder: st.PairOrder,
 		},
 		Notes: cfg.Notes,
 		Provenance: report.Provenance{

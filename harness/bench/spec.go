@@ -51,6 +51,8 @@ type DatasetSpec struct {
 	Split   string `yaml:"split,omitempty"`
 	Limit   int    `yaml:"limit,omitempty"`
 	Lenient bool   `yaml:"lenient,omitempty"`
+	// OrderSeed orders the images of triplet formats (dataset.Spec.OrderSeed).
+	OrderSeed uint64 `yaml:"order_seed,omitempty"`
 }
 
 // ScorerEntry names a scorer in a Spec.
@@ -351,7 +353,7 @@ func (s *Spec) Config() (Config, error) {
 	}
 	cfg = Config{
 		Dataset: dataset.Spec{Format: format, Path: s.Dataset.Path, Images: s.Dataset.Images,
-			Split: s.Dataset.Split, Limit: s.Dataset.Limit, Lenient: s.Dataset.Lenient},
+			Split: s.Dataset.Split, Limit: s.Dataset.Limit, Lenient: s.Dataset.Lenient, OrderSeed: s.Dataset.OrderSeed},
 		Analyze: ao,
 		Notes:   s.Notes,
 	}

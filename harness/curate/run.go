@@ -2,7 +2,9 @@ package curate
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -31,6 +34,8 @@ type Metadata struct {
 		SHA256 string `json:"sha256"`
 		Rows   int    `json:"rows"`
 	} `json:"input"`
+	// PairOrder says how the pairs-jsonl files order each triplet's images.
+	PairOrder              string       `json:"pair_order"`
 	ExposureBasis          string       `json:"exposure_basis"`
 	FollowerExponent       float64      `json:"follower_exponent"`
 	FollowerExponentFitted bool         `json:"follower_exponent_fitted"`
@@ -47,7 +52,9 @@ type Metadata struct {
 //   - train.parquet, validation.parquet, test.parquet: the Social Reward format, exactly
 //     the columns prompt, pos_path, neg_path;
 //   - train.jsonl, validation.jsonl, test.jsonl: pairs-jsonl records {prompt, prompt_id,
-//     image_a (positive), image_b, label "a", strength, id};
+//     image_a, image_b, label, strength, id} in a balanced order (BalancedOrder): in
+//     half of each split's pairs the preferred image is image_b (label "b"), so a
+//     scorer that favours a position, or ties, cannot look accurate;
 //   - images/: the images of the triplets (Images "link" or "copy");
 //   - funnel.json and metadata.json.
 //
@@ -91,7 +98,7 @@ func Run(in, outDir string, opts Options) (Funnel, error) {
 		if err := writeParquet(filepath.Join(outDir, split+".parquet"), ts, rel); err != nil {
 			return Funnel{}, err
 		}
-		if err := writePairsJSONL(filepath.Join(outDir, split+".jsonl"), ts, rel); err != nil {
+		if err := writePairsJSONL(filepath.Join(outDir, split+".jsonl"), ts, BalancedOrder(ts, o.Seed), rel); err != nil {
 			return Funnel{}, err
 		}
 		files = append(files, split+".parquet", split+".jsonl")
@@ -102,6 +109,7 @@ func Run(in, outDir string, opts Options) (Funnel, error) {
 	}
 	var md Metadata
 	md.Format, md.Preset, md.Seed, md.Opts = MetadataFormat, o.Preset, o.Seed, res.Options
+	md.PairOrder = fmt.Sprintf("balanced: in each split, the triplets ranked by sha256(seed %d, id) alternate between the preferred image as image_a (label a) and as image_b (label b)", o.Seed)
 	md.Opts.ImageRoot = ""
 	md.Input.Path = in
 	md.Input.Rows = stats.Rows
@@ -170,7 +178,38 @@ type pairRecord struct {
 // TripletID is the id a triplet gets in the pairs JSONL: "<prompt_id>:<pos id>><neg id>".
 func TripletID(t Triplet) string { return t.PromptID + ":" + t.Pos.ImageID + ">" + t.Neg.ImageID }
 
-func writePairsJSONL(file string, ts []Triplet, rel func(LogRow) string) error {
+// BalancedOrder decides, for each triplet of ts, whether the pairs-jsonl
+// record shows its preferred image second (label "b"): the triplets are
+// ranked by sha256 over seed (8 bytes, little endian) and their id, and
+// every second one in that ranking is swapped, so exactly ⌊n/2⌋ are. The
+// ranking, and so the order, depends only on the seed and the ids.
+func BalancedOrder(ts []Triplet, seed uint64) []bool {
+	type ranked struct {
+		key [sha256.Size]byte
+		id  string
+		i   int
+	}
+	rs := make([]ranked, len(ts))
+	var sb [8]byte
+	binary.LittleEndian.PutUint64(sb[:], seed)
+	for i, t := range ts {
+		id := TripletID(t)
+		rs[i] = ranked{key: sha256.Sum256(append(sb[:], id...)), id: id, i: i}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	swap := make([]bool, len(ts))
+	for k, r := range rs {
+		swap[r.i] = k%2 == 1
+	}
+	return swap
+}
+
+func writePairsJSONL(file string, ts []Triplet, swap []bool, rel func(LogRow) string) error {
 	f, err := os.Create(file)
 	if err != nil {
 		return fmt.Errorf("curate: %w", err)
@@ -178,8 +217,11 @@ func writePairsJSONL(file string, ts []Triplet, rel func(LogRow) string) error {
 	bw := bufio.NewWriter(f)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	for _, t := range ts {
+	for i, t := range ts {
 		rec := pairRecord{Prompt: t.Prompt, PromptID: t.PromptID, ImageA: rel(t.Pos), ImageB: rel(t.Neg), Label: "a", Strength: t.Strength, ID: TripletID(t)}
+		if swap[i] {
+			rec.ImageA, rec.ImageB, rec.Label = rec.ImageB, rec.ImageA, "b"
+		}
 		if err := enc.Encode(rec); err != nil {
 			f.Close()
 			return fmt.Errorf("curate: write %q: %w", file, err)

@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,13 +117,17 @@ func TestRunOutputs(t *testing.T) {
 		t.Errorf("parquet rows (-want +got):\n%s", d)
 	}
 
-	// Pairs JSONL: known fields only, label "a", paths that resolve from the output
-	// directory to hard links of the originals.
+	// Pairs JSONL: known fields only, the preferred image as a or b in a
+	// balanced order, paths that resolve from the output directory to hard
+	// links of the originals.
 	pairs := readPairs(t, filepath.Join(out, "train.jsonl"))
 	if len(pairs) != 4 {
 		t.Fatalf("%d pairs", len(pairs))
 	}
 	wantFirst := pairLine{Prompt: "prompt P1", PromptID: "P1", ImageA: "images/img/a.png", ImageB: "images/img/b.png", Label: "a", Strength: 40.5 / 10.5, ID: "P1:a>b"}
+	if swappedIDs(0, "P1:a>b", "P1:a>c", "P1:b>c", "P2:d>e")["P1:a>b"] {
+		wantFirst.ImageA, wantFirst.ImageB, wantFirst.Label = wantFirst.ImageB, wantFirst.ImageA, "b"
+	}
 	if d := cmp.Diff(wantFirst, pairs[0], cmpopts.EquateApprox(0, 1e-12)); d != "" {
 		t.Errorf("first pair (-want +got):\n%s", d)
 	}
@@ -167,6 +173,26 @@ func TestRunOutputs(t *testing.T) {
 	}
 }
 
+// swappedIDs restates BalancedOrder: the ids ranked by the hex sha256 of
+// the seed's 8 little-endian bytes and the id; every second one swapped.
+func swappedIDs(seed uint64, ids ...string) map[string]bool {
+	key := func(id string) string {
+		b := make([]byte, 8, 8+len(id))
+		for i := range 8 {
+			b[i] = byte(seed >> (8 * i))
+		}
+		h := sha256.Sum256(append(b, id...))
+		return hex.EncodeToString(h[:]) + id
+	}
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(key(a), key(b)) })
+	out := map[string]bool{}
+	for k, id := range sorted {
+		out[id] = k%2 == 1
+	}
+	return out
+}
+
 func TestRunImagesNone(t *testing.T) {
 	logPath := runFixture(t)
 	out := filepath.Join(t.TempDir(), "curated")
@@ -174,7 +200,11 @@ func TestRunImagesNone(t *testing.T) {
 		t.Fatal(err)
 	}
 	pairs := readPairs(t, filepath.Join(out, "train.jsonl"))
-	if len(pairs) == 0 || pairs[0].ImageA != "img/a.png" {
+	first := pairs[0].ImageA
+	if pairs[0].Label == "b" {
+		first = pairs[0].ImageB
+	}
+	if len(pairs) == 0 || first != "img/a.png" {
 		t.Errorf("pairs %+v, want paths relative to the log's directory", pairs)
 	}
 	if _, err := os.Stat(filepath.Join(out, "images")); !errors.Is(err, os.ErrNotExist) {
@@ -213,10 +243,15 @@ func TestOutputsReadByDataset(t *testing.T) {
 	if _, err := Run(logPath, out, Options{Preset: PresetRaw, TrainFrac: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// The same triplets (prompt, preferred image, other image) come out of
+	// both files, whatever order each gives the images.
+	triplets := map[string]map[string]bool{}
+	labelsB := map[string]int{}
 	for _, tc := range []struct {
 		file   string
 		format dataset.Format
 	}{{"train.jsonl", dataset.PairsJSONL}, {"train.parquet", dataset.SocialRewardParquet}} {
+		triplets[tc.file] = map[string]bool{}
 		t.Run(tc.file, func(t *testing.T) {
 			src, err := dataset.Open(dataset.Spec{Path: filepath.Join(out, tc.file), CheckImages: true})
 			if err != nil {
@@ -232,14 +267,67 @@ func TestOutputsReadByDataset(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if p.Label != dataset.LabelA {
+				pref, other := p.A.Path, p.B.Path
+				switch p.Label {
+				case dataset.LabelB:
+					pref, other = other, pref
+					labelsB[tc.file]++
+				case dataset.LabelA:
+				default:
 					t.Errorf("pair %s: label %v", p.ID, p.Label)
 				}
+				triplets[tc.file][p.Prompt+"|"+pref+"|"+other] = true
 				n++
 			}
 			st := src.Stats()
 			if n != 4 || st.Format != tc.format || len(st.Warnings()) != 0 {
 				t.Errorf("%d pairs, stats %+v", n, st)
+			}
+		})
+	}
+	if !cmp.Equal(triplets["train.jsonl"], triplets["train.parquet"]) {
+		t.Errorf("the two files hold different triplets:\n%v\n%v", triplets["train.jsonl"], triplets["train.parquet"])
+	}
+	if labelsB["train.jsonl"] != 2 {
+		t.Errorf("train.jsonl: %d of 4 labels are b, want exactly 2 (balanced)", labelsB["train.jsonl"])
+	}
+}
+
+// TestBalancedOrder: exactly ⌊n/2⌋ triplets are swapped, each triplet's
+// order depends only on the seed and its id (not on its position), and
+// another seed gives another order.
+func TestBalancedOrder(t *testing.T) {
+	mk := func(n int) []Triplet {
+		ts := make([]Triplet, n)
+		for i := range ts {
+			ts[i] = Triplet{PromptID: fmt.Sprintf("p%d", i%3), Pos: LogRow{ImageID: fmt.Sprintf("i%d", i)}, Neg: LogRow{ImageID: fmt.Sprintf("j%d", i)}}
+		}
+		return ts
+	}
+	for _, n := range []int{0, 1, 2, 3, 10, 287, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			ts := mk(n)
+			swap := BalancedOrder(ts, 0)
+			k := 0
+			byID := map[string]bool{}
+			for i, s := range swap {
+				if s {
+					k++
+				}
+				byID[TripletID(ts[i])] = s
+			}
+			if k != n/2 {
+				t.Errorf("%d of %d swapped, want %d", k, n, n/2)
+			}
+			rev := slices.Clone(ts)
+			slices.Reverse(rev)
+			for i, s := range BalancedOrder(rev, 0) {
+				if byID[TripletID(rev[i])] != s {
+					t.Fatalf("triplet %s changes order with its position", TripletID(rev[i]))
+				}
+			}
+			if n >= 10 && slices.Equal(swap, BalancedOrder(ts, 1)) {
+				t.Error("seeds 0 and 1 give the same order")
 			}
 		})
 	}

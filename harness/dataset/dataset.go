@@ -2,10 +2,12 @@ package dataset
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/srbench/srbench/harness/internal/suggest"
+	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -145,6 +147,26 @@ type Spec struct {
 	// images root makes the record malformed. Off by default: the scorer reports
 	// unreadable images per item. Costs a few system calls per image.
 	CheckImages bool
+	// OrderSeed decides, for formats of triplets (socialreward-parquet:
+	// a preferred and a rejected image), which image of each triplet is a:
+	// TripletSwapped(OrderSeed, pair id) puts the preferred one second
+	// (label "b"). About half the pairs are swapped, so a scorer that
+	// favours one position, or ties, cannot look accurate.
+	OrderSeed uint64
+}
+
+// TripletSwapped reports whether the triplet with this id is shown with its
+// preferred image second under seed: the lowest bit of FNV-1a (64 bit) over
+// the seed's 8 little-endian bytes and the id. It depends on nothing but the
+// seed and the id, so a pair's order does not change with the rest of the
+// file.
+func TripletSwapped(seed uint64, id string) bool {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(id))
+	return h.Sum64()&1 == 1
 }
 
 // Source is a stream of pairs read from one dataset file.
@@ -187,6 +209,9 @@ type Stats struct {
 	BlankLines int
 	// StoppedAtLimit is true when the stream ended because Spec.Limit was reached.
 	StoppedAtLimit bool
+	// PairOrder says how the loader ordered the images of triplets ("" when
+	// the file gives the order, as pairs-jsonl does).
+	PairOrder string
 }
 
 // Limits of the bounded parts of Stats.

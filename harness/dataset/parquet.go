@@ -371,6 +371,7 @@ func (r *parquetReader) weightStrength(row parquet.Row) (float64, float64, *fiel
 type socialRewardReader struct {
 	*parquetReader
 	imgs *imageResolver
+	seed uint64 // Spec.OrderSeed
 }
 
 func openSocialReward(spec Spec, imgs *imageResolver, st *recorder) (*socialRewardReader, error) {
@@ -386,7 +387,8 @@ func openSocialReward(spec Spec, imgs *imageResolver, st *recorder) (*socialRewa
 	if err != nil {
 		return nil, err
 	}
-	return &socialRewardReader{parquetReader: pr, imgs: imgs}, nil
+	st.s.PairOrder = fmt.Sprintf("each triplet's preferred image is a or b by a seeded coin (dataset.TripletSwapped, seed %d, by pair id), so about half the labels are b", spec.OrderSeed)
+	return &socialRewardReader{parquetReader: pr, imgs: imgs, seed: spec.OrderSeed}, nil
 }
 
 func (r *socialRewardReader) next(p *Pair) error {
@@ -440,6 +442,9 @@ func (r *socialRewardReader) parse(row parquet.Row, idx int, p *Pair) *fieldProb
 		A: refs[0], B: refs[1], Label: LabelA,
 		Weight: w, Strength: s,
 		Source: fmt.Sprintf("%s:row %d", r.spec.Path, idx),
+	}
+	if TripletSwapped(r.seed, id) {
+		p.A, p.B, p.Label = p.B, p.A, LabelB
 	}
 	return nil
 }

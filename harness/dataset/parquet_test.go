@@ -72,22 +72,77 @@ func TestSocialRewardGood(t *testing.T) {
 	}
 	var want []brief
 	for i, r := range rows {
-		want = append(want, brief{ID: "r" + itoa(i), PromptID: PromptHash(r.Prompt), Prompt: r.Prompt,
-			A: r.PosPath, B: r.NegPath, Label: "a", Weight: 1, Strength: nan, Source: path + ":row " + itoa(i)})
+		b := brief{ID: "r" + itoa(i), PromptID: PromptHash(r.Prompt), Prompt: r.Prompt,
+			A: r.PosPath, B: r.NegPath, Label: "a", Weight: 1, Strength: nan, Source: path + ":row " + itoa(i)}
+		if swappedSeed0(b.ID) {
+			b.A, b.B, b.Label = b.B, b.A, "b"
+		}
+		want = append(want, b)
 	}
 	if d := diffPairs(want, pairs); d != "" {
 		t.Errorf("pairs (-want +got):\n%s", d)
 	}
-	if got, want := pairs[3].A.Path, filepath.Join(dir, "pos", "4.jpg"); got != want {
-		t.Errorf("A.Path %q, want %q", got, want)
+	pos4 := pairs[3].A
+	if pairs[3].Label == LabelB {
+		pos4 = pairs[3].B
 	}
-	if d := cmp.Diff(Stats{Format: SocialRewardParquet, Rows: 5, Pairs: 5}, st); d != "" {
+	if got, want := pos4.Path, filepath.Join(dir, "pos", "4.jpg"); got != want {
+		t.Errorf("positive path %q, want %q", got, want)
+	}
+	if d := cmp.Diff(Stats{Format: SocialRewardParquet, Rows: 5, Pairs: 5, PairOrder: srOrder0}, st); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)
 	}
 	// Limit stops inside the second row group.
 	pairs, st, err = openAll(t, Spec{Path: path, Limit: 3})
 	if err != nil || len(pairs) != 3 || pairs[2].ID != "r2" || !st.StoppedAtLimit {
 		t.Errorf("limit 3: %d pairs, %v, %+v", len(pairs), err, st)
+	}
+}
+
+// swappedSeed0 restates TripletSwapped for seed 0: FNV-1a 64 over eight
+// zero bytes and the id, lowest bit.
+func swappedSeed0(id string) bool {
+	h := uint64(0xcbf29ce484222325)
+	for _, c := range append(make([]byte, 8), id...) {
+		h ^= uint64(c)
+		h *= 0x100000001b3
+	}
+	return h&1 == 1
+}
+
+const srOrder0 = "each triplet's preferred image is a or b by a seeded coin (dataset.TripletSwapped, seed 0, by pair id), so about half the labels are b"
+
+// TestTripletOrderBalanced: the seeded order puts about half the preferred
+// images second, differs between seeds, and does not depend on position.
+func TestTripletOrderBalanced(t *testing.T) {
+	tests := []struct {
+		seed uint64
+	}{{0}, {1}, {7}, {1 << 40}}
+	const n = 4000
+	orders := map[uint64][]bool{}
+	for _, tt := range tests {
+		t.Run(itoa(int(tt.seed)), func(t *testing.T) {
+			swapped := 0
+			for i := range n {
+				s := TripletSwapped(tt.seed, "r"+itoa(i))
+				orders[tt.seed] = append(orders[tt.seed], s)
+				if s {
+					swapped++
+				}
+			}
+			// Binomial(4000, 1/2): sd 31.6; 5 sd is 158.
+			if swapped < n/2-158 || swapped > n/2+158 {
+				t.Errorf("seed %d: %d of %d swapped, want about half", tt.seed, swapped, n)
+			}
+		})
+	}
+	if cmp.Equal(orders[0], orders[1]) {
+		t.Error("seeds 0 and 1 give the same order")
+	}
+	for i := range 50 {
+		if TripletSwapped(0, "r"+itoa(i)) != swappedSeed0("r"+itoa(i)) {
+			t.Fatalf("id r%d: TripletSwapped disagrees with the restatement", i)
+		}
 	}
 }
 
@@ -105,6 +160,11 @@ func TestSocialRewardOptionalColumns(t *testing.T) {
 	want := []brief{
 		{ID: "t-1", PromptID: "42", Prompt: "p1", A: "a.png", B: "b.png", Label: "a", Weight: 2, Strength: 0.5, Source: path + ":row 0"},
 		{ID: "r1", PromptID: PromptHash("p2"), Prompt: "p2", A: "c.png", B: "d.png", Label: "a", Weight: 1, Strength: nan, Source: path + ":row 1"},
+	}
+	for i := range want {
+		if swappedSeed0(want[i].ID) {
+			want[i].A, want[i].B, want[i].Label = want[i].B, want[i].A, "b"
+		}
 	}
 	if d := diffPairs(want, pairs); d != "" {
 		t.Errorf("pairs (-want +got):\n%s", d)
@@ -145,7 +205,7 @@ func TestSocialRewardMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Stats{Format: SocialRewardParquet, Rows: 4, Pairs: 3, Skipped: 1,
-				SkipReasons: map[string]int{re.Reason(): 1}, Examples: []string{re.Error()}}
+				SkipReasons: map[string]int{re.Reason(): 1}, Examples: []string{re.Error()}, PairOrder: srOrder0}
 			if d := cmp.Diff(want, st); d != "" || pairs[2].ID != "r3" {
 				t.Errorf("lenient: last ID %q; stats (-want +got):\n%s", pairs[2].ID, d)
 			}
