@@ -165,12 +165,9 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	return cmd
 }
 
+// formatList is the --format help: every canonical format name with its aliases.
 func formatList() string {
-	var s []string
-	for _, f := range dataset.Formats() {
-		s = append(s, string(f))
-	}
-	return strings.Join(s, ", ")
+	return dataset.FormatNames() + "; case, '-' and '_' are ignored, the canonical name is recorded"
 }
 
 func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, error) {
