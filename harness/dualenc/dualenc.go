@@ -17,12 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"runtime"
 	"sync"
 
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/modeltok"
 	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/tokenize"
@@ -76,19 +76,13 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if e.BatchSize <= 0 {
 		e.BatchSize = DefaultBatchSize
 	}
-	// srbench.yaml may name the tokenizer file (strings: {tokenizer: ...}),
-	// e.g. to use OpenAI's vocabulary beside an Optimum export's tokenizer.json.
-	tokPath, err := dir.FirstOf("tokenizer", "tokenizer.json", "bpe_simple_vocab_16e6.txt.gz")
-	if name := dir.Manifest.Strings["tokenizer"]; name != "" {
-		tokPath, err = dir.FirstOf("tokenizer named in srbench.yaml", name)
-	}
+	// The CLIP kinds' tokenizer set-up lives in modeltok, shared with
+	// `srbench inspect tokens` (srbench.yaml may name the tokenizer file).
+	tok, err := modeltok.CLIP(dir)
 	if err != nil {
 		return nil, err
 	}
-	if e.Tokenizer, err = tokenize.Load(tokPath, tokenize.Options{}); err != nil {
-		return nil, err
-	}
-	e.TokDesc = describeTokenizer(e.Tokenizer, tokPath)
+	e.Tokenizer, e.TokDesc = tok.Tokenizer, tok.Description
 	// srbench.yaml may name the pipeline (strings: {pipeline: openai|hf}) to
 	// override preprocessor_config.json, e.g. OpenAI's crop convention.
 	switch name := dir.Manifest.Strings["pipeline"]; {
@@ -170,20 +164,6 @@ func open(rt *onnx.Runtime, path string, so onnx.SessionOptions, sig onnx.Signat
 		return nil, err
 	}
 	return s, nil
-}
-
-func describeTokenizer(t tokenize.Tokenizer, path string) string {
-	kind := "BPE"
-	if c, ok := t.(*tokenize.CLIP); ok {
-		if c.OpenAISemantics() {
-			kind = "CLIP BPE, OpenAI clip.tokenize semantics"
-		} else {
-			kind = "CLIP BPE, Hugging Face semantics"
-		}
-	} else if _, ok := t.(*tokenize.BERT); ok {
-		kind = "BERT WordPiece"
-	}
-	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepath.Base(path))
 }
 
 // Close releases the ONNX sessions (waiting for a load in progress); the
