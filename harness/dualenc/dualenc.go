@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"sync"
@@ -262,18 +263,15 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 		if err != nil {
 			return nil, fmt.Errorf("tokenize: %w", err)
 		}
-		in := map[string]onnx.Tensor{
-			"input_ids":      {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.IDs},
-			"attention_mask": {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.AttentionMask},
-		}
 		var res map[string]onnx.Tensor
 		if !e.split {
 			// The combined graph needs pixels too: one blank image, discarded.
+			in := textInputs(e.combined, b)
 			n := e.size()
 			in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: make([]float32, 3*n*n)}
 			res, err = e.combined.Run(in)
 		} else {
-			res, err = e.text.Run(in)
+			res, err = e.text.Run(textInputs(e.text, b))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("text model: %w", err)
@@ -285,6 +283,18 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// textInputs lays out a token batch as the text inputs of sess: input_ids, and
+// attention_mask only when the model declares it (an OpenAI-format CLIP
+// exported with torch.onnx.export has none; see onnx.CLIPTextSignature).
+func textInputs(sess *onnx.Session, b tokenize.Batch) map[string]onnx.Tensor {
+	shape := []int64{int64(b.Size), int64(b.SeqLen)}
+	in := map[string]onnx.Tensor{"input_ids": {Shape: shape, Int64: b.IDs}}
+	if sess.HasInput("attention_mask") {
+		in["attention_mask"] = onnx.Tensor{Shape: shape, Int64: b.AttentionMask}
+	}
+	return in
 }
 
 func (e *Encoder) size() int {
@@ -370,8 +380,7 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 			if terr != nil {
 				return nil, nil, terr
 			}
-			in["input_ids"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs}
-			in["attention_mask"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask}
+			maps.Copy(in, textInputs(e.combined, b))
 			res, err = e.combined.Run(in)
 		} else {
 			res, err = e.vision.Run(in)
@@ -485,11 +494,9 @@ func (e *Encoder) LogitScaleFromModel() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := e.combined.Run(map[string]onnx.Tensor{
-		"input_ids":      {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs},
-		"attention_mask": {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask},
-		"pixel_values":   {Shape: []int64{1, 3, int64(n), int64(n)}, Float32: px},
-	})
+	in := textInputs(e.combined, b)
+	in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: px}
+	res, err := e.combined.Run(in)
 	if err != nil {
 		return 0, fmt.Errorf("model.onnx: %w", err)
 	}
