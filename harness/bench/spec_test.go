@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -68,6 +69,39 @@ func TestSpecScorerPlugin(t *testing.T) {
 	}
 }
 
+// TestSpecFormatAlias: a spec's dataset.format may be an alias; the configuration (and
+// so the results) carry the canonical format.
+func TestSpecFormatAlias(t *testing.T) {
+	tests := []struct {
+		format string
+		want   dataset.Format
+	}{
+		{"hpdv2", dataset.HPDv2JSON},
+		{"HPDv2_json", dataset.HPDv2JSON},
+		{"imagereward", dataset.ImageRewardJSON},
+		{"pickapic", dataset.PickAPicParquet},
+		{"socialreward", dataset.SocialRewardParquet},
+		{"pairs", dataset.PairsJSONL},
+		{"jsonl", dataset.PairsJSONL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.format, func(t *testing.T) {
+			p := writeSpec(t, t.TempDir(), "x.yaml", "name: x\ndataset: {path: p, format: "+tc.format+"}\n")
+			s, err := bench.LoadSpec(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := s.Config()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Dataset.Format != tc.want {
+				t.Errorf("dataset.format %q: Config().Dataset.Format = %q, want %q", tc.format, cfg.Dataset.Format, tc.want)
+			}
+		})
+	}
+}
+
 func TestSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ content, want string }{
@@ -76,6 +110,7 @@ func TestSpecErrors(t *testing.T) {
 		{"name: x\nscorers:\n  - name: a\n    plugn: trivial\n", `line 4: unknown field "plugn" in scorers (did you mean "plugin"?)`},
 		{"name: x\ndataset: {path: p}\npolicy: pickscor\n", `did you mean "pickscore"`},
 		{"name: x\ndataset: {path: p, format: hpdv3-json}\n", `did you mean "hpdv2-json"`},
+		{"name: x\ndataset: {path: p, format: json}\n", `field "dataset.format": ambiguous dataset format "json"`},
 		{"name: x\ndataset: {path: p}\nties: {prediction: halve}\n", `did you mean "half"`},
 		{"include: self.yaml\n", "include cycle"},
 	}

@@ -99,22 +99,114 @@ func Formats() []Format {
 	return []Format{PairsJSONL, SocialRewardParquet, PickAPicParquet, HPDv2JSON, ImageRewardJSON}
 }
 
-// ParseFormat returns the format named s (case and surrounding space ignored). An unknown
-// name gives an error with a "did you mean" suggestion and the list of formats.
-func ParseFormat(s string) (Format, error) {
-	norm := strings.ToLower(strings.TrimSpace(s))
-	names := make([]string, 0, len(Formats()))
-	for _, f := range Formats() {
-		if norm == string(f) {
-			return f, nil
+// FormatAliases returns the short names ParseFormat also accepts for f, in a fixed
+// order; nil for an unknown format. Every alias names exactly one format.
+func FormatAliases(f Format) []string {
+	switch f {
+	case PairsJSONL:
+		return []string{"pairs", "jsonl"}
+	case SocialRewardParquet:
+		return []string{"socialreward"}
+	case PickAPicParquet:
+		return []string{"pickapic"}
+	case HPDv2JSON:
+		return []string{"hpdv2"}
+	case ImageRewardJSON:
+		return []string{"imagereward"}
+	}
+	return nil
+}
+
+// ambiguousFormats lists the names that could mean more than one format, with those
+// formats; ParseFormat refuses them with the candidates rather than guessing.
+func ambiguousFormats(key string) []Format {
+	switch key {
+	case "json":
+		return []Format{HPDv2JSON, ImageRewardJSON}
+	case "parquet":
+		return []Format{SocialRewardParquet, PickAPicParquet}
+	}
+	return nil
+}
+
+// formatKey is the form names are compared in: lower case, without the separators
+// '-', '_', '.' and spaces, so "HPDv2_json", "hpdv2-json" and "Pick-a-Pic" match
+// "hpdv2json", "hpdv2json" and "pickapic".
+func formatKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ', '\t':
+			return -1
 		}
-		names = append(names, string(f))
+		return r
+	}, strings.ToLower(strings.TrimSpace(s)))
+}
+
+// ParseFormat returns the format named s: a canonical name (Formats) or one of its
+// aliases (FormatAliases), compared ignoring case, spaces and the separators '-', '_'
+// and '.' ("HPDv2_json" and "hpdv2" are HPDv2JSON). The result is always the
+// canonical Format, which is what results record. A name that could mean two formats
+// ("json", "parquet") is an error naming both; an unknown name gives an error with a
+// "did you mean" suggestion and the list of formats with their aliases.
+func ParseFormat(s string) (Format, error) {
+	key := formatKey(s)
+	var options []string
+	canonical := map[string]Format{}
+	for _, f := range Formats() {
+		names := append([]string{string(f)}, FormatAliases(f)...)
+		for _, n := range names {
+			if key != "" && key == formatKey(n) {
+				return f, nil
+			}
+			options = append(options, n)
+			canonical[n] = f
+		}
+	}
+	if amb := ambiguousFormats(key); amb != nil {
+		return "", fmt.Errorf("ambiguous dataset format %q: it could be %q or %q; formats: %s", s, amb[0], amb[1], FormatNames())
 	}
 	msg := fmt.Sprintf("unknown dataset format %q", s)
-	if sug := suggest.Closest(norm, names); sug != "" {
+	if sug := suggestFormat(s, options, canonical); sug != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", sug)
 	}
-	return "", fmt.Errorf("%s; formats: %s", msg, strings.Join(names, ", "))
+	return "", fmt.Errorf("%s; formats: %s", msg, FormatNames())
+}
+
+// suggestFormat returns the format a misspelt name most likely means, or "": the only
+// format with a name that starts with it (separators ignored), else the format of the
+// closest name by edit distance (suggest.Closest).
+func suggestFormat(s string, options []string, canonical map[string]Format) Format {
+	key := formatKey(s)
+	var prefixed []Format
+	for _, f := range Formats() {
+		for _, name := range append([]string{string(f)}, FormatAliases(f)...) {
+			if key != "" && strings.HasPrefix(formatKey(name), key) {
+				prefixed = append(prefixed, f)
+				break
+			}
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	norm := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-")
+	return canonical[suggest.Closest(norm, options)]
+}
+
+// FormatNames lists the formats for help texts and error messages: each canonical name
+// followed by its aliases in parentheses, e.g. "pairs-jsonl (pairs, jsonl), ...".
+func FormatNames() string {
+	var b strings.Builder
+	for i, f := range Formats() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(f))
+		if a := FormatAliases(f); len(a) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(a, ", "))
+		}
+	}
+	return b.String()
 }
 
 // Spec says which dataset file to read and how. Its zero value (with Path set) reads the

@@ -56,12 +56,37 @@ func TestParseFormat(t *testing.T) {
 		{in: "pairs-jsonl", want: PairsJSONL},
 		{in: " HPDv2-JSON ", want: HPDv2JSON},
 		{in: "imagereward-json", want: ImageRewardJSON},
-		{in: "pickapic-parqet", errHas: []string{`did you mean "pickapic-parquet"`, "formats: pairs-jsonl, socialreward-parquet"}},
+		{in: "socialreward-parquet", want: SocialRewardParquet},
+		{in: "pickapic-parquet", want: PickAPicParquet},
+		// Aliases and spelling variants (issue #13): all map to the canonical format.
+		{in: "hpdv2", want: HPDv2JSON},
+		{in: "HPDv2", want: HPDv2JSON},
+		{in: "HPDv2_json", want: HPDv2JSON},
+		{in: "hpd-v2", want: HPDv2JSON},
+		{in: "imagereward", want: ImageRewardJSON},
+		{in: "ImageReward_JSON", want: ImageRewardJSON},
+		{in: "image-reward", want: ImageRewardJSON},
+		{in: "pickapic", want: PickAPicParquet},
+		{in: "Pick-a-Pic", want: PickAPicParquet},
+		{in: "pickapic_parquet", want: PickAPicParquet},
+		{in: "socialreward", want: SocialRewardParquet},
+		{in: "social_reward", want: SocialRewardParquet},
+		{in: "SocialReward-Parquet", want: SocialRewardParquet},
+		{in: "pairs", want: PairsJSONL},
+		{in: "jsonl", want: PairsJSONL},
+		{in: "JSONL", want: PairsJSONL},
+		{in: "pairs_jsonl", want: PairsJSONL},
+		{in: "pickapic-parqet", errHas: []string{`did you mean "pickapic-parquet"`, "formats: pairs-jsonl (pairs, jsonl), socialreward-parquet (socialreward), pickapic-parquet (pickapic), hpdv2-json (hpdv2), imagereward-json (imagereward)"}},
 		{in: "socialreward-parket", errHas: []string{`did you mean "socialreward-parquet"`}},
-		{in: "hpdv2", errHas: []string{`did you mean "hpdv2-json"`}},
-		{in: "imagereward", errHas: []string{`did you mean "imagereward-json"`}},
+		{in: "hpdv3", errHas: []string{`unknown dataset format "hpdv3"`, `did you mean "hpdv2-json"`}},
+		{in: "imagerewrd", errHas: []string{`did you mean "imagereward-json"`}},
+		{in: "pick", errHas: []string{`did you mean "pickapic-parquet"`}},
+		{in: "image", errHas: []string{`did you mean "imagereward-json"`}},
+		{in: "json", errHas: []string{`ambiguous dataset format "json"`, `"hpdv2-json" or "imagereward-json"`, "formats:"}},
+		{in: "Parquet", errHas: []string{`ambiguous dataset format "Parquet"`, `"socialreward-parquet" or "pickapic-parquet"`}},
 		{in: "csv", errHas: []string{`unknown dataset format "csv"`, "formats:"}, errLack: "did you mean"},
 		{in: "", errHas: []string{"formats:"}, errLack: "did you mean"},
+		{in: "-", errHas: []string{`unknown dataset format "-"`}, errLack: "did you mean"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -87,6 +112,51 @@ func TestParseFormat(t *testing.T) {
 	}
 	if len(Formats()) != 5 {
 		t.Errorf("Formats() = %v", Formats())
+	}
+}
+
+// TestFormatAliasesUnambiguous checks that no name (canonical or alias, compared the way
+// ParseFormat compares them) belongs to two formats, and that each parses back to its own.
+func TestFormatAliasesUnambiguous(t *testing.T) {
+	owner := map[string]Format{}
+	for _, f := range Formats() {
+		if len(FormatAliases(f)) == 0 {
+			t.Errorf("format %q has no alias", f)
+		}
+		for _, n := range append([]string{string(f)}, FormatAliases(f)...) {
+			if o, ok := owner[formatKey(n)]; ok && o != f {
+				t.Errorf("name %q belongs to %q and %q", n, o, f)
+			}
+			owner[formatKey(n)] = f
+			if got, err := ParseFormat(n); err != nil || got != f {
+				t.Errorf("ParseFormat(%q) = %q, %v; want %q", n, got, err, f)
+			}
+		}
+	}
+	if FormatAliases("csv") != nil {
+		t.Errorf("FormatAliases(csv) = %v, want nil", FormatAliases("csv"))
+	}
+}
+
+// TestOpenFormatAlias opens a pairs file with an alias and checks the stream reports
+// the canonical format (what results record).
+func TestOpenFormatAlias(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "d.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"b.png","label":"a"}`+"\n")
+	for _, alias := range []string{"pairs", "JSONL", "Pairs_JSONL"} {
+		t.Run(alias, func(t *testing.T) {
+			src, err := Open(Spec{Path: p, Format: Format(alias)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			if _, err := src.Next(); err != nil {
+				t.Fatal(err)
+			}
+			if got := src.Stats().Format; got != PairsJSONL {
+				t.Errorf("Stats().Format = %q, want %q", got, PairsJSONL)
+			}
+		})
 	}
 }
 

@@ -58,11 +58,7 @@ func Detect(path string) (Format, error) {
 }
 
 func undetected(path, why string) error {
-	names := make([]string, 0, len(Formats()))
-	for _, f := range Formats() {
-		names = append(names, string(f))
-	}
-	return fmt.Errorf("dataset: file %q: cannot detect the format (%s); name one of: %s", path, why, strings.Join(names, ", "))
+	return fmt.Errorf("dataset: file %q: cannot detect the format (%s); name one of: %s", path, why, FormatNames())
 }
 
 func detectArray(path string, r io.Reader) (Format, error) {

@@ -64,7 +64,12 @@
 // magic, then the schema's column names; text starting with '{' is pairs-jsonl; a JSON
 // array is told apart by the field names of its first element. An empty file, an
 // empty array or an ambiguous schema is an error listing the formats.
-// ParseFormat accepts the format names and suggests the nearest one for a typo.
+//
+// ParseFormat accepts the canonical names and short aliases: pairs or jsonl
+// (pairs-jsonl), socialreward, pickapic, hpdv2 and imagereward; case, spaces and the
+// separators '-', '_' and '.' are ignored ("HPDv2_json" is hpdv2-json). It always returns the
+// canonical Format, which is what results record. "json" and "parquet" are refused as
+// ambiguous; other unknown names get the nearest format as a suggestion.
 //
 // # Image paths and confinement
 //

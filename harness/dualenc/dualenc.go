@@ -16,13 +16,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"path/filepath"
 	"runtime"
 	"sync"
 
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/modeltok"
 	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/tokenize"
@@ -77,19 +78,13 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if e.BatchSize <= 0 {
 		e.BatchSize = DefaultBatchSize
 	}
-	// srbench.yaml may name the tokenizer file (strings: {tokenizer: ...}),
-	// e.g. to use OpenAI's vocabulary beside an Optimum export's tokenizer.json.
-	tokPath, err := dir.FirstOf("tokenizer", "tokenizer.json", "bpe_simple_vocab_16e6.txt.gz")
-	if name := dir.Manifest.Strings["tokenizer"]; name != "" {
-		tokPath, err = dir.FirstOf("tokenizer named in srbench.yaml", name)
-	}
+	// The CLIP kinds' tokenizer set-up lives in modeltok, shared with
+	// `srbench inspect tokens` (srbench.yaml may name the tokenizer file).
+	tok, err := modeltok.CLIP(dir)
 	if err != nil {
 		return nil, err
 	}
-	if e.Tokenizer, err = tokenize.Load(tokPath, tokenize.Options{}); err != nil {
-		return nil, err
-	}
-	e.TokDesc = describeTokenizer(e.Tokenizer, tokPath)
+	e.Tokenizer, e.TokDesc = tok.Tokenizer, tok.Description
 	// srbench.yaml may name the pipeline (strings: {pipeline: openai|hf}) to
 	// override preprocessor_config.json, e.g. OpenAI's crop convention.
 	switch name := dir.Manifest.Strings["pipeline"]; {
@@ -193,20 +188,6 @@ func (e *Encoder) Identity() (string, error) {
 	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
 }
 
-func describeTokenizer(t tokenize.Tokenizer, path string) string {
-	kind := "BPE"
-	if c, ok := t.(*tokenize.CLIP); ok {
-		if c.OpenAISemantics() {
-			kind = "CLIP BPE, OpenAI clip.tokenize semantics"
-		} else {
-			kind = "CLIP BPE, Hugging Face semantics"
-		}
-	} else if _, ok := t.(*tokenize.BERT); ok {
-		kind = "BERT WordPiece"
-	}
-	return fmt.Sprintf("%s, length %d (%s)", kind, t.MaxLength(), filepath.Base(path))
-}
-
 // Close releases the ONNX sessions (waiting for a load in progress); the
 // Encoder cannot be used afterwards.
 func (e *Encoder) Close() error {
@@ -303,18 +284,15 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 		if err != nil {
 			return nil, fmt.Errorf("tokenize: %w", err)
 		}
-		in := map[string]onnx.Tensor{
-			"input_ids":      {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.IDs},
-			"attention_mask": {Shape: []int64{int64(b.Size), int64(b.SeqLen)}, Int64: b.AttentionMask},
-		}
 		var res map[string]onnx.Tensor
 		if !e.split {
 			// The combined graph needs pixels too: one blank image, discarded.
+			in := textInputs(e.combined, b)
 			n := e.size()
 			in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: make([]float32, 3*n*n)}
 			res, err = e.combined.Run(in)
 		} else {
-			res, err = e.text.Run(in)
+			res, err = e.text.Run(textInputs(e.text, b))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("text model: %w", err)
@@ -326,6 +304,18 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// textInputs lays out a token batch as the text inputs of sess: input_ids, and
+// attention_mask only when the model declares it (an OpenAI-format CLIP
+// exported with torch.onnx.export has none; see onnx.CLIPTextSignature).
+func textInputs(sess *onnx.Session, b tokenize.Batch) map[string]onnx.Tensor {
+	shape := []int64{int64(b.Size), int64(b.SeqLen)}
+	in := map[string]onnx.Tensor{"input_ids": {Shape: shape, Int64: b.IDs}}
+	if sess.HasInput("attention_mask") {
+		in["attention_mask"] = onnx.Tensor{Shape: shape, Int64: b.AttentionMask}
+	}
+	return in
 }
 
 func (e *Encoder) size() int {
@@ -411,8 +401,7 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 			if terr != nil {
 				return nil, nil, terr
 			}
-			in["input_ids"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs}
-			in["attention_mask"] = onnx.Tensor{Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask}
+			maps.Copy(in, textInputs(e.combined, b))
 			res, err = e.combined.Run(in)
 		} else {
 			res, err = e.vision.Run(in)
@@ -526,11 +515,9 @@ func (e *Encoder) LogitScaleFromModel() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := e.combined.Run(map[string]onnx.Tensor{
-		"input_ids":      {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.IDs},
-		"attention_mask": {Shape: []int64{1, int64(b.SeqLen)}, Int64: b.AttentionMask},
-		"pixel_values":   {Shape: []int64{1, 3, int64(n), int64(n)}, Float32: px},
-	})
+	in := textInputs(e.combined, b)
+	in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: px}
+	res, err := e.combined.Run(in)
 	if err != nil {
 		return 0, fmt.Errorf("model.onnx: %w", err)
 	}

@@ -81,45 +81,17 @@ func Load(dir, wantKind string) (*Dir, error) {
 // model not seen before takes about a second per gigabyte). Fingerprint is empty until wait returns nil;
 // call wait, from the goroutine that reads the Dir, before using it.
 func LoadAsync(dir, wantKind string) (d *Dir, wait func() error, err error) {
-	abs, err := filepath.Abs(dir)
+	d, err = LoadManifest(dir, wantKind)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("model directory %s: %w", abs, err)
-	}
-	if !st.IsDir() {
-		return nil, nil, fmt.Errorf("model directory %s: not a directory", abs)
-	}
-	mpath := filepath.Join(abs, ManifestName)
-	b, err := os.ReadFile(mpath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("model directory %s: missing %s (want at least `kind: <scorer>`)", abs, ManifestName)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var m Manifest
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("%s: %w", mpath, err)
-	}
-	if m.Kind == "" {
-		return nil, nil, fmt.Errorf("%s: field \"kind\" is missing (want e.g. clipscore, pickscore, imagereward, socialreward)", mpath)
-	}
-	if wantKind != "" && m.Kind != wantKind {
-		return nil, nil, fmt.Errorf("%s: field \"kind\" is %q, but this is the %s scorer", mpath, m.Kind, wantKind)
-	}
-	d = &Dir{Path: abs, Manifest: m}
 	type result struct {
 		fp  string
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		fp, err := cachedFingerprint(abs, defaultCacheDir(), time.Now())
+		fp, err := cachedFingerprint(d.Path, defaultCacheDir(), time.Now())
 		done <- result{fp, err}
 	}()
 	var once sync.Once
@@ -132,6 +104,44 @@ func LoadAsync(dir, wantKind string) (d *Dir, wait func() error, err error) {
 		return werr
 	}
 	return d, wait, nil
+}
+
+// LoadManifest reads and validates dir's srbench.yaml like Load but does not
+// fingerprint the files: Fingerprint stays empty. It is for tools that only
+// need the manifest and the file names (srbench inspect), never for scoring.
+func LoadManifest(dir, wantKind string) (*Dir, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("model directory %s: %w", abs, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("model directory %s: not a directory", abs)
+	}
+	mpath := filepath.Join(abs, ManifestName)
+	b, err := os.ReadFile(mpath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model directory %s: missing %s (want at least `kind: <scorer>`)", abs, ManifestName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", mpath, err)
+	}
+	if m.Kind == "" {
+		return nil, fmt.Errorf("%s: field \"kind\" is missing (want e.g. clipscore, pickscore, imagereward, socialreward)", mpath)
+	}
+	if wantKind != "" && m.Kind != wantKind {
+		return nil, fmt.Errorf("%s: field \"kind\" is %q, but this is the %s scorer", mpath, m.Kind, wantKind)
+	}
+	return &Dir{Path: abs, Manifest: m}, nil
 }
 
 // File returns the path of name inside the directory.

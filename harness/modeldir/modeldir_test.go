@@ -32,26 +32,40 @@ func TestLoad(t *testing.T) {
 		{"wrong kind", "kind: pickscore\n", "clipscore", `"kind" is "pickscore", but this is the clipscore scorer`},
 		{"unknown field", "kind: clipscore\nvarient: x\n", "", "field varient not found"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if tc.manifest != "" {
-				write(t, dir, modeldir.ManifestName, tc.manifest)
-			}
-			d, err := modeldir.Load(dir, tc.kind)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("got %v, want error containing %q", err, tc.wantErr)
+	// LoadManifest validates exactly as Load does, without the fingerprint.
+	loaders := []struct {
+		name        string
+		load        func(dir, kind string) (*modeldir.Dir, error)
+		fingerprint bool
+	}{
+		{"Load", modeldir.Load, true},
+		{"LoadManifest", modeldir.LoadManifest, false},
+	}
+	for _, l := range loaders {
+		for _, tc := range tests {
+			t.Run(l.name+"/"+tc.name, func(t *testing.T) {
+				dir := t.TempDir()
+				if tc.manifest != "" {
+					write(t, dir, modeldir.ManifestName, tc.manifest)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.Manifest.Variant != "hessel" || d.Constant("logit_scale", 1) != 100 || d.Constant("other", 7) != 7 {
-				t.Errorf("manifest = %+v", d.Manifest)
-			}
-		})
+				d, err := l.load(dir, tc.kind)
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Fatalf("got %v, want error containing %q", err, tc.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.Manifest.Variant != "hessel" || d.Constant("logit_scale", 1) != 100 || d.Constant("other", 7) != 7 {
+					t.Errorf("manifest = %+v", d.Manifest)
+				}
+				if got := strings.HasPrefix(d.Fingerprint, "sha256:"); got != l.fingerprint {
+					t.Errorf("Fingerprint = %q, want one: %v", d.Fingerprint, l.fingerprint)
+				}
+			})
+		}
 	}
 }
 

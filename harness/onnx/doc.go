@@ -35,7 +35,10 @@
 // name the model, the input and what was expected. Any batch size is
 // accepted on dynamic dimensions. Session.CheckSignature compares a model
 // with the inputs and outputs a caller expects (CLIPSignature and friends
-// give the Hugging Face Optimum CLIP layout) and reports every difference.
+// give the Hugging Face Optimum CLIP layout) and reports every difference;
+// an expected spec marked Optional may be absent (CLIP's attention_mask,
+// which torch.onnx.export of an OpenAI-format CLIP drops), and
+// Session.HasInput tells a caller whether to feed it.
 //
 // A Session is safe for concurrent use: several goroutines may Run at once
 // (ONNX Runtime sessions are thread-safe for inference; each Run allocates

@@ -58,6 +58,11 @@ type TensorSpec struct {
 	Name  string
 	Type  ElementType
 	Shape []int64
+	// Optional, in an expected signature, lets the model lack this input or
+	// output; when present it must match like any other. A caller feeds an
+	// optional input only when the model declares it (Session.HasInput).
+	// Models read from files never set it.
+	Optional bool
 }
 
 // String formats the spec as `name float32[?,3,224,224]` (? is dynamic).
@@ -70,7 +75,11 @@ func (s TensorSpec) String() string {
 			dims[i] = strconv.FormatInt(d, 10)
 		}
 	}
-	return fmt.Sprintf("%s %s[%s]", s.Name, s.Type, strings.Join(dims, ","))
+	str := fmt.Sprintf("%s %s[%s]", s.Name, s.Type, strings.Join(dims, ","))
+	if s.Optional {
+		str += " (optional)"
+	}
+	return str
 }
 
 // Signature is a model's inputs and outputs.
@@ -286,8 +295,16 @@ func (s *Session) Inputs() []TensorSpec { return s.Signature().Inputs }
 // Outputs returns the model's outputs.
 func (s *Session) Outputs() []TensorSpec { return s.Signature().Outputs }
 
+// HasInput reports whether the model declares an input called name, for
+// callers that feed an Optional input only to models that take it.
+func (s *Session) HasInput(name string) bool {
+	_, ok := s.inIdx[name]
+	return ok
+}
+
 // CheckSignature compares the model with what a caller expects. Every
-// expected input and output must exist with the same element type and rank;
+// expected input and output must exist (unless it is Optional) with the same
+// element type and rank;
 // an expected dimension of -1 matches any size, and a fixed one matches the
 // same size or a dynamic model dimension. The model must not have inputs
 // that are not expected (the caller could not feed them); extra outputs are
@@ -301,7 +318,9 @@ func checkSignature(model string, want, got Signature) error {
 	compare := func(kind string, w TensorSpec, have []TensorSpec) {
 		i := slices.IndexFunc(have, func(g TensorSpec) bool { return g.Name == w.Name })
 		if i < 0 {
-			problems = append(problems, fmt.Sprintf("%s %q is missing", kind, w.Name))
+			if !w.Optional {
+				problems = append(problems, fmt.Sprintf("%s %q is missing", kind, w.Name))
+			}
 			return
 		}
 		g := have[i]

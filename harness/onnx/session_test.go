@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/srbench/srbench/harness/onnx"
+	"github.com/srbench/srbench/harness/onnx/blipmodel"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/onnx/graph"
 )
@@ -314,6 +315,89 @@ func TestCheckSignature(t *testing.T) {
 	var me *onnx.ModelError
 	if err := onnx.CheckModelFile(filepath.Join(dir, "missing.onnx"), onnx.CLIPVisionSignature(224)); !errors.As(err, &me) {
 		t.Errorf("missing file: %v, want a *ModelError", err)
+	}
+}
+
+// TestCheckSignatureOptionalMask (issue #13): attention_mask is Optional in the CLIP
+// signatures, so exports with it and without it (torch.onnx.export of an
+// OpenAI-format CLIP) pass, split and combined; present, it must still match; a
+// signature that requires it (ImageReward's BLIP) still refuses a model without it.
+func TestCheckSignatureOptionalMask(t *testing.T) {
+	rt := runtimeOrFatal(t)
+	w, err := clipmodel.NewWeights(clipmodel.Tiny())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDir, sansDir := t.TempDir(), t.TempDir()
+	if _, err := w.WriteDir(withDir, clipmodel.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteDir(sansDir, clipmodel.WriteOptions{GraphOptions: clipmodel.GraphOptions{NoAttentionMask: true}}); err != nil {
+		t.Fatal(err)
+	}
+	// attention_mask of the wrong element type.
+	g := graph.New("bad_mask")
+	ids := g.Input("input_ids", graph.Int64, graph.Sym("b"), graph.Sym("s"))
+	g.Input("attention_mask", graph.Float32, graph.Sym("b"), graph.Sym("s"))
+	g.Node(graph.NodeSpec{Op: "Cast", Inputs: []string{ids}, Outputs: []string{"text_embeds"}, Attrs: []graph.Attr{graph.AttrInt("to", int64(graph.Float32))}})
+	g.Output("text_embeds", graph.Float32, graph.Sym("b"), graph.Sym("s"))
+	badMask := filepath.Join(t.TempDir(), "text_model.onnx")
+	if err := g.WriteFile(badMask, graph.ModelOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	required := onnx.CLIPTextSignature()
+	for i := range required.Inputs {
+		required.Inputs[i].Optional = false
+	}
+	tests := []struct {
+		name     string
+		path     string
+		want     onnx.Signature
+		hasMask  bool
+		problems []string // nil: the check passes
+	}{
+		{"split text with mask", filepath.Join(withDir, clipmodel.TextModelFile), onnx.CLIPTextSignature(), true, nil},
+		{"split text without mask", filepath.Join(sansDir, clipmodel.TextModelFile), onnx.CLIPTextSignature(), false, nil},
+		{"combined with mask", filepath.Join(withDir, clipmodel.ModelFile), onnx.CLIPSignature(224), true, nil},
+		{"combined without mask", filepath.Join(sansDir, clipmodel.ModelFile), onnx.CLIPSignature(224), false, nil},
+		{"vision (never has a mask)", filepath.Join(sansDir, clipmodel.VisionModelFile), onnx.CLIPVisionSignature(224), false, nil},
+		{"mask of the wrong type", badMask, onnx.CLIPTextSignature(), true, []string{`input "attention_mask" has element type float32, want int64`}},
+		{"mask required", filepath.Join(sansDir, clipmodel.TextModelFile), required, false, []string{`input "attention_mask" is missing`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := rt.NewSession(tc.path, onnx.SessionOptions{IntraOpThreads: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.HasInput("attention_mask"); got != tc.hasMask {
+				t.Errorf("HasInput(attention_mask) = %v, want %v", got, tc.hasMask)
+			}
+			for how, err := range map[string]error{"session": s.CheckSignature(tc.want), "file": onnx.CheckModelFile(tc.path, tc.want)} {
+				if tc.problems == nil {
+					if err != nil {
+						t.Errorf("%s check: %v", how, err)
+					}
+					continue
+				}
+				var se *onnx.SignatureError
+				if !errors.As(err, &se) {
+					t.Fatalf("%s check = %v; want a *SignatureError", how, err)
+				}
+				if diff := cmp.Diff(tc.problems, se.Problems); diff != "" {
+					t.Errorf("%s check: problems (-want +got):\n%s", how, diff)
+				}
+			}
+		})
+	}
+	if got := onnx.CLIPTextSignature().Inputs[1].String(); got != "attention_mask int64[?,?] (optional)" {
+		t.Errorf("optional spec prints as %q", got)
+	}
+	for _, in := range blipmodel.Signature(224).Inputs {
+		if in.Optional {
+			t.Errorf("ImageReward's input %s is optional; BLIP's text encoder reads its mask", in)
+		}
 	}
 }
 

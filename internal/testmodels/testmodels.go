@@ -14,6 +14,7 @@ import (
 
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/onnx/blipmodel"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/tokenize"
@@ -72,6 +73,34 @@ func CLIPDir(t testing.TB, kind, variant string, files clipmodel.WriteOptions, s
 		t.Fatal(err)
 	}
 	if err := modeldir.Write(dir, modeldir.Manifest{Kind: kind, Variant: variant, Description: "test model, random weights"}); err != nil {
+		t.Fatal(err)
+	}
+	return dir, w
+}
+
+// ImageRewardDir writes a tiny BLIP-shaped ImageReward model directory into a
+// temp dir: blipmodel.Tiny weights with the given seed (model.onnx), the
+// bert-base-uncased tokenizer.json from ../shared (so ImageReward's added
+// [DEC] and [ENC] get ids 30522 and 30523), and srbench.yaml of kind
+// imagereward. It returns the directory and the weights.
+func ImageRewardDir(t testing.TB, seed uint64) (string, *blipmodel.Weights) {
+	t.Helper()
+	cfg := blipmodel.Tiny()
+	if seed != 0 {
+		cfg.Seed = seed
+	}
+	w, err := blipmodel.NewWeights(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := w.WriteDir(dir, blipmodel.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyFile(Shared(t, "data/bert/bert-base-uncased.tokenizer.json"), filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := modeldir.Write(dir, modeldir.Manifest{Kind: "imagereward", Description: "test model, random weights"}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, w

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/internal/testmodels"
@@ -260,4 +261,65 @@ func TestModelLoadsOnFirstUse(t *testing.T) {
 			t.Logf("score: %v", err)
 		}
 	})
+}
+
+// TestModelWithoutAttentionMask (issue #13): torch.onnx.export of an OpenAI-format
+// CLIP drops the unused attention_mask input. Such a model (here the same weights
+// written with clipmodel's NoAttentionMask, split and combined) is accepted, and
+// since OpenAI CLIP pools at the argmax of input_ids under a causal mask, its scores
+// equal those of the export with the mask within 1e-6, and the plain-Go reference.
+func TestModelWithoutAttentionMask(t *testing.T) {
+	const seed = 7
+	noMask := clipmodel.GraphOptions{NoAttentionMask: true}
+	tests := []struct {
+		name       string
+		with, sans clipmodel.WriteOptions
+		textFile   string // the file whose inputs lose attention_mask
+	}{
+		{"split", clipmodel.WriteOptions{Text: true, Vision: true}, clipmodel.WriteOptions{Text: true, Vision: true, GraphOptions: noMask}, clipmodel.TextModelFile},
+		{"combined", clipmodel.WriteOptions{Combined: true}, clipmodel.WriteOptions{Combined: true, GraphOptions: noMask}, clipmodel.ModelFile},
+	}
+	items := testItems(t) // prompts of 2 to 7 words: rows padded by different amounts
+	score := func(t *testing.T, dir string) []scorer.Result {
+		sc, err := New(context.Background(), scorer.Config{ModelDir: dir, IntraOpThreads: 1, BatchSize: 2, Options: map[string]string{"variant": "cosine"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.(*ClipScore).Close()
+		res, err := sc.Score(context.Background(), items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			withDir, w := testmodels.CLIPDir(t, "clipscore", "cosine", tc.with, seed)
+			sansDir, _ := testmodels.CLIPDir(t, "clipscore", "cosine", tc.sans, seed)
+			// The model really lacks the input: a signature requiring it refuses the file.
+			strict := onnx.CLIPTextSignature()
+			if tc.textFile == clipmodel.ModelFile {
+				strict = onnx.CLIPSignature(224)
+			}
+			for i := range strict.Inputs {
+				strict.Inputs[i].Optional = false
+			}
+			if err := onnx.CheckModelFile(filepath.Join(sansDir, tc.textFile), strict); err == nil || !strings.Contains(err.Error(), `input "attention_mask" is missing`) {
+				t.Fatalf("%s without the mask against a signature requiring it: %v", tc.textFile, err)
+			}
+			with, sans := score(t, withDir), score(t, sansDir)
+			cos := reference(t, w, items, "")
+			for i := range items {
+				if with[i].Failed() || sans[i].Failed() {
+					t.Fatalf("item %d: with mask %+v, without %+v", i, with[i], sans[i])
+				}
+				if d := math.Abs(with[i].Score - sans[i].Score); !(d <= 1e-6) {
+					t.Errorf("item %d (%q): with mask %.9f, without %.9f (|diff| %.2g > 1e-6)", i, items[i].Prompt, with[i].Score, sans[i].Score, d)
+				}
+				if math.Abs(sans[i].Score-cos[i]) > 1e-5 {
+					t.Errorf("item %d: without mask %.8f, reference cosine %.8f", i, sans[i].Score, cos[i])
+				}
+			}
+		})
+	}
 }

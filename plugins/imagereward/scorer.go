@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/modeltok"
 	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/onnx/blipmodel"
 	"github.com/srbench/srbench/harness/scorer"
@@ -51,7 +51,7 @@ var (
 // model. It is safe for concurrent use.
 type ImageReward struct {
 	dir       *modeldir.Dir
-	tok       *tokenize.BERT
+	tok       tokenize.Tokenizer
 	tokDesc   string
 	pipe      imageproc.Pipeline
 	size      int // the side of the square pixel tensor
@@ -166,19 +166,14 @@ func (s *ImageReward) loadConstants() error {
 	return nil
 }
 
+// loadTokenizer loads ImageReward's tokenizer set-up (modeltok.ImageReward,
+// shared with `srbench inspect tokens`).
 func (s *ImageReward) loadTokenizer() error {
-	path, err := s.dir.FirstOf("tokenizer", "tokenizer.json")
-	if name := s.dir.Manifest.Strings["tokenizer"]; name != "" {
-		path, err = s.dir.FirstOf("tokenizer named in srbench.yaml", name)
-	}
+	tok, err := modeltok.ImageReward(s.dir)
 	if err != nil {
 		return fmt.Errorf("imagereward: %w", err)
 	}
-	if s.tok, err = tokenize.LoadImageRewardBERT(path); err != nil {
-		return fmt.Errorf("imagereward: %w", err)
-	}
-	s.tokDesc = fmt.Sprintf("BERT WordPiece with ImageReward's set-up ([DEC] bos and [ENC] added; padding max_length, truncation, length %d; [CLS] kept, no token types) (%s)",
-		s.tok.MaxLength(), filepath.Base(path))
+	s.tok, s.tokDesc = tok.Tokenizer, tok.Description
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
 	"github.com/srbench/srbench/harness/onnx/blipmodel"
@@ -258,6 +260,42 @@ func TestScoresMatchFormulaOnReferenceModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAddedSpecialTokens (issue #13): the plugin tokenizes with ImageReward's set-up
+// (modeltok.ImageReward, the function `srbench inspect tokens` uses too), so the
+// literal "[DEC]" and "[ENC]" in a prompt are the added tokens 30522 and 30523 (ids
+// of the reference set-up, ../shared/README.md); other ids are bert-base-uncased's:
+// [CLS] 101, [SEP] 102, a 1037, cat 4937, dog 3899. Such prompts also score as the
+// plain-Go reference model does with those ids.
+func TestAddedSpecialTokens(t *testing.T) {
+	dir, w := modelDir(t, dirSpec{seed: 3})
+	s := newScorer(t, scorer.Config{ModelDir: dir, IntraOpThreads: 1})
+	tests := []struct {
+		prompt string
+		ids    []int64
+	}{
+		{"a [DEC] cat", []int64{101, 1037, 30522, 4937, 102}},
+		{"a [ENC] dog", []int64{101, 1037, 30523, 3899, 102}},
+		{"[DEC][ENC]", []int64{101, 30522, 30523, 102}},
+	}
+	items := testmodels.GoldenItems(t)[:len(tests)]
+	for i, tc := range tests {
+		items[i].Prompt = tc.prompt
+		e, err := s.tok.Encode(tc.prompt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(append([]int64{}, tc.ids...), make([]int64, 35-len(tc.ids))...)
+		if diff := cmp.Diff(want, e.IDs); diff != "" {
+			t.Errorf("%q: ids (-want +got):\n%s", tc.prompt, diff)
+		}
+	}
+	res, err := s.Score(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScores(t, items, res, referenceRaw(t, w, items, "openai"), DefaultMean, DefaultStd)
 }
 
 func TestBatchSizeInvariance(t *testing.T) {

@@ -45,6 +45,10 @@ func TestScoresMatchFormula(t *testing.T) {
 	}{
 		{"scale from srbench.yaml", clipmodel.WriteOptions{Text: true, Vision: true}, map[string]float64{"logit_scale": math.Log(100)}, 100},
 		{"scale read from model.onnx", clipmodel.WriteOptions{Combined: true}, nil, math.Exp(float64(tiny.LogitScale))},
+		// An export without the attention_mask input (issue #13): the scale is read and
+		// the scores computed without feeding a mask.
+		{"scale read from model.onnx without attention_mask", clipmodel.WriteOptions{Combined: true, GraphOptions: clipmodel.GraphOptions{NoAttentionMask: true}}, nil, math.Exp(float64(tiny.LogitScale))},
+		{"split without attention_mask", clipmodel.WriteOptions{Text: true, Vision: true, GraphOptions: clipmodel.GraphOptions{NoAttentionMask: true}}, map[string]float64{"logit_scale": math.Log(100)}, 100},
 	}
 	items := testmodels.GoldenItems(t)
 	for _, tc := range tests {

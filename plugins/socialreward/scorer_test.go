@@ -52,3 +52,28 @@ func TestScoresAreReferenceCosines(t *testing.T) {
 		}
 	}
 }
+
+// TestModelWithoutAttentionMask (issue #13): Social Reward's OpenAI-format CLIP,
+// exported with torch.onnx.export, has no attention_mask input; such a model.onnx
+// (the same weights written with clipmodel's NoAttentionMask) loads and scores the
+// plain-Go reference cosines, which use the mask.
+func TestModelWithoutAttentionMask(t *testing.T) {
+	files := clipmodel.WriteOptions{Combined: true, GraphOptions: clipmodel.GraphOptions{NoAttentionMask: true}}
+	dir, w := testmodels.CLIPDir(t, "socialreward", "", files, 9)
+	items := testmodels.GoldenItems(t)
+	want := testmodels.ReferenceCosines(t, w, items, "", testmodels.Shared(t, "data/clip/bpe_simple_vocab_16e6.txt.gz"), "openai")
+	sc, err := New(context.Background(), scorer.Config{ModelDir: dir, BatchSize: 2, IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.(*SocialReward).Close()
+	res, err := sc.Score(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Failed() || math.Abs(r.Score-want[i]) > 1e-5 {
+			t.Errorf("item %d: %+v, want %.8f", i, r, want[i])
+		}
+	}
+}

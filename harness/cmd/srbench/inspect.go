@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/srbench/srbench/harness/imageproc"
+	"github.com/srbench/srbench/harness/modeldir"
+	"github.com/srbench/srbench/harness/modeltok"
 	"github.com/srbench/srbench/harness/tokenize"
 )
 
@@ -33,13 +36,21 @@ func newInspectTokensCmd() *cobra.Command {
 		Long: `Reads JSON lines {"text": ...} on stdin and writes JSON lines
 {"text", "ids", "attention_mask"} on stdout. --tokenizer is an OpenAI
 bpe_simple_vocab_16e6.txt.gz (clip.tokenize semantics, length 77), a Hugging Face
-tokenizer.json (its own padding and truncation), or a model directory.`,
-		Example: `  echo '{"text":"a photo of a cat"}' | srbench inspect tokens --tokenizer bpe_simple_vocab_16e6.txt.gz`,
+tokenizer.json (its own padding and truncation), or a directory.
+
+A model directory (one with srbench.yaml) is tokenized exactly as its kind's scorer
+does: the tokenizer file srbench.yaml names, else the kind's default; for imagereward
+ImageReward's set-up ([DEC] and [ENC] added as special tokens, length 35), for
+clipscore, pickscore and socialreward the CLIP set-up. --max-length cannot change
+that length. A directory without srbench.yaml gives its tokenizer.json, else its
+*.txt.gz or *.txt vocabulary, loaded as a file would be.`,
+		Example: `  echo '{"text":"a photo of a cat"}' | srbench inspect tokens --tokenizer bpe_simple_vocab_16e6.txt.gz
+  echo '{"text":"a [DEC] cat"}' | srbench inspect tokens --tokenizer demo-out/models/imagereward`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
 				return fmt.Errorf("--tokenizer is required")
 			}
-			tok, err := tokenize.Load(path, tokenize.Options{MaxLength: maxLen})
+			tok, err := loadInspectTokenizer(cmd, path, maxLen)
 			if err != nil {
 				return err
 			}
@@ -78,9 +89,34 @@ tokenizer.json (its own padding and truncation), or a model directory.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&path, "tokenizer", "", "bpe_simple_vocab_16e6.txt.gz, tokenizer.json or a model directory")
-	cmd.Flags().IntVar(&maxLen, "max-length", 0, "sequence length (default: 77 for OpenAI; the tokenizer.json's own)")
+	cmd.Flags().StringVar(&path, "tokenizer", "", "bpe_simple_vocab_16e6.txt.gz, tokenizer.json, or a model directory (tokenized as its kind's scorer does)")
+	cmd.Flags().IntVar(&maxLen, "max-length", 0, "sequence length (default: 77 for OpenAI; the tokenizer.json's own; fixed for a model directory)")
 	return cmd
+}
+
+// loadInspectTokenizer loads --tokenizer: a model directory (with srbench.yaml)
+// through its kind's set-up (modeltok, the code the plugins use), anything else
+// through tokenize.Load with --max-length. It says on stderr which set-up a
+// model directory got.
+func loadInspectTokenizer(cmd *cobra.Command, path string, maxLen int) (tokenize.Tokenizer, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, modeldir.ManifestName)); err == nil {
+			dir, err := modeldir.LoadManifest(path, "")
+			if err != nil {
+				return nil, err
+			}
+			tok, err := modeltok.ForDir(dir)
+			if err != nil {
+				return nil, err
+			}
+			if maxLen != 0 && maxLen != tok.MaxLength() {
+				return nil, fmt.Errorf("flag --max-length %d: model directory %s (kind %s) is tokenized to length %d, as its scorer does; drop --max-length, or pass the tokenizer file itself", maxLen, dir.Path, dir.Manifest.Kind, tok.MaxLength())
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "tokenizer of kind %s: %s\n", dir.Manifest.Kind, tok.Description)
+			return tok.Tokenizer, nil
+		}
+	}
+	return tokenize.Load(path, tokenize.Options{MaxLength: maxLen})
 }
 
 func newInspectPixelsCmd() *cobra.Command {

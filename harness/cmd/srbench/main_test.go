@@ -398,3 +398,18 @@ func TestBadInputMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestRunFormatAlias runs with --format given as an alias (issue #13): the run is not
+// refused and results.json records the canonical format name.
+func TestRunFormatAlias(t *testing.T) {
+	spec := writeBench(t, 6, nil)
+	for _, alias := range []string{"pairs", "JSONL", "Pairs_JSONL"} {
+		t.Run(alias, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "o")
+			runOK(t, "run", spec, "--format", alias, "--plugin-dir", filepath.Join(binDir, "plugins"), "--no-cache", "--no-progress", "--out", out)
+			if got := readResults(t, out).Dataset.Format; got != "pairs-jsonl" {
+				t.Errorf("--format %s: results.json dataset.format = %q, want %q", alias, got, "pairs-jsonl")
+			}
+		})
+	}
+}

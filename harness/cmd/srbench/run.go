@@ -98,6 +98,14 @@ type runFlags struct {
 	maxFailures string
 }
 
+// runExample is `srbench run --help`'s Example: commands that work verbatim from
+// the repository root after `make demo` (TestRunExamplesWork runs them on a small
+// demo).
+const runExample = `  # From the repository root, after ` + "`make demo`" + ` (data and models in demo-out/):
+  bin/srbench run demo-social --models demo-out/models --scorers pickscore,socialreward=demo-out/models/socialreward-trained
+  bin/srbench run benchmarks/demo-alignment.yaml --models demo-out/models --scorers clipscore,imagereward --limit 100
+  bin/srbench run --dataset demo-out/curated/test.jsonl --format pairs --models demo-out/models --scorers clipscore --out runs/curated-test`
+
 func newRunCmd(g *globalFlags) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
@@ -105,10 +113,8 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 		Short: "Score a pairwise dataset with scorer plugins and write a run directory",
 		Long: `Run a benchmark: a spec (a YAML file, or a name in benchmarks/) and/or flags.
 Flags override the spec's fields, so no spec file is needed at all.`,
-		Example: `  srbench run benchmarks/demo.yaml
-  srbench run --dataset pairs.jsonl --scorers clipscore --out runs/first
-  srbench run --format hpdv2-json --dataset test.json --images test/ --scorers clipscore,pickscore --out runs/hpd`,
-		Args: cobra.MaximumNArgs(1),
+		Example: runExample,
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			limit, err := bench.ParseFailureLimit(f.maxFailures)
 			if err != nil {
@@ -186,12 +192,9 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	return cmd
 }
 
+// formatList is the --format help: every canonical format name with its aliases.
 func formatList() string {
-	var s []string
-	for _, f := range dataset.Formats() {
-		s = append(s, string(f))
-	}
-	return strings.Join(s, ", ")
+	return dataset.FormatNames() + "; case, '-' and '_' are ignored, the canonical name is recorded"
 }
 
 func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, error) {

@@ -98,7 +98,7 @@ single settings.`,
 	fl.StringVar(&f.model, "model", "", "backbone model directory")
 	fl.StringVar(&f.trainPath, "train", "", "training triplets (pairs JSONL or Social Reward parquet)")
 	fl.StringVar(&f.valPath, "val", "", "validation triplets (early stopping)")
-	fl.StringVar(&f.format, "format", "", "dataset format (default: detected)")
+	fl.StringVar(&f.format, "format", "", "dataset format, a name or alias as for run --format (default: detected)")
 	fl.StringVar(&f.images, "images", "", "images root (default: each dataset file's directory)")
 	fl.StringVar(&f.out, "out", "", "directory for the trained model")
 	fl.StringVar(&f.config, "config", "", "training settings (JSON or YAML file)")

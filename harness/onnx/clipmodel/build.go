@@ -16,7 +16,22 @@ import (
 // CLIPModel state dict (text_model.encoder.layers.0.self_attn.q_proj.weight,
 // ...), so graphs are easy to read in Netron.
 type builder struct {
-	g *graph.Graph
+	g    *graph.Graph
+	opts GraphOptions
+}
+
+// GraphOptions are export choices that change a graph's interface but not
+// its weights. The zero value is the Hugging Face Optimum layout.
+type GraphOptions struct {
+	// NoAttentionMask leaves out the attention_mask input, as
+	// torch.onnx.export of an OpenAI-format CLIP (e.g. Social Reward's) does:
+	// OpenAI's text encoder never reads a mask, so the exporter drops the
+	// unused input. The text tower then applies only the causal mask. For
+	// right-padded input (every CLIP tokenizer pads after the end token) the
+	// embeddings are those of the masked graph: padding keys lie after the
+	// end token, where the causal mask already hides them from every
+	// position up to the pooled one.
+	NoAttentionMask bool
 }
 
 func (b builder) param(name string, dims []int64, data []float32) string {
@@ -82,13 +97,12 @@ func (b builder) normalize(x, out string) string {
 	return g.Node(graph.NodeSpec{Op: "Div", Inputs: []string{x, norm}, Outputs: []string{out}})[0]
 }
 
-// textTower adds the inputs input_ids and attention_mask and the text tower,
-// whose L2-normalised output is named out.
+// textTower adds the inputs input_ids and (unless opts.NoAttentionMask)
+// attention_mask and the text tower, whose L2-normalised output is named out.
 func (b builder) textTower(cfg Config, t *TextWeights, out string) string {
 	g := b.g
 	w := int64(cfg.TextWidth)
 	ids := g.Input(InputIDs, graph.Int64, graph.Sym(TextBatchDim), graph.Sym(SequenceDim))
-	am := g.Input(AttentionMask, graph.Int64, graph.Sym(TextBatchDim), graph.Sym(SequenceDim))
 
 	lookup := ids
 	if cfg.FoldTokenIDs {
@@ -101,7 +115,8 @@ func (b builder) textTower(cfg Config, t *TextWeights, out string) string {
 	x = g.Op("Add", []string{x, pos})
 
 	// Additive mask [B,1,S,S]: maskValue where the key is in the future
-	// (causal) plus maskValue where the key is padding.
+	// (causal) plus, with an attention_mask input, maskValue where the key is
+	// padding.
 	s := g.Op("Squeeze", []string{seqLen, zero1})
 	r := g.Op("Range", []string{g.ScalarInt64(0), s, g.ScalarInt64(1)})
 	future := g.Op("Greater", []string{
@@ -109,11 +124,14 @@ func (b builder) textTower(cfg Config, t *TextWeights, out string) string {
 		g.Op("Unsqueeze", []string{r, g.ConstInt64(1)}), // query index [S,1]
 	})
 	neg := g.ScalarFloat32(maskValue)
-	causal := g.Op("Where", []string{future, neg, g.ScalarFloat32(0)}) // [S,S]
-	keep := g.Op("Cast", []string{am}, graph.AttrInt("to", int64(graph.Float32)))
-	pad := g.Op("Mul", []string{g.Op("Sub", []string{g.ScalarFloat32(1), keep}), neg}) // [B,S]
-	pad = g.Op("Unsqueeze", []string{pad, g.ConstInt64(1, 2)})                         // [B,1,1,S]
-	mask := g.Op("Add", []string{causal, pad})                                         // [B,1,S,S]
+	mask := g.Op("Where", []string{future, neg, g.ScalarFloat32(0)}) // [S,S]: causal
+	if !b.opts.NoAttentionMask {
+		am := g.Input(AttentionMask, graph.Int64, graph.Sym(TextBatchDim), graph.Sym(SequenceDim))
+		keep := g.Op("Cast", []string{am}, graph.AttrInt("to", int64(graph.Float32)))
+		pad := g.Op("Mul", []string{g.Op("Sub", []string{g.ScalarFloat32(1), keep}), neg}) // [B,S]
+		pad = g.Op("Unsqueeze", []string{pad, g.ConstInt64(1, 2)})                         // [B,1,1,S]
+		mask = g.Op("Add", []string{mask, pad})                                            // [B,1,S,S]
+	}
 
 	for i, blk := range t.Blocks {
 		x = b.block(x, "text_model.encoder.layers."+strconv.Itoa(i), blk, cfg.TextWidth, cfg.TextHeads, mask)
@@ -175,7 +193,7 @@ func (w *Weights) AddTextTower(g *graph.Graph, out string) (string, error) {
 	if err := w.check(true, false); err != nil {
 		return "", err
 	}
-	builder{g}.textTower(w.Config, w.Text, out)
+	builder{g: g}.textTower(w.Config, w.Text, out)
 	return out, g.Err()
 }
 
@@ -186,19 +204,19 @@ func (w *Weights) AddVisionTower(g *graph.Graph, out string) (string, error) {
 	if err := w.check(false, true); err != nil {
 		return "", err
 	}
-	builder{g}.visionTower(w.Config, w.Vision, out)
+	builder{g: g}.visionTower(w.Config, w.Vision, out)
 	return out, g.Err()
 }
 
 // TextGraph is the text tower alone: input_ids, attention_mask (int64
-// [text_batch_size, sequence_length]) → text_embeds [text_batch_size,
-// EmbedDim].
-func (w *Weights) TextGraph() (*graph.Graph, error) {
+// [text_batch_size, sequence_length]; absent with opts.NoAttentionMask) →
+// text_embeds [text_batch_size, EmbedDim].
+func (w *Weights) TextGraph(opts GraphOptions) (*graph.Graph, error) {
 	if err := w.check(true, false); err != nil {
 		return nil, err
 	}
 	g := graph.New("clip_text")
-	builder{g}.textTower(w.Config, w.Text, TextEmbeds)
+	builder{g: g, opts: opts}.textTower(w.Config, w.Text, TextEmbeds)
 	g.Output(TextEmbeds, graph.Float32, graph.Sym(TextBatchDim), graph.Fixed(int64(w.Config.EmbedDim)))
 	return g, g.Err()
 }
@@ -211,21 +229,22 @@ func (w *Weights) VisionGraph() (*graph.Graph, error) {
 		return nil, err
 	}
 	g := graph.New("clip_vision")
-	builder{g}.visionTower(w.Config, w.Vision, ImageEmbeds)
+	builder{g: g}.visionTower(w.Config, w.Vision, ImageEmbeds)
 	g.Output(ImageEmbeds, graph.Float32, graph.Sym(ImageBatchDim), graph.Fixed(int64(w.Config.EmbedDim)))
 	return g, g.Err()
 }
 
-// Graph is the dual encoder: inputs input_ids, pixel_values, attention_mask;
-// outputs logits_per_image [image_batch_size, text_batch_size],
-// logits_per_text (its transpose), text_embeds and image_embeds, with
-// logits = exp(logit_scale) · image_embeds · text_embedsᵀ.
-func (w *Weights) Graph() (*graph.Graph, error) {
+// Graph is the dual encoder: inputs input_ids, pixel_values, attention_mask
+// (absent with opts.NoAttentionMask); outputs logits_per_image
+// [image_batch_size, text_batch_size], logits_per_text (its transpose),
+// text_embeds and image_embeds, with logits = exp(logit_scale) ·
+// image_embeds · text_embedsᵀ.
+func (w *Weights) Graph(opts GraphOptions) (*graph.Graph, error) {
 	if err := w.check(true, true); err != nil {
 		return nil, err
 	}
 	g := graph.New("clip")
-	b := builder{g}
+	b := builder{g: g, opts: opts}
 	te := b.textTower(w.Config, w.Text, TextEmbeds)
 	ie := b.visionTower(w.Config, w.Vision, ImageEmbeds)
 	scale := g.Op("Exp", []string{g.InitFloat32("logit_scale", nil, []float32{w.LogitScale})})
@@ -245,6 +264,9 @@ func (w *Weights) Graph() (*graph.Graph, error) {
 // needs both towers).
 type WriteOptions struct {
 	Combined, Text, Vision bool
+	// GraphOptions apply to every file written (NoAttentionMask: model.onnx
+	// and text_model.onnx without the attention_mask input).
+	GraphOptions
 	// ExternalDataThreshold moves initializers of at least this many bytes
 	// to "<file>.data" beside each model (0 keeps everything inline); see
 	// graph.ModelOptions.
@@ -262,10 +284,10 @@ func (w *Weights) WriteDir(dir string, opts WriteOptions) ([]string, error) {
 	}
 	var jobs []job
 	if opts.Combined || (all && w.Text != nil && w.Vision != nil) {
-		jobs = append(jobs, job{ModelFile, w.Graph})
+		jobs = append(jobs, job{ModelFile, func() (*graph.Graph, error) { return w.Graph(opts.GraphOptions) }})
 	}
 	if opts.Text || (all && w.Text != nil) {
-		jobs = append(jobs, job{TextModelFile, w.TextGraph})
+		jobs = append(jobs, job{TextModelFile, func() (*graph.Graph, error) { return w.TextGraph(opts.GraphOptions) }})
 	}
 	if opts.Vision || (all && w.Vision != nil) {
 		jobs = append(jobs, job{VisionModelFile, w.VisionGraph})

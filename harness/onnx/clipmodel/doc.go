@@ -17,7 +17,10 @@
 // (inputs input_ids, attention_mask, pixel_values; outputs logits_per_image,
 // logits_per_text, text_embeds, image_embeds; independent dynamic batch
 // dimensions text_batch_size and image_batch_size) and the split
-// text_model.onnx and vision_model.onnx from the same weights. Parameter
+// text_model.onnx and vision_model.onnx from the same weights;
+// GraphOptions.NoAttentionMask leaves out attention_mask, as torch.onnx.export
+// of an OpenAI-format CLIP does (the same embeddings for right-padded input,
+// since the causal mask already hides padding from the pooled end token). Parameter
 // names follow Hugging Face's CLIPModel state dict. Linear weights are
 // stored [in, out].
 //
