@@ -95,10 +95,16 @@ func TrainSocialReward(ctx context.Context, launch bench.Launcher, backbone, tra
 // The demo's benchmarks, in the order they run.
 var demoBenchmarks = []string{"demo-alignment", "demo-social"}
 
+// BackboneDir is the demo's untrained Social Reward backbone, beside the
+// trained model (socialreward) in the models directory.
+const BackboneDir = "socialreward-backbone"
+
 // Run tells Social Reward's story on the synthetic world: simulate a
 // creative community, curate its engagement log into triplets, build the
 // demo models, benchmark every scorer on prompt alignment and on community
-// preference, and write the reports.
+// preference, and write the reports. In Out/models, socialreward is the
+// trained Social Reward model and socialreward-backbone (BackboneDir) the
+// frozen CLIP backbone it was trained on.
 func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, error) {
 	if opts.Out == "" {
 		opts.Out = "demo-out"
@@ -148,14 +154,20 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 	if _, err := BuildModels(modelsDir, ModelOptions{Seed: opts.Seed}); err != nil {
 		return nil, err
 	}
+	// models/socialreward is the trained Social Reward, so that --models
+	// demo-out/models runs it; the frozen backbone it trains on is beside it.
+	backbone := filepath.Join(modelsDir, BackboneDir)
+	if err := os.Rename(filepath.Join(modelsDir, "socialreward"), backbone); err != nil {
+		return nil, err
+	}
 	done()
 
 	res := &Result{Runs: map[string]*report.Results{}, RunDirs: map[string]string{}, Funnel: funnel}
 	trained := ""
 	if opts.Available == nil || opts.Available("socialreward") {
 		done = step("train Social Reward (adapters on the frozen demo backbone, triplet loss, margin 0.3)")
-		trained = filepath.Join(modelsDir, "socialreward-trained")
-		ev, err := TrainSocialReward(ctx, launch, filepath.Join(modelsDir, "socialreward"),
+		trained = filepath.Join(modelsDir, "socialreward")
+		ev, err := TrainSocialReward(ctx, launch, backbone,
 			filepath.Join(curatedDir, "train.jsonl"), filepath.Join(curatedDir, "validation.jsonl"), trained, `{"seed": 1}`, log)
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
@@ -225,7 +237,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 			return nil, err
 		}
 		done = step("ablation %s: %d cells x %d seeds", spec.Name, len(cells), len(spec.Seeds))
-		in := AblationInputs{Log: filepath.Join(worldDir, simworld.LogJSONL), Backbone: filepath.Join(modelsDir, "socialreward"), Seed: opts.Seed}
+		in := AblationInputs{Log: filepath.Join(worldDir, simworld.LogJSONL), Backbone: backbone, Seed: opts.Seed}
 		sum, err := ablate.Run(ctx, spec, res.AblationDir, AblationDeps(in, res.AblationDir, launch, log), io.Discard)
 		if err != nil {
 			return nil, fmt.Errorf("ablation: %w", err)

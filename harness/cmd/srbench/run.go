@@ -102,7 +102,7 @@ type runFlags struct {
 // the repository root after `make demo` (TestRunExamplesWork runs them on a small
 // demo).
 const runExample = `  # From the repository root, after ` + "`make demo`" + ` (data and models in demo-out/):
-  bin/srbench run demo-social --models demo-out/models --scorers pickscore,socialreward=demo-out/models/socialreward-trained
+  bin/srbench run demo-social --models demo-out/models --scorers pickscore,socialreward
   bin/srbench run benchmarks/demo-alignment.yaml --models demo-out/models --scorers clipscore,imagereward --limit 100
   bin/srbench run --dataset demo-out/curated/test.jsonl --format pairs --models demo-out/models --scorers clipscore --out runs/curated-test`
 
