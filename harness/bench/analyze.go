@@ -236,7 +236,7 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 			c.PHolm = h.Adjusted[k]
 			c.Significant = h.Reject[k]
 			if c.Significant && c.CI95[0] <= 0 && c.CI95[1] >= 0 {
-				c.Note = "significant by the McNemar test, but the interval includes 0: borderline (the test counts discordant pairs, the interval resamples prompts)"
+				c.Note = "borderline: significant by the McNemar test, but the interval includes 0; the test counts discordant pairs, the interval resamples prompts"
 			}
 		}
 	}
