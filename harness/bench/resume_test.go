@@ -26,13 +26,15 @@ type counting struct {
 	scorer.Scorer
 	items     *atomic.Int64
 	failAfter int64 // calls; 0 = never
+	interrupt func() // called when the budget is spent (cancels the run's context)
 	calls     atomic.Int64
 	seen      *[]string
 }
 
 func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	if n := c.calls.Add(1); c.failAfter > 0 && n > c.failAfter {
-		return nil, errors.New("interrupted")
+		c.interrupt() // like Ctrl-C: the run's context ends
+		return nil, ctx.Err()
 	}
 	c.items.Add(int64(len(items)))
 	for _, it := range items {
@@ -41,13 +43,17 @@ func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Res
 	return c.Scorer.Score(ctx, items)
 }
 
-func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string) bench.Launcher {
+func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string, interrupt ...func()) bench.Launcher {
 	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
 		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:" + spec.Name}})
 		if err != nil {
 			return nil, err
 		}
-		return &counting{Scorer: sc, items: items, failAfter: failAfter, seen: seen}, nil
+		c := &counting{Scorer: sc, items: items, failAfter: failAfter, seen: seen}
+		if len(interrupt) > 0 {
+			c.interrupt = interrupt[0]
+		}
+		return c, nil
 	}
 }
 
@@ -83,7 +89,9 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "cut")
 	var n1 atomic.Int64
 	var seen1 []string
-	if _, err := bench.Run(context.Background(), cfg(out), countingLauncher(&n1, 10, &seen1)); err == nil || !strings.Contains(err.Error(), "interrupted") {
+	ictx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	if _, err := bench.Run(ictx, cfg(out), countingLauncher(&n1, 10, &seen1, interrupt)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	// A second Run into the same directory is refused.
@@ -188,7 +196,9 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 				Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}}, OutDir: out, ChunkPairs: 40}
 			var n atomic.Int64
 			var seen []string
-			if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 12, &seen)); err == nil { // 8 calls a chunk: chunk 0 is journaled
+			ictx, interrupt := context.WithCancel(context.Background())
+			defer interrupt()
+			if _, err := bench.Run(ictx, cfg, countingLauncher(&n, 12, &seen, interrupt)); err == nil { // 8 calls a chunk: chunk 0 is journaled
 				t.Fatal("the run was not interrupted")
 			}
 			if tt.editData {
@@ -240,5 +250,41 @@ func TestFailedLaunchLeavesNoRun(t *testing.T) {
 	var seen []string
 	if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 0, &seen)); err != nil {
 		t.Errorf("second run into the same --out: %v", err)
+	}
+}
+
+// failingCalls fails every Score call whose first item's id is in bad.
+type failingCalls struct {
+	scorer.Scorer
+	bad map[string]bool
+}
+
+func (f failingCalls) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+	if f.bad[items[0].ID] {
+		return nil, errors.New("plugin \"s1\" did not answer within 1s")
+	}
+	return f.Scorer.Score(ctx, items)
+}
+
+// TestFailedCallsAreRecordedFailures: a call that fails as a whole (a hung
+// plugin given up on) makes its items recorded failures; the run finishes
+// and counts them, instead of stopping.
+func TestFailedCallsAreRecordedFailures(t *testing.T) {
+	path := bigDataset(t, 40)
+	out := filepath.Join(t.TempDir(), "run")
+	cfg := bench.Config{Benchmark: report.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
+		Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 4}}, OutDir: out, ChunkPairs: 10}
+	// Items are "L<line>/a|b"; batches of 4 items are 2 pairs: fail the batch of lines 5-6.
+	launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:s1"}})
+		return failingCalls{Scorer: sc, bad: map[string]bool{"L5/a": true}}, err
+	}
+	res, err := bench.Run(context.Background(), cfg, launch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Scorers[0]
+	if s.NFailed != 2 || s.NPairs+s.NSkipped != 38 || len(s.FailureExamples) != 1 || !strings.Contains(s.FailureExamples[0], "plugin call failed: plugin \"s1\" did not answer") {
+		t.Errorf("failed %d, counted %d + skipped %d, examples %q; want 2 failed pairs out of 40 with the call's error", s.NFailed, s.NPairs, s.NSkipped, s.FailureExamples)
 	}
 }

@@ -605,11 +605,20 @@ func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, 
 			batch[k] = items[i]
 		}
 		res, err := r.sc.Score(ctx, batch)
-		if err != nil {
-			return nil, err
+		if err == nil && len(res) != len(batch) {
+			err = fmt.Errorf("the plugin returned %d results for %d items (the contract is one per item)", len(res), len(batch))
 		}
-		if len(res) != len(batch) {
-			return nil, fmt.Errorf("got %d results for %d items", len(res), len(batch))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// The whole call failed (a hung or crashed plugin that could not
+			// be restarted, or an error for the whole batch): every item of
+			// the batch is a recorded failure, and the run goes on.
+			res = make([]scorer.Result, len(batch))
+			for k := range res {
+				res[k].Err = "plugin call failed: " + err.Error()
+			}
 		}
 		r.scored += len(batch)
 		for k, i := range idx {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,9 +27,51 @@ type Options struct {
 	Stderr io.Writer
 	// StartTimeout bounds a plugin's start-up handshake; 0 = 1 minute.
 	StartTimeout time.Duration
-	// MaxRestarts is how often a crashed plugin is relaunched in the life of
-	// one Plugin; 0 = 3, negative = never.
+	// MaxRestarts is how often a crashed or hung plugin is relaunched in the
+	// life of one Plugin; 0 = 3, negative = never.
 	MaxRestarts int
+	// CallTimeout is the deadline of every plugin call (Configure,
+	// Describe, Score) before per-item time is added; 0 = DefaultCallTimeout,
+	// negative = no deadline. A plugin that misses a deadline is considered
+	// hung: it is killed and relaunched (within MaxRestarts) and the call
+	// retried.
+	CallTimeout time.Duration
+	// CallTimeoutPerItem is added to a Score call's deadline for each item
+	// of the batch; 0 = DefaultCallTimeoutPerItem.
+	CallTimeoutPerItem time.Duration
+	// KillGrace is how long killing a plugin waits for it to exit on its
+	// own (go-plugin's graceful shutdown) before its process group is
+	// SIGKILLed; 0 = DefaultKillGrace.
+	KillGrace time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultCallTimeout        = time.Minute
+	DefaultCallTimeoutPerItem = 5 * time.Second
+	DefaultKillGrace          = 2 * time.Second
+)
+
+// deadline is the time a call with n items may take; 0 = none.
+func (o Options) deadline(n int) time.Duration {
+	base, per := o.CallTimeout, o.CallTimeoutPerItem
+	if base < 0 {
+		return 0
+	}
+	if base == 0 {
+		base = DefaultCallTimeout
+	}
+	if per <= 0 {
+		per = DefaultCallTimeoutPerItem
+	}
+	return base + time.Duration(n)*per
+}
+
+func (o Options) killGrace() time.Duration {
+	if o.KillGrace <= 0 {
+		return DefaultKillGrace
+	}
+	return o.KillGrace
 }
 
 func (o Options) maxRestarts() int {
@@ -75,6 +118,7 @@ type Plugin struct {
 	mu       sync.Mutex
 	client   *plugin.Client
 	sc       *scorer.Client
+	pid      int // the running plugin's pid and process group
 	restarts int
 }
 
@@ -87,17 +131,34 @@ func (h *Host) Launch(ctx context.Context, info Info, cfg scorer.Config) (*Plugi
 		return nil, err
 	}
 	p := &Plugin{host: h, info: info, cfg: cfg}
-	if err := p.start(ctx); err != nil {
-		return nil, err
-	}
+	// Registered before it starts, so that Close and KillNow reach a plugin
+	// still starting up.
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
-		p.Kill()
+		h.mu.Unlock()
 		return nil, errors.New("host is closed")
 	}
 	h.plugins = append(h.plugins, p)
+	h.mu.Unlock()
+	if err := p.start(ctx); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// KillNow SIGKILLs the process group of every plugin this host launched,
+// without a graceful shutdown or waiting: for a harness that must exit at
+// once (a second signal, a shutdown that takes too long).
+func (h *Host) KillNow() {
+	h.mu.Lock()
+	ps := slices.Clone(h.plugins)
+	h.mu.Unlock()
+	for _, p := range ps {
+		p.mu.Lock()
+		pid := p.pid
+		p.mu.Unlock()
+		killGroup(pid)
+	}
 }
 
 // Close kills every plugin this host launched. It is safe to call twice.
@@ -112,7 +173,10 @@ func (h *Host) Close() {
 	}
 }
 
-// start launches the process and configures it; p.mu must be held or p unshared.
+// start launches the process and configures it; p.mu must be held or p
+// unshared. A cancelled ctx, or a plugin that does not complete the
+// handshake and Configure within the start timeout and call deadline, is
+// killed.
 func (p *Plugin) start(ctx context.Context) error {
 	cmd := exec.Command(p.info.Path)
 	setParentDeathSignal(cmd)
@@ -135,10 +199,34 @@ func (p *Plugin) start(ctx context.Context) error {
 		cc.SecureConfig = sec
 	}
 	client := plugin.NewClient(cc)
-	rpc, err := client.Client()
+	// go-plugin's handshake does not watch ctx: wait for it beside ctx.
+	type started struct {
+		rpc plugin.ClientProtocol
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		rpc, err := client.Client()
+		ch <- started{rpc, err}
+	}()
+	var st started
+	select {
+	case st = <-ch:
+	case <-ctx.Done():
+		if cmd.Process != nil {
+			killGroup(cmd.Process.Pid)
+		}
+		client.Kill()
+		<-ch
+		return fmt.Errorf("plugin %q: start: %w", p.info.Name, ctx.Err())
+	}
+	rpc, err := st.rpc, st.err
 	if err != nil {
 		client.Kill()
 		return fmt.Errorf("plugin %q (%s): start: %w", p.info.Name, p.info.Path, err)
+	}
+	if rc := client.ReattachConfig(); rc != nil {
+		p.pid = rc.Pid
 	}
 	raw, err := rpc.Dispense(scorer.PluginName)
 	if err != nil {
@@ -150,12 +238,55 @@ func (p *Plugin) start(ctx context.Context) error {
 		client.Kill()
 		return fmt.Errorf("plugin %q: dispensed %T, want a scorer", p.info.Name, raw)
 	}
-	if err := sc.Configure(ctx, p.cfg); err != nil {
-		client.Kill()
+	cctx, cancel := p.withDeadline(ctx, 0)
+	err = sc.Configure(cctx, p.cfg)
+	hung := cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	cancel()
+	if err != nil {
+		p.kill(client, p.pid)
+		if hung {
+			return fmt.Errorf("plugin %q: model %q: no answer to Configure within %s (--plugin-timeout): %w", p.info.Name, p.cfg.ModelDir, p.host.opts.deadline(0), err)
+		}
 		return fmt.Errorf("plugin %q: model %q: %w", p.info.Name, p.cfg.ModelDir, err)
 	}
 	p.client, p.sc = client, sc
 	return nil
+}
+
+// withDeadline derives the context of a call with n items.
+func (p *Plugin) withDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
+	if d := p.host.opts.deadline(n); d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
+}
+
+// kill stops a plugin process: go-plugin's graceful shutdown for at most
+// KillGrace, then SIGKILL to its process group (always, so nothing it
+// started survives). It never waits without limit: a plugin stopped with
+// SIGSTOP ignores the shutdown request but not SIGKILL.
+func (p *Plugin) kill(c *plugin.Client, pid int) {
+	if c == nil {
+		killGroup(pid)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		c.Kill()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(p.host.opts.killGrace()):
+		p.host.opts.Logger.Warn("plugin did not shut down in time; killing its process group", "plugin", p.info.Name, "pid", pid)
+	}
+	killGroup(pid)
+	select {
+	case <-done:
+	case <-time.After(p.host.opts.killGrace()):
+		// go-plugin still waits on something; the process group is dead,
+		// so give up waiting rather than hang the harness.
+	}
 }
 
 // Info returns what was launched.
@@ -189,21 +320,22 @@ func (p *Plugin) Restarts() int {
 	return p.restarts
 }
 
-// Kill stops the plugin process.
+// Kill stops the plugin process (see kill: a bounded graceful shutdown,
+// then SIGKILL of its process group).
 func (p *Plugin) Kill() {
 	p.mu.Lock()
-	c := p.client
-	p.client, p.sc = nil, nil
+	c, pid := p.client, p.pid
+	p.client, p.sc, p.pid = nil, nil, 0
 	p.mu.Unlock()
-	if c != nil {
-		c.Kill()
+	if c != nil || pid != 0 {
+		p.kill(c, pid)
 	}
 }
 
 // Describe implements scorer.Scorer.
 func (p *Plugin) Describe(ctx context.Context) (scorer.Description, error) {
 	var d scorer.Description
-	err := p.call(ctx, func(sc *scorer.Client) error {
+	err := p.call(ctx, 0, func(ctx context.Context, sc *scorer.Client) error {
 		var err error
 		d, err = sc.Describe(ctx)
 		return err
@@ -214,7 +346,7 @@ func (p *Plugin) Describe(ctx context.Context) (scorer.Description, error) {
 // Score implements scorer.Scorer.
 func (p *Plugin) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	var res []scorer.Result
-	err := p.call(ctx, func(sc *scorer.Client) error {
+	err := p.call(ctx, len(items), func(ctx context.Context, sc *scorer.Client) error {
 		var err error
 		res, err = sc.Score(ctx, items)
 		return err
@@ -222,16 +354,39 @@ func (p *Plugin) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resul
 	return res, err
 }
 
-// call runs f against the plugin, relaunching a crashed plugin and retrying.
-func (p *Plugin) call(ctx context.Context, f func(*scorer.Client) error) error {
+// HungError is a plugin call that missed its deadline.
+type HungError struct {
+	Plugin   string
+	Deadline time.Duration
+}
+
+func (e *HungError) Error() string {
+	return fmt.Sprintf("plugin %q did not answer within %s (--plugin-timeout, --plugin-timeout-per-item)", e.Plugin, e.Deadline)
+}
+
+// call runs f against the plugin with the deadline of a call with n items,
+// relaunching a crashed or hung plugin and retrying (within MaxRestarts).
+func (p *Plugin) call(ctx context.Context, n int, f func(context.Context, *scorer.Client) error) error {
 	for {
 		p.mu.Lock()
-		sc, client := p.sc, p.client
+		sc, client, pid := p.sc, p.client, p.pid
 		p.mu.Unlock()
 		if sc == nil {
 			return fmt.Errorf("plugin %q is not running", p.info.Name)
 		}
-		err := f(sc)
+		cctx, cancel := p.withDeadline(ctx, n)
+		err := f(cctx, sc)
+		hung := err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+		cancel()
+		if hung {
+			herr := &HungError{Plugin: p.info.Name, Deadline: p.host.opts.deadline(n)}
+			p.host.opts.Logger.Warn("plugin call missed its deadline; killing the plugin", "plugin", p.info.Name, "pid", pid, "deadline", herr.Deadline)
+			p.kill(client, pid)
+			if rerr := p.restart(ctx, client); rerr != nil {
+				return fmt.Errorf("%w, and could not be restarted: %v", herr, rerr)
+			}
+			continue
+		}
 		if err == nil || ctx.Err() != nil || !(scorer.IsUnavailable(err) || client.Exited()) {
 			if err != nil {
 				return fmt.Errorf("plugin %q: %w", p.info.Name, err)
@@ -259,9 +414,9 @@ func (p *Plugin) restart(ctx context.Context, dead *plugin.Client) error {
 		return fmt.Errorf("gave up after %d restarts", p.restarts)
 	}
 	p.restarts++
-	dead.Kill()
-	p.client, p.sc = nil, nil
-	p.host.opts.Logger.Warn("plugin process died; restarting", "plugin", p.info.Name, "restart", p.restarts)
+	p.kill(dead, p.pid)
+	p.client, p.sc, p.pid = nil, nil, 0
+	p.host.opts.Logger.Warn("plugin process died or hung; restarting", "plugin", p.info.Name, "restart", p.restarts)
 	return p.start(ctx)
 }
 

@@ -297,3 +297,93 @@ func TestKilledHarnessLeavesNoPlugin(t *testing.T) {
 		t.Fatalf("plugin %d survived its harness being killed", pid)
 	}
 }
+
+// TestHungPluginIsKilledAndRestarted: a plugin stopped with SIGSTOP misses
+// its call's deadline; the host kills it (the stopped process is gone),
+// relaunches it, and the call succeeds on the new process.
+func TestHungPluginIsKilledAndRestarted(t *testing.T) {
+	info, err := host.Find(pluginDir, "trivial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(host.Options{CallTimeout: 500 * time.Millisecond, CallTimeoutPerItem: time.Millisecond, KillGrace: 300 * time.Millisecond})
+	defer h.Close()
+	p, err := h.Launch(context.Background(), info, scorer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := p.Pid()
+	if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(stopped, syscall.SIGKILL)
+	start := time.Now()
+	res, err := p.Score(context.Background(), []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Score != scorertest.Expected("abc", 2) {
+		t.Errorf("score %v after the restart", res[0].Score)
+	}
+	if p.Restarts() != 1 || p.Pid() == stopped {
+		t.Errorf("restarts %d, pid %d (stopped one %d): want one restart on a new process", p.Restarts(), p.Pid(), stopped)
+	}
+	if !waitDead(stopped, 5*time.Second) {
+		t.Errorf("the stopped plugin %d is still there", stopped)
+	}
+	t.Logf("hung call recovered in %v", time.Since(start))
+}
+
+// TestHungPluginGivesUp: with no restart left, a hung call returns a
+// HungError instead of waiting.
+func TestHungPluginGivesUp(t *testing.T) {
+	info, err := host.Find(pluginDir, "trivial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(host.Options{MaxRestarts: -1, CallTimeout: 300 * time.Millisecond, CallTimeoutPerItem: time.Millisecond, KillGrace: 200 * time.Millisecond})
+	defer h.Close()
+	p, err := h.Launch(context.Background(), info, scorer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid()
+	syscall.Kill(pid, syscall.SIGSTOP)
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	_, err = p.Score(context.Background(), []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
+	var he *host.HungError
+	if !errors.As(err, &he) || !strings.Contains(err.Error(), "--plugin-timeout") {
+		t.Fatalf("error %v, want a *HungError naming the flag", err)
+	}
+	if !waitDead(pid, 5*time.Second) {
+		t.Errorf("hung plugin %d left running", pid)
+	}
+}
+
+// TestCloseKillsStoppedPlugin: Host.Close returns within the kill grace
+// period (plus a margin) even when the plugin ignores the shutdown request
+// because it is stopped, and the process is gone.
+func TestCloseKillsStoppedPlugin(t *testing.T) {
+	info, err := host.Find(pluginDir, "trivial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.New(host.Options{KillGrace: 300 * time.Millisecond})
+	p, err := h.Launch(context.Background(), info, scorer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid()
+	syscall.Kill(pid, syscall.SIGSTOP)
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	done := make(chan struct{})
+	go func() { h.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Host.Close did not return within 10 s for a stopped plugin")
+	}
+	if !waitDead(pid, 5*time.Second) {
+		t.Errorf("stopped plugin %d survived Host.Close", pid)
+	}
+}

@@ -23,7 +23,14 @@ func newHost(g *globalFlags) *host.Host {
 	if g.verbose {
 		level = hclog.Debug
 	}
-	return host.New(host.Options{Logger: hclog.New(&hclog.LoggerOptions{Name: "srbench", Output: os.Stderr, Level: level})})
+	timeout := g.pluginTimeout
+	if timeout == 0 {
+		timeout = -1 // the flag's 0 means no deadline
+	}
+	h := host.New(host.Options{Logger: hclog.New(&hclog.LoggerOptions{Name: "srbench", Output: os.Stderr, Level: level}),
+		CallTimeout: timeout, CallTimeoutPerItem: g.pluginTimeoutPerItem})
+	g.track(h)
+	return h
 }
 
 // launcher launches scorers as plugins from the plugin dir with models from the models root.

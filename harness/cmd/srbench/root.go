@@ -2,17 +2,68 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/host"
 )
 
-// globalFlags are shared by every command.
+// globalFlags are shared by every command, with what the signal handler
+// needs to reach: the plugin hosts to kill and the run to name.
 type globalFlags struct {
 	pluginDir string
 	models    string
 	verbose   bool
+	// Deadlines of plugin calls (see host.Options).
+	pluginTimeout, pluginTimeoutPerItem time.Duration
+
+	mu     sync.Mutex
+	hosts  []*host.Host
+	runDir string // the run in progress, for the resume hint
+}
+
+// track remembers a host so that an interrupted srbench can kill its plugins.
+func (g *globalFlags) track(h *host.Host) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.hosts = append(g.hosts, h)
+}
+
+// killPlugins SIGKILLs every plugin of every host at once.
+func (g *globalFlags) killPlugins() {
+	g.mu.Lock()
+	hs := slices.Clone(g.hosts)
+	g.mu.Unlock()
+	for _, h := range hs {
+		h.KillNow()
+	}
+}
+
+// setRun records the run directory being written, for the resume hint.
+func (g *globalFlags) setRun(dir string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.runDir = dir
+}
+
+// resumeHint says how to finish the run in progress, "" when there is none.
+func (g *globalFlags) resumeHint() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.runDir == "" {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(g.runDir, bench.JournalName)); err != nil {
+		return fmt.Sprintf("nothing was scored into %s; start the run again", g.runDir)
+	}
+	return fmt.Sprintf("the run in %s keeps every pair scored so far; finish it with: srbench run --resume %s", g.runDir, g.runDir)
 }
 
 // exitError carries a specific exit code (e.g. 2 for unusable input to check).
@@ -33,7 +84,12 @@ func exitCode(err error) int {
 }
 
 func newRootCmd() *cobra.Command {
-	g := &globalFlags{}
+	return newRoot(&globalFlags{})
+}
+
+// newRoot builds the command tree on g (main keeps g to reach the plugins
+// when interrupted).
+func newRoot(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "srbench",
 		Short:         "Benchmark and train reward models for text-to-image generation",
@@ -45,6 +101,10 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.pluginDir, "plugin-dir", "", "directory of scorer plugin binaries (default: plugins/ beside the srbench binary)")
 	root.PersistentFlags().StringVar(&g.models, "models", "models", "models root: scorer N loads <models>/N/ unless a spec gives a path")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log plugin output at debug level")
+	root.PersistentFlags().DurationVar(&g.pluginTimeout, "plugin-timeout", host.DefaultCallTimeout,
+		"deadline of a plugin call before per-item time is added; a plugin that misses it is killed and restarted (0: no deadline)")
+	root.PersistentFlags().DurationVar(&g.pluginTimeoutPerItem, "plugin-timeout-per-item", host.DefaultCallTimeoutPerItem,
+		"added to a Score call's deadline per item of the batch")
 	root.AddCommand(newRunCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g))
 	return root
 }

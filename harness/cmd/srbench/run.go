@@ -138,6 +138,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				if err != nil {
 					return err
 				}
+				g.setRun(f.resume)
 				// The recorded plugin directory and models root, unless given again.
 				pluginDir, models := journal.PluginDir, journal.ModelsRoot
 				if pluginDir == "" || cmd.Flags().Changed("plugin-dir") {
@@ -158,6 +159,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 			if err := pinLocations(&cfg, g); err != nil {
 				return err
 			}
+			g.setRun(cfg.OutDir)
 			cfg.Cache = cache
 			total := 0
 			if !f.noBar {

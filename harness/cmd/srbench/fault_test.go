@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The fault-injection suite (issue #14): faults a shared CI runner or a
+// hostile dataset produce, each injected into a real srbench process with a
+// real plugin subprocess.
+
+// startRun starts `srbench run` with extra flags, waits until it has
+// journaled at least lines pairs, and returns the command, its output and
+// its plugin's pid.
+func startRun(t *testing.T, spec, out string, lines int, extra ...string) (*exec.Cmd, *bytes.Buffer, int) {
+	t.Helper()
+	args := append([]string{"run", spec, "--no-cache", "--no-progress", "--out", out}, extra...)
+	cmd := srbench(args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	samples := filepath.Join(out, "samples.jsonl")
+	deadline := time.Now().Add(60 * time.Second)
+	for countLines(samples) < lines {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress within 60 s\n%s", buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	kids := children(cmd.Process.Pid)
+	if len(kids) != 1 {
+		t.Fatalf("want one plugin process under srbench, found %v", kids)
+	}
+	return cmd, &buf, kids[0]
+}
+
+// waitExit waits at most limit for cmd to exit and returns its exit status
+// and how long it took.
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), time.Since(start)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, time.Since(start)
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		t.Fatalf("srbench did not exit within %v", limit)
+	}
+	return -1, 0
+}
+
+// TestStoppedPluginRunFinishes stops the plugin with SIGSTOP mid-run: the
+// call misses its deadline, the host kills and restarts the plugin, and the
+// run finishes with the same results as an undisturbed one.
+func TestStoppedPluginRunFinishes(t *testing.T) {
+	spec := writeBench(t, 600, map[string]string{"delay_ms": "3"})
+	full := filepath.Join(t.TempDir(), "full")
+	runOK(t, "run", spec, "--no-cache", "--no-progress", "--out", full)
+
+	out := filepath.Join(t.TempDir(), "stopped")
+	cmd, buf, plugin := startRun(t, spec, out, 100, "--plugin-timeout", "1s", "--plugin-timeout-per-item", "50ms")
+	if err := syscall.Kill(plugin, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(plugin, syscall.SIGKILL)
+	// Deadline of a batch of 8 items: 1 s + 8 × 50 ms; then the restart.
+	code, took := waitExit(t, cmd, 30*time.Second)
+	if code != 0 {
+		t.Fatalf("exit %d after the plugin was stopped\n%s", code, buf)
+	}
+	if !waitDead(plugin, 5*time.Second) {
+		t.Errorf("the stopped plugin %d is still there", plugin)
+	}
+	got := readResults(t, out)
+	if got.Scorers[0].Restarts != 1 {
+		t.Errorf("plugin restarts = %d, want 1", got.Scorers[0].Restarts)
+	}
+	got.Scorers[0].Restarts = 0
+	if diff := cmp.Diff(readResults(t, full), got, volatile); diff != "" {
+		t.Errorf("results differ (-undisturbed +stopped plugin):\n%s", diff)
+	}
+	if !strings.Contains(buf.String(), "missed its deadline") {
+		t.Errorf("the output does not say the plugin missed its deadline:\n%s", buf)
+	}
+	t.Logf("run finished %v after the plugin was stopped", took)
+}
+
+// TestSignalEndsRunWithStoppedPlugin sends SIGINT or SIGTERM to a run whose
+// plugin is stopped (so the shutdown request is never answered): srbench
+// exits within 10 s with 128+signal, leaves no process behind, says how to
+// resume, and the run resumes to the undisturbed results.
+func TestSignalEndsRunWithStoppedPlugin(t *testing.T) {
+	spec := writeBench(t, 800, map[string]string{"delay_ms": "3"})
+	full := filepath.Join(t.TempDir(), "full")
+	runOK(t, "run", spec, "--no-cache", "--no-progress", "--out", full)
+	tests := []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}}
+	for _, tt := range tests {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			cmd, buf, plugin := startRun(t, spec, out, 100)
+			defer syscall.Kill(plugin, syscall.SIGKILL)
+			if err := syscall.Kill(plugin, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond) // let a call block on the stopped plugin
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			code, took := waitExit(t, cmd, 10*time.Second)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, buf)
+			}
+			if !waitDead(plugin, 2*time.Second) {
+				t.Errorf("plugin %d left running after srbench exited", plugin)
+			}
+			if !strings.Contains(buf.String(), "srbench run --resume "+out) {
+				t.Errorf("no resume hint:\n%s", buf)
+			}
+			t.Logf("%v: exited %d after %v", tt.sig, code, took)
+			runOK(t, "run", "--resume", out, "--no-cache", "--no-progress")
+			if diff := cmp.Diff(readResults(t, full), readResults(t, out), volatile); diff != "" {
+				t.Errorf("resumed results differ (-undisturbed +resumed):\n%s", diff)
+			}
+		})
+	}
+}
+
+// waitDead reports whether pid is gone (or a zombie) within d.
+func waitDead(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		if err != nil {
+			return true
+		}
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X') {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
