@@ -25,7 +25,7 @@ import (
 type counting struct {
 	scorer.Scorer
 	items     *atomic.Int64
-	failAfter int64 // calls; 0 = never
+	failAfter int64  // calls; 0 = never
 	interrupt func() // called when the budget is spent (cancels the run's context)
 	calls     atomic.Int64
 	seen      *[]string
