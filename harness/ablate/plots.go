@@ -7,15 +7,13 @@ import (
 	"os"
 	"path/filepath"
 
-	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // FigureInfo names a figure written under plots/ (NAME.svg and NAME.png).
@@ -65,62 +63,25 @@ func writeFigures(outDir string, sum *Summary) ([]FigureInfo, error) {
 	return out, nil
 }
 
-func sans(size vg.Length, w xfont.Weight) font.Font {
-	return font.Font{Typeface: "Liberation", Variant: "Sans", Weight: w, Size: size}
-}
-
-// newPlot returns a plot in the report package's house style.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = sans(12, xfont.WeightBold)
-	p.Title.Padding = 3 * vg.Millimeter
-	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = sans(10.5, xfont.WeightNormal)
-		ax.Tick.Label.Font = sans(9, xfont.WeightNormal)
-	}
-	p.Legend.TextStyle.Font = sans(9, xfont.WeightNormal)
-	p.Legend.ThumbnailWidth = 1.2 * vg.Centimeter
-	return p
-}
-
-func labels(xys plotter.XYs, texts []string, align draw.XAlignment, yalign draw.YAlignment) (*plotter.Labels, error) {
+// valueLabels are labels at xys in the house style's value size.
+func valueLabels(xys plotter.XYs, texts []string, align draw.XAlignment, yalign draw.YAlignment) (*plotter.Labels, error) {
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
 	if err != nil {
 		return nil, err
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i] = text.Style{Color: color.Black, Font: sans(8, xfont.WeightNormal), Handler: plot.DefaultTextHandler, XAlign: align, YAlign: yalign}
+		st := plotstyle.Text(plotstyle.ValueSize, color.Black)
+		st.XAlign, st.YAlign = align, yalign
+		l.TextStyle[i] = st
 	}
 	return l, nil
 }
 
-// lineStyle is the look of the i-th line: gray level, dash pattern and
-// marker change together, so lines stay apart in grayscale print.
-func lineStyle(i int) (color.Color, []vg.Length, draw.GlyphDrawer) {
-	grays := [...]color.Gray{{0x00}, {0x55}, {0x30}, {0x80}, {0x18}, {0x68}}
-	dashes := [...][]vg.Length{
-		nil,
-		{vg.Points(6), vg.Points(3)},
-		{vg.Points(1.5), vg.Points(2)},
-		{vg.Points(8), vg.Points(3), vg.Points(1.5), vg.Points(3)},
-		{vg.Points(3), vg.Points(3)},
-	}
-	glyphs := [...]draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.RingGlyph{}}
-	return grays[i%len(grays)], dashes[i%len(dashes)], glyphs[i%len(glyphs)]
-}
-
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
 func accuracyChart(sum *Summary) (*report.Chart, error) {
-	p := newPlot("Mean test accuracy per cell (95% CI over seeds)", "cell", "test pairwise accuracy (%)")
+	p := plotstyle.New("Mean test accuracy per cell (95% CI over seeds)", "cell", "test pairwise accuracy (%)")
 	n := len(sum.Cells)
 	names := make([]string, n)
-	pts := errPoints{XYs: make(plotter.XYs, n), YErrors: make(plotter.YErrors, n)}
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, n), YErrors: make(plotter.YErrors, n)}
 	var labXY plotter.XYs
 	var labText []string
 	hi, refMean := 0.0, 0.0
@@ -160,7 +121,7 @@ func accuracyChart(sum *Summary) (*report.Chart, error) {
 	}
 	refLine.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	refLine.Width = vg.Points(0.8)
-	lab, err := labels(labXY, labText, draw.XCenter, draw.YBottom)
+	lab, err := valueLabels(labXY, labText, draw.XCenter, draw.YBottom)
 	if err != nil {
 		return nil, err
 	}
@@ -178,22 +139,14 @@ func accuracyChart(sum *Summary) (*report.Chart, error) {
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	// Room above 100% for the value labels and the legend; ticks stop at 100.
 	p.Y.Min, p.Y.Max = 0, math.Min(118, hi+16)
-	var ticks []plot.Tick
-	for v := 0; v <= 100; v += 10 {
-		tk := plot.Tick{Value: float64(v)}
-		if v%20 == 0 {
-			tk.Label = fmt.Sprint(v)
-		}
-		ticks = append(ticks, tk)
-	}
-	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Tick.Marker = plotstyle.LinearTicks{Step: 10, LabelEvery: 2, Max: 100}
 	w := max(12*vg.Centimeter, min(30*vg.Centimeter, vg.Length(4+1.6*float64(n))*vg.Centimeter))
 	return &report.Chart{Panels: [][]*plot.Plot{{p}}, Width: w, Height: 11 * vg.Centimeter}, nil
 }
 
 // curvePanel draws the mean learning curves of the cells idx.
 func curvePanel(sum *Summary, title string, idx []int) (*plot.Plot, error) {
-	p := newPlot(title, "epoch", "validation accuracy (%)")
+	p := plotstyle.New(title, "epoch", "validation accuracy (%)")
 	lo, hi := 100.0, 0.0
 	maxEpoch := 1
 	for k, i := range idx {
@@ -211,7 +164,7 @@ func curvePanel(sum *Summary, title string, idx []int) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		col, dash, glyph := lineStyle(k)
+		col, dash, glyph := plotstyle.Series(k)
 		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.3)
 		s.Color, s.Shape, s.Radius = col, glyph, vg.Points(2.5)
 		p.Add(l, s)
@@ -273,8 +226,8 @@ func scalingChart(sum *Summary) (*report.Chart, error) {
 	if sf == nil || len(sf.Points) < 2 {
 		return nil, nil
 	}
-	p := newPlot("Data scaling (other settings at the reference)", "training triplets", "mean test accuracy (%, 95% CI)")
-	pts := errPoints{XYs: make(plotter.XYs, len(sf.Points)), YErrors: make(plotter.YErrors, len(sf.Points))}
+	p := plotstyle.New("Data scaling (other settings at the reference)", "training triplets", "mean test accuracy (%, 95% CI)")
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, len(sf.Points)), YErrors: make(plotter.YErrors, len(sf.Points))}
 	var labText []string
 	lo, hi := 100.0, 0.0
 	xmax := 0.0
@@ -297,7 +250,7 @@ func scalingChart(sum *Summary) (*report.Chart, error) {
 		return nil, err
 	}
 	eb.CapWidth = vg.Points(6)
-	lab, err := labels(pts.XYs, labText, draw.XLeft, draw.YCenter)
+	lab, err := valueLabels(pts.XYs, labText, draw.XLeft, draw.YCenter)
 	if err != nil {
 		return nil, err
 	}

@@ -7,14 +7,13 @@ import (
 	"math"
 	"strings"
 
-	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // Chart is a drawable figure: one gonum plot, or several laid out in a grid
@@ -105,7 +104,7 @@ func (c *Chart) draw(dc draw.Canvas) {
 	}
 	area := dc
 	if c.Title != "" {
-		st := titleStyle()
+		st := plotstyle.Title()
 		st.XAlign, st.YAlign = draw.XCenter, draw.YTop
 		top := dc.Max.Y - 2*vg.Millimeter
 		dc.FillText(st, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: top}, c.Title)
@@ -122,66 +121,6 @@ func (c *Chart) draw(dc draw.Canvas) {
 			p.Draw(canvases[i][j])
 		}
 	}
-}
-
-// ---------- house style ----------
-
-func sansFont(size vg.Length, weight xfont.Weight) font.Font {
-	return font.Font{Typeface: "Liberation", Variant: "Sans", Weight: weight, Size: size}
-}
-
-func titleStyle() text.Style {
-	return text.Style{Color: color.Black, Font: sansFont(12, xfont.WeightBold), Handler: plot.DefaultTextHandler}
-}
-
-// newPlot returns a plot in the report's house style: sans-serif text,
-// a title and both axis labels.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = sansFont(12, xfont.WeightBold)
-	p.Title.Padding = 3 * vg.Millimeter
-	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = sansFont(10.5, xfont.WeightNormal)
-		ax.Tick.Label.Font = sansFont(9, xfont.WeightNormal)
-	}
-	p.Legend.TextStyle.Font = sansFont(9, xfont.WeightNormal)
-	p.Legend.ThumbnailWidth = 1.2 * vg.Centimeter
-	return p
-}
-
-// labelStyle is the style of text placed in the data area.
-func labelStyle(c color.Color) text.Style {
-	return text.Style{
-		Color: c, Font: sansFont(9, xfont.WeightNormal), Handler: plot.DefaultTextHandler,
-		XAlign: draw.XCenter, YAlign: draw.YCenter,
-	}
-}
-
-// seriesStyle is the look of the i-th data series: colour, dash pattern and
-// marker all change together, so series stay apart in grayscale print.
-// Colours are dark-to-mid viridis tones, readable on white.
-func seriesStyle(i int) (c color.Color, dashes []vg.Length, glyph draw.GlyphDrawer) {
-	colors := [...]color.RGBA{
-		{0x44, 0x01, 0x54, 0xff}, // viridis 0
-		{0x2c, 0x72, 0x8e, 0xff}, // viridis 0.375
-		{0x1f, 0xa0, 0x88, 0xff}, // viridis 0.5625
-		{0x59, 0x59, 0x59, 0xff}, // gray
-		{0x3b, 0x52, 0x8b, 0xff}, // viridis 0.25
-		{0x5e, 0xc9, 0x62, 0xff}, // viridis 0.75
-	}
-	dash := [...][]vg.Length{
-		nil,
-		{vg.Points(6), vg.Points(3)},
-		{vg.Points(1.5), vg.Points(2)},
-		{vg.Points(8), vg.Points(3), vg.Points(1.5), vg.Points(3)},
-		{vg.Points(3), vg.Points(3)},
-	}
-	glyphs := [...]draw.GlyphDrawer{
-		draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.RingGlyph{},
-	}
-	return colors[i%len(colors)], dash[i%len(dash)], glyphs[i%len(glyphs)]
 }
 
 // ---------- palette ----------

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // Figure is one chart of a report: a named recipe that turns a run into a
@@ -102,20 +104,14 @@ func byAccuracy(r *Results) []ScorerResult {
 	return ss
 }
 
-// errPoints are points with asymmetric Y errors, for plotter.NewYErrorBars.
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
 func accuracyFigure(in *Input) (*Chart, error) {
 	ss := byAccuracy(in.Results)
 	if len(ss) == 0 {
 		return nil, nil
 	}
-	p := newPlot("Pairwise accuracy with 95% CI", "scorer", "pairwise accuracy (%)")
+	p := plotstyle.New("Pairwise accuracy with 95% CI", "scorer", "pairwise accuracy (%)")
 	names := make([]string, len(ss))
-	pts := errPoints{XYs: make(plotter.XYs, len(ss)), YErrors: make(plotter.YErrors, len(ss))}
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, len(ss)), YErrors: make(plotter.YErrors, len(ss))}
 	lo, hi := 50.0, 50.0
 	var labels plotter.XYLabels
 	for i, s := range ss {
@@ -150,7 +146,7 @@ func accuracyFigure(in *Input) (*Chart, error) {
 		return nil, err
 	}
 	for i := range lab.TextStyle {
-		st := labelStyle(color.Black)
+		st := plotstyle.Text(plotstyle.TickSize, color.Black)
 		st.XAlign = draw.XLeft
 		lab.TextStyle[i] = st
 	}
@@ -160,13 +156,10 @@ func accuracyFigure(in *Input) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := labelStyle(color.Gray{0x60})
+	st := plotstyle.Text(plotstyle.TickSize, color.Gray{0x60})
 	st.XAlign, st.YAlign = draw.XLeft, draw.YBottom
 	chanceLab.TextStyle[0] = st
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{0xdd}
-	p.Add(grid, chance, chanceLab, bars, dots, lab)
+	p.Add(plotstyle.HorizontalGrid(), chance, chanceLab, bars, dots, lab)
 	p.NominalX(names...)
 	if len(names) > 4 {
 		p.X.Tick.Label.Rotation = math.Pi / 6
@@ -191,7 +184,7 @@ func (m matrix) Y(r int) float64    { return float64(r) }
 // heatmap draws m with cell labels; names label rows (top to bottom) and
 // columns (left to right). The colour scale spans [lo, hi].
 func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string) (*Chart, error) {
-	p := newPlot(title, xLabel, yLabel)
+	p := plotstyle.New(title, xLabel, yLabel)
 	pal := viridis(256)
 	hm := plotter.NewHeatMap(m, pal)
 	hm.Min, hm.Max = lo, hi
@@ -212,7 +205,7 @@ func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi floa
 			}
 			xy.XYs = append(xy.XYs, plotter.XY{X: float64(c), Y: float64(m.n - 1 - r)})
 			xy.Labels = append(xy.Labels, s)
-			styles = append(styles, labelStyle(ink))
+			styles = append(styles, plotstyle.Text(plotstyle.TickSize, ink))
 		}
 	}
 	lab, err := plotter.NewLabels(xy)
@@ -352,7 +345,7 @@ func scoresFigure(in *Input) (*Chart, error) {
 		if s.N == 0 {
 			continue
 		}
-		p := newPlot(fmt.Sprintf("%s (n = %d)", s.Scorer, s.N), "score (the scorer's own units)", "images")
+		p := plotstyle.New(fmt.Sprintf("%s (n = %d)", s.Scorer, s.N), "score (the scorer's own units)", "images")
 		for j, counts := range [][]float64{s.Preferred, s.Rejected} {
 			line, err := plotter.NewLine(stepOutline(counts, s.Lo, s.Hi))
 			if err != nil {
@@ -405,7 +398,7 @@ func stepOutline(counts []float64, lo, hi float64) plotter.XYs {
 const minReliabilityCount = 10
 
 func calibrationFigure(in *Input) (*Chart, error) {
-	p := newPlot("Reliability of P(A preferred)", "predicted probability that A is preferred", "observed share with A preferred")
+	p := plotstyle.New("Reliability of P(A preferred)", "predicted probability that A is preferred", "observed share with A preferred")
 	diag, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
 	if err != nil {
 		return nil, err
@@ -432,7 +425,7 @@ func calibrationFigure(in *Input) (*Chart, error) {
 		if err != nil {
 			return nil, err
 		}
-		col, dash, glyph := seriesStyle(i)
+		col, dash, glyph := plotstyle.Series(i)
 		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.4)
 		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: glyph}
 		p.Add(l, sc)
@@ -456,7 +449,7 @@ func strengthFigure(in *Input) (*Chart, error) {
 	type series struct {
 		i   int
 		s   ScorerResult
-		pts errPoints
+		pts plotstyle.ErrPoints
 	}
 	var all []series
 	xlo, xhi := math.Inf(1), math.Inf(-1)
@@ -476,16 +469,13 @@ func strengthFigure(in *Input) (*Chart, error) {
 	if len(all) == 0 {
 		return nil, nil
 	}
-	p := newPlot("Accuracy by label strength", "label strength (middle of quantile bin)", "pairwise accuracy (%)")
+	p := plotstyle.New("Accuracy by label strength", "label strength (middle of quantile bin)", "pairwise accuracy (%)")
 	chance, err := plotter.NewLine(plotter.XYs{{X: xlo, Y: 50}, {X: xhi, Y: 50}})
 	if err != nil {
 		return nil, err
 	}
 	chance.Color, chance.Dashes = color.Gray{0x99}, []vg.Length{vg.Points(2), vg.Points(2)}
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{0xdd}
-	p.Add(grid, chance)
+	p.Add(plotstyle.HorizontalGrid(), chance)
 	p.Legend.Add("chance (50%)", chance)
 	// Dodge the series sideways a little so their intervals do not overlap.
 	step := 0.012 * (xhi - xlo)
@@ -494,7 +484,7 @@ func strengthFigure(in *Input) (*Chart, error) {
 		for j := range se.pts.XYs {
 			se.pts.XYs[j].X += off
 		}
-		col, dash, glyph := seriesStyle(se.i)
+		col, dash, glyph := plotstyle.Series(se.i)
 		l, sc, err := plotter.NewLinePoints(se.pts.XYs)
 		if err != nil {
 			return nil, err
