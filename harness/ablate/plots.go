@@ -38,7 +38,7 @@ func writeFigures(outDir string, sum *Summary) ([]FigureInfo, error) {
 		{FigureInfo{"learning-curves", "Learning curves",
 			"Validation accuracy after each epoch (epoch 0: before training), averaged over the seeds that reached the epoch; one line per cell, told apart by dash pattern and marker."}, curvesChart},
 		{FigureInfo{"data-scaling", "Data scaling",
-			"Mean test accuracy against the number of training triplets (the training fraction axis, other settings at the reference), with 95% intervals over seeds."}, scalingChart},
+			"Mean test accuracy against the number of training triplets on a log scale (the training fraction axis, other settings at the reference; each point labelled with its fraction f), with 95% intervals over seeds."}, scalingChart},
 	}
 	var out []FigureInfo
 	for _, f := range figs {
@@ -221,42 +221,59 @@ func curvesChart(sum *Summary) (*report.Chart, error) {
 		Width: 18 * vg.Centimeter, Height: vg.Length(2+7*len(grid)) * vg.Centimeter}, nil
 }
 
+// scalingChart draws mean test accuracy against the number of training
+// triplets on a log axis (the fractions run from 0.01 to 1, evenly spread
+// in log terms), each point labelled with its fraction.
 func scalingChart(sum *Summary) (*report.Chart, error) {
 	sf := sum.Findings.Scaling
 	if sf == nil || len(sf.Points) < 2 {
 		return nil, nil
 	}
-	p := plotstyle.New("Data scaling (other settings at the reference)", "training triplets", "mean test accuracy (%, 95% CI)")
 	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, len(sf.Points)), YErrors: make(plotter.YErrors, len(sf.Points))}
 	var labText []string
 	lo, hi := 100.0, 0.0
-	xmax := 0.0
+	xmin, xmax := math.Inf(1), 0.0
 	for i, sp := range sf.Points {
 		y := 100 * sp.MeanAccuracy
 		pts.XYs[i] = plotter.XY{X: sp.TrainTriplets, Y: y}
 		pts.YErrors[i].Low, pts.YErrors[i].High = y-100*sp.CI95[0], 100*sp.CI95[1]-y
 		lo, hi = math.Min(lo, 100*sp.CI95[0]), math.Max(hi, 100*sp.CI95[1])
-		xmax = math.Max(xmax, sp.TrainTriplets)
+		xmin, xmax = math.Min(xmin, sp.TrainTriplets), math.Max(xmax, sp.TrainTriplets)
 		labText = append(labText, "  f="+FormatValue(sp.Fraction))
 	}
+	// A log axis needs positive counts; a cell without training triplets
+	// (possible only with a degenerate fraction) keeps the linear axis.
+	logX := xmin > 0
+	xLabel := "training triplets (log scale)"
+	if !logX {
+		xLabel = "training triplets"
+	}
+	p := plotstyle.New("Data scaling (other settings at the reference)", xLabel, "mean test accuracy (%, 95% CI)")
 	l, s, err := plotter.NewLinePoints(pts.XYs)
 	if err != nil {
 		return nil, err
 	}
-	l.Width = vg.Points(1.3)
-	s.Shape, s.Radius = draw.CircleGlyph{}, vg.Points(3)
+	col, _, glyph := plotstyle.Series(0)
+	l.Color, l.Width = col, vg.Points(1.3)
+	s.Color, s.Shape, s.Radius = col, glyph, vg.Points(3)
 	eb, err := plotter.NewYErrorBars(pts)
 	if err != nil {
 		return nil, err
 	}
-	eb.CapWidth = vg.Points(6)
-	lab, err := valueLabels(pts.XYs, labText, draw.XLeft, draw.YCenter)
+	eb.Color, eb.CapWidth = col, vg.Points(6)
+	lab, err := valueLabels(pts.XYs, labText, draw.XLeft, draw.YTop)
 	if err != nil {
 		return nil, err
 	}
 	p.Add(plotter.NewGrid(), l, eb, s, lab)
 	span := math.Max(hi-lo, 2)
 	p.Y.Min, p.Y.Max = math.Max(0, lo-0.1*span), math.Min(100, hi+0.1*span)
-	p.X.Min, p.X.Max = 0, xmax*1.15
+	if logX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plotstyle.LogTicks{}
+		// Room on the right for the last point's label.
+		p.X.Min, p.X.Max = xmin/1.5, xmax*math.Pow(xmax/xmin, 0.12)
+	} else {
+		p.X.Min, p.X.Max = 0, xmax*1.15
+	}
 	return &report.Chart{Panels: [][]*plot.Plot{{p}}}, nil
 }

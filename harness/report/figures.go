@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -86,7 +87,7 @@ func DefaultFigures() []Figure {
 			Caption: "Reliability of the logistic fit P(A preferred | score A − score B): mean predicted probability against the observed share per bin; points on the diagonal are calibrated; bins of fewer than 10 pairs are not drawn. ECE is the expected calibration error over all bins.",
 			Make:    calibrationFigure},
 		{Name: "strength", Title: "Accuracy by label strength",
-			Caption: "Accuracy within quantile bins of the label strength (how clear the human preference is), with 95% Wilson intervals; a good scorer is more accurate where the preference is clearer.",
+			Caption: "Accuracy within quantile bins of the label strength (how clear the human preference is), with 95% Wilson intervals; the bins are equally spaced in order of strength, each tick giving its bin's range of strengths; a good scorer is more accurate where the preference is clearer.",
 			Make:    strengthFigure},
 	}
 }
@@ -441,9 +442,93 @@ func calibrationFigure(in *Input) (*Chart, error) {
 	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: 14 * vg.Centimeter, Height: 12 * vg.Centimeter}, nil
 }
 
+// strengthBinsAxis returns the bins the strength figure's x axis is made
+// of: those of the scorer with the most bins (then the most pairs). Every
+// scorer's bins are quantile bins of the same strengths, so they differ
+// only where a scorer failed on or skipped some pairs.
+func strengthBinsAxis(r *Results) []StrengthBin {
+	var axis []StrengthBin
+	n := -1
+	for _, s := range r.Scorers {
+		m := 0
+		for _, b := range s.Strength {
+			m += b.NPairs
+		}
+		if len(s.Strength) > len(axis) || (len(s.Strength) == len(axis) && m > n) {
+			axis, n = s.Strength, m
+		}
+	}
+	return axis
+}
+
+// strengthPositions places a scorer's bins on the axis made of axis: each
+// at the axis bin nearest to its middle strength. Should two land on the
+// same place (or out of order), the scorer's own bin order is used.
+func strengthPositions(bins, axis []StrengthBin) []float64 {
+	pos := make([]float64, len(bins))
+	for i, b := range bins {
+		mid := (b.Lo + b.Hi) / 2
+		best, dist := 0, math.Inf(1)
+		for j, a := range axis {
+			d := math.Max(0, math.Max(a.Lo-mid, mid-a.Hi))
+			if d < dist {
+				best, dist = j, d
+			}
+		}
+		pos[i] = float64(best)
+		if i > 0 && pos[i] <= pos[i-1] {
+			for k := range pos {
+				pos[k] = float64(k)
+			}
+			return pos
+		}
+	}
+	return pos
+}
+
+// strengthRange labels a strength bin: "2.02–2.80", or "0.50" when all its
+// pairs have the same strength. Numbers have two decimals (as in the
+// table of strength bins), none from 100 up, two significant digits
+// below 0.1.
+func strengthRange(b StrengthBin) string {
+	f := func(v float64) string {
+		switch a := math.Abs(v); {
+		case a == 0:
+			return "0"
+		case a >= 100:
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		case a >= 0.1:
+			return strconv.FormatFloat(v, 'f', 2, 64)
+		}
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	if f(b.Lo) == f(b.Hi) {
+		return f(b.Lo)
+	}
+	return f(b.Lo) + "–" + f(b.Hi)
+}
+
+// legendRoom is how far above top the y axis must reach for a legend of
+// entries lines in the top corner of a data area height tall, on an axis
+// from bottom to top.
+func legendRoom(entries int, height vg.Length, bottom, top float64) float64 {
+	legend := vg.Length(entries)*1.25*plotstyle.TickSize + 4*vg.Millimeter
+	f := math.Min(0.6, float64(legend/height))
+	return (top - bottom) * f / (1 - f)
+}
+
+// strengthFigure draws accuracy against label strength on a quantile axis:
+// the bins equally spaced in order (each holds about the same number of
+// pairs), each tick labelled with its bin's range of strengths, so a
+// heavy-tailed strength (e.g. a remix ratio from 1 to several hundred)
+// reads as well as a bounded one, and strengths of 0 need no special case.
 func strengthFigure(in *Input) (*Chart, error) {
 	r := in.Results
 	if !r.Dataset.HasStrength {
+		return nil, nil
+	}
+	axis := strengthBinsAxis(r)
+	if len(axis) == 0 {
 		return nil, nil
 	}
 	type series struct {
@@ -452,25 +537,25 @@ func strengthFigure(in *Input) (*Chart, error) {
 		pts plotstyle.ErrPoints
 	}
 	var all []series
-	xlo, xhi := math.Inf(1), math.Inf(-1)
+	lo, hi := 50.0, 50.0
 	for i, s := range r.Scorers {
 		if len(s.Strength) == 0 {
 			continue
 		}
 		se := series{i: i, s: s}
-		for _, b := range s.Strength {
+		for j, x := range strengthPositions(s.Strength, axis) {
+			b := s.Strength[j]
 			y := 100 * b.Accuracy
-			se.pts.XYs = append(se.pts.XYs, plotter.XY{X: (b.Lo + b.Hi) / 2, Y: y})
+			se.pts.XYs = append(se.pts.XYs, plotter.XY{X: x, Y: y})
 			se.pts.YErrors = append(se.pts.YErrors, struct{ Low, High float64 }{y - 100*b.CI95[0], 100*b.CI95[1] - y})
-			xlo, xhi = math.Min(xlo, b.Lo), math.Max(xhi, b.Hi)
+			lo, hi = math.Min(lo, 100*b.CI95[0]), math.Max(hi, 100*b.CI95[1])
 		}
 		all = append(all, se)
 	}
-	if len(all) == 0 {
-		return nil, nil
-	}
-	p := plotstyle.New("Accuracy by label strength", "label strength (middle of quantile bin)", "pairwise accuracy (%)")
-	chance, err := plotter.NewLine(plotter.XYs{{X: xlo, Y: 50}, {X: xhi, Y: 50}})
+	k := len(axis)
+	p := plotstyle.New("Accuracy by label strength", "label strength: quantile bins, equally spaced (tick: the bin's range)", "pairwise accuracy (%)")
+	x0, x1 := -0.5, float64(k)-0.5
+	chance, err := plotter.NewLine(plotter.XYs{{X: x0, Y: 50}, {X: x1, Y: 50}})
 	if err != nil {
 		return nil, err
 	}
@@ -478,9 +563,9 @@ func strengthFigure(in *Input) (*Chart, error) {
 	p.Add(plotstyle.HorizontalGrid(), chance)
 	p.Legend.Add("chance (50%)", chance)
 	// Dodge the series sideways a little so their intervals do not overlap.
-	step := 0.012 * (xhi - xlo)
-	for k, se := range all {
-		off := (float64(k) - float64(len(all)-1)/2) * step
+	step := math.Min(0.08, 0.5/float64(len(all)))
+	for n, se := range all {
+		off := (float64(n) - float64(len(all)-1)/2) * step
 		for j := range se.pts.XYs {
 			se.pts.XYs[j].X += off
 		}
@@ -499,8 +584,25 @@ func strengthFigure(in *Input) (*Chart, error) {
 		p.Add(bars, l, sc)
 		p.Legend.Add(se.s.Name, l, sc)
 	}
+	ticks := make([]plot.Tick, k)
+	for j, b := range axis {
+		ticks[j] = plot.Tick{Value: float64(j), Label: strengthRange(b)}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Min, p.X.Max = x0, x1
+	if k > 5 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
+	// The y axis: from below the lowest interval (and chance) to 100% at
+	// most, marked every 10 points, and above that room for the legend in
+	// the top left corner, so it never covers a point.
+	bottom := math.Max(0, math.Floor(lo/10)*10-2)
+	top := math.Min(100, math.Ceil(hi/10)*10)
+	p.Y.Tick.Marker = plotstyle.LinearTicks{Step: 10, Max: top}
 	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -2*vg.Millimeter
-	p.Y.Max = math.Min(100, p.Y.Max+8) // room for the legend
-	return &Chart{Panels: [][]*plot.Plot{{p}}}, nil
+	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -1*vg.Millimeter
+	w := max(defaultWidth, min(24*vg.Centimeter, vg.Length(4+2.2*float64(k))*vg.Centimeter))
+	p.Y.Min, p.Y.Max = bottom, top+1+legendRoom(len(all)+1, defaultHeight-2.5*vg.Centimeter, bottom, top)
+	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: w}, nil
 }

@@ -202,7 +202,9 @@ func TestFigureLabels(t *testing.T) {
 		{"differences", []string{">+7.9*<", ">-7.9*<", ">+11.4*<", ">+3.2<", ">-3.2<", ">row scorer<"}},
 		{"agreement", []string{">0.22<", ">0.14<", ">0.11<"}},
 		{"calibration", []string{">socialreward (ECE 0.042)<", ">perfectly calibrated<"}},
-		{"strength", []string{">label strength (middle of quantile bin)<", ">chance (50%)<"}},
+		// a quantile axis: one tick per bin, labelled with its range
+		{"strength", []string{">label strength: quantile bins, equally spaced (tick: the bin&#39;s range)<", ">chance (50%)<",
+			">0–0.26<", ">0.27–0.48<", ">0.48–0.69<", ">0.69–0.95<"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fig, func(t *testing.T) {
