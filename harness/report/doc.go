@@ -32,9 +32,11 @@
 // plots/NAME.png. [DefaultFigures] lists them: accuracy with 95% intervals,
 // the matrix of paired differences marked by significance, agreement
 // (Kendall tau-b), score distributions of preferred and rejected images,
-// reliability curves and accuracy by label strength. Colours come from
-// viridis (lightness rises monotonically) and series also differ in dash
-// pattern and marker, so the figures read in grayscale. A [Figure] is a
+// reliability curves and accuracy by label strength (on a quantile axis).
+// Colours come from viridis (lightness rises monotonically), heat maps have
+// a colour bar, and series also differ in dash pattern and marker, so the
+// figures read in grayscale. The house style (fonts, series, ticks,
+// palette) lives in internal/plotstyle, shared with the ablation report. A [Figure] is a
 // name, a title, a caption and a Make function from an [Input] to a
 // [Chart]; later stages add theirs (learning curves, ablation bars) by
 // passing append(DefaultFigures(), …) in [Options].Figures.

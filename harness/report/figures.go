@@ -183,10 +183,13 @@ func (m matrix) X(c int) float64    { return float64(c) }
 func (m matrix) Y(r int) float64    { return float64(r) }
 
 // heatmap draws m with cell labels; names label rows (top to bottom) and
-// columns (left to right). The colour scale spans [lo, hi].
-func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string) (*Chart, error) {
+// columns (left to right). The colour scale spans [lo, hi]; a colour bar
+// under the map, marked by barTicks (nil: default ticks) and labelled
+// barLabel, keys its colours to values.
+func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string,
+	barLabel string, barTicks plot.Ticker) (*Chart, error) {
 	p := plotstyle.New(title, xLabel, yLabel)
-	pal := viridis(256)
+	pal := plotstyle.Viridis(256)
 	hm := plotter.NewHeatMap(m, pal)
 	hm.Min, hm.Max = lo, hi
 	hm.NaN = color.Gray{0xee}
@@ -202,7 +205,7 @@ func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi floa
 			}
 			ink := color.Color(color.Gray{0x70})
 			if !math.IsNaN(v) {
-				ink = inkOn(viridisAt(cols, v, lo, hi))
+				ink = plotstyle.Ink(plotstyle.ColorAt(cols, v, lo, hi))
 			}
 			xy.XYs = append(xy.XYs, plotter.XY{X: float64(c), Y: float64(m.n - 1 - r)})
 			xy.Labels = append(xy.Labels, s)
@@ -223,12 +226,25 @@ func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi floa
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	}
+	bar := plotstyle.ColorBar(&plotstyle.Scale{Colors: cols, Lo: lo, Hi: hi}, barLabel, barTicks)
 	side := vg.Length(6+2.2*float64(m.n)) * vg.Centimeter
-	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: max(14*vg.Centimeter, side+2*vg.Centimeter), Height: max(11*vg.Centimeter, side)}, nil
+	return &Chart{Panels: [][]*plot.Plot{{p}}, ColorBar: bar,
+		Width: max(14*vg.Centimeter, side+2*vg.Centimeter), Height: max(11*vg.Centimeter, side) + ColorBarHeight}, nil
 }
 
-// inkOn returns black or white, whichever reads better on c.
-func inkOn(c color.Color) color.Color { return ink(c) }
+// signedTicks are gonum's default ticks with a plus sign on positive
+// labels, like the signed differences they mark.
+type signedTicks struct{}
+
+func (signedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" && t.Value > 0 {
+			ticks[i].Label = "+" + t.Label
+		}
+	}
+	return ticks
+}
 
 // comparisonOf finds the comparison of a and b, oriented as a − b.
 func comparisonOf(r *Results, a, b string) (Comparison, bool) {
@@ -295,7 +311,8 @@ func differencesFigure(in *Input) (*Chart, error) {
 	}
 	maxAbs = math.Ceil(maxAbs)
 	return heatmap("Accuracy difference, row − column (points)", "column scorer    (* significant, Holm-corrected McNemar)", "row scorer",
-		names, m, -maxAbs, maxAbs, func(i, j int) string { return text[i][j] })
+		names, m, -maxAbs, maxAbs, func(i, j int) string { return text[i][j] },
+		"accuracy difference, row − column (percentage points)", signedTicks{})
 }
 
 func agreementFigure(in *Input) (*Chart, error) {
@@ -337,7 +354,8 @@ func agreementFigure(in *Input) (*Chart, error) {
 		}
 	}
 	return heatmap("Agreement: Kendall τ-b of score differences", "scorer", "scorer",
-		names, m, -1, 1, func(i, j int) string { return text[i][j] })
+		names, m, -1, 1, func(i, j int) string { return text[i][j] },
+		"Kendall τ-b (−1: opposite orderings, 0: unrelated, 1: the same)", plotstyle.LinearTicks{Step: 0.25, LabelEvery: 2})
 }
 
 func scoresFigure(in *Input) (*Chart, error) {

@@ -59,3 +59,46 @@ func TestLinearTicks(t *testing.T) {
 		t.Errorf("labels (-want +got):\n%s\nunlabelled %d, want 0", d, minor)
 	}
 }
+
+// TestViridis: the palette passes through matplotlib's stops and gets
+// lighter monotonically, so the heat maps read in grayscale (up to the
+// rounding of a channel to 8 bits between two neighbouring colours).
+func TestViridis(t *testing.T) {
+	stops := Viridis(17).Colors()
+	first, last := stops[0], stops[16]
+	if r, g, b, _ := first.RGBA(); r>>8 != 0x44 || g>>8 != 0x01 || b>>8 != 0x54 {
+		t.Errorf("first colour %v, want #440154", first)
+	}
+	if r, g, b, _ := last.RGBA(); r>>8 != 0xfd || g>>8 != 0xe7 || b>>8 != 0x25 {
+		t.Errorf("last colour %v, want #fde725", last)
+	}
+	prev := -1.0
+	for i, c := range Viridis(256).Colors() {
+		l := Luminance(c)
+		if l < prev-0.001 {
+			t.Fatalf("colour %d (%v) is darker than colour %d", i, c, i-1)
+		}
+		prev = l
+	}
+}
+
+// TestScaleMatchesHeatMap: a colour bar shows every value in the colour
+// plotter.HeatMap gives it.
+func TestScaleMatchesHeatMap(t *testing.T) {
+	pal := Viridis(256)
+	s := &Scale{Colors: pal.Colors(), Lo: -12, Hi: 12}
+	for _, v := range []float64{-12, -11.3, -0.04, 0, 3.2, 7.9, 11.99, 12} {
+		got, err := s.At(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// plotter.HeatMap: pal[int((v-Min)*(len(pal)-1)/(Max-Min)+0.5)]
+		want := pal.Colors()[int((v-s.Lo)*255/(s.Hi-s.Lo)+0.5)]
+		if got != want {
+			t.Errorf("At(%v) = %v, heat map colour %v", v, got, want)
+		}
+	}
+	if _, err := s.At(12.5); err == nil {
+		t.Error("At(12.5) above the scale: no error")
+	}
+}
