@@ -237,11 +237,26 @@ func TestHTMLSelfContained(t *testing.T) {
 		`Content-Security-Policy" content="default-src 'none'`,
 		"@media print", "overflow-x: auto",
 		`<div class="note" role="note"><strong>Note:</strong> Synthetic world, demo models`,
-		"<td class=\"num\">71.4% [67.2, 75.8]</td>",
+		// the accuracy table (6 columns) becomes cards on a phone
+		`<td class="num" data-label="accuracy [95% CI]"><span>71.4% [67.2, 75.8]</span></td>`,
+		"@media screen and (max-width: 40rem)", "table.stack td::before { content: attr(data-label);",
+		// the agreement table (4 columns) stays a table
+		`<table>
+<thead><tr><th>scorers</th><th class="num">pairs</th>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
 		}
+	}
+	// Every table sits in its own sideways-scrolling box, so none can
+	// make the page wider than a phone's screen.
+	tables := strings.Count(page, "<table")
+	boxed := regexp.MustCompile(`<div class="scroll" role="region" tabindex="0" aria-label="table: [^"]*"><table[ >]`).FindAllString(page, -1)
+	if tables < 9 || len(boxed) != tables {
+		t.Errorf("%d tables, %d of them in a scroll box; want every one of at least 9", tables, len(boxed))
+	}
+	if !strings.Contains(page, ".scroll { overflow-x: auto;") {
+		t.Error("report.html: the scroll box does not scroll sideways")
 	}
 	if n := strings.Count(page, "<svg role=\"img\""); n != 6 {
 		t.Errorf("report.html has %d inline figures, want 6", n)

@@ -18,7 +18,8 @@
 // fingerprints, commit, command line). report.html says the same with the
 // figures inline as SVG, in one file that makes no network request (a
 // Content-Security-Policy forbids it), needs no JavaScript, reads on a phone
-// (tables and figures scroll sideways) and prints. Both are built from one
+// (every table scrolls sideways in its own box, and one of five or more
+// columns turns into a card per row; figures scroll sideways) and prints. Both are built from one
 // document tree, so they cannot disagree.
 //
 // Numbers are formatted by [Percent], [Interval], [AccuracyCI], [Points],

@@ -230,7 +230,16 @@ func htmlBlock(b *strings.Builder, bl block) {
 		}
 		b.WriteString("</ul>\n")
 	case table:
-		b.WriteString("<div class=\"scroll\"><table>\n<thead><tr>")
+		// Every table scrolls sideways in its own box, so it never widens
+		// the page; on a phone, a table of stackColumns or more columns
+		// becomes one card per row, each cell under its column's name
+		// (data-label; the span keeps the cell's content one grid item).
+		stack := len(x.head) >= stackColumns
+		b.WriteString(`<div class="scroll" role="region" tabindex="0" aria-label="table: ` + html.EscapeString(strings.Join(x.head, ", ")) + `"><table`)
+		if stack {
+			b.WriteString(` class="stack"`)
+		}
+		b.WriteString(">\n<thead><tr>")
 		for i, h := range x.head {
 			b.WriteString("<th" + alignAttr(x.right, i) + ">" + html.EscapeString(h) + "</th>")
 		}
@@ -238,7 +247,14 @@ func htmlBlock(b *strings.Builder, bl block) {
 		for _, r := range x.rows {
 			b.WriteString("<tr>")
 			for i, c := range r {
-				b.WriteString("<td" + alignAttr(x.right, i) + ">")
+				b.WriteString("<td" + alignAttr(x.right, i))
+				if stack && i < len(x.head) {
+					b.WriteString(` data-label="` + html.EscapeString(x.head[i]) + `"><span>`)
+					htmlInline(b, c)
+					b.WriteString("</span></td>")
+					continue
+				}
+				b.WriteString(">")
 				htmlInline(b, c)
 				b.WriteString("</td>")
 			}
@@ -263,6 +279,10 @@ func htmlBlock(b *strings.Builder, bl block) {
 		panic(fmt.Sprintf("report: unknown block %T", bl))
 	}
 }
+
+// stackColumns is the number of columns from which a table is shown as
+// cards on a phone: fewer columns fit 390 pixels side by side.
+const stackColumns = 5
 
 func alignAttr(right []bool, i int) string {
 	if i < len(right) && right[i] {
@@ -307,11 +327,14 @@ code { overflow-wrap: anywhere; }
 pre { background: var(--bg-alt); padding: .75rem; overflow-x: auto; white-space: pre; }
 pre code { overflow-wrap: normal; }
 .note { border-left: .3rem solid #8a6d00; background: #fff8d6; padding: .6rem .8rem; margin: .75rem 0; font-weight: 600; }
-.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .5rem 0; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .5rem 0; max-width: 100%; }
+.scroll:focus-visible { outline: 2px solid #0b57a4; outline-offset: 2px; }
 table { border-collapse: collapse; font-size: .9rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* a hash or path may break anywhere, but its column keeps a readable width */
+td:has(code) { min-width: 10rem; }
 tbody tr:nth-child(even) { background: #fafafa; }
 details { margin: 1rem 0; }
 summary { cursor: pointer; font-weight: 600; font-size: 1.1rem; }
@@ -325,10 +348,24 @@ a { color: #0b57a4; }
   body { font-size: 15px; }
   main { padding: .6rem; }
   h1 { font-size: 1.3rem; }
-  table { font-size: .8rem; }
+  table { font-size: .85rem; }
   th, td { padding: .25rem .4rem; }
+  th, th.num, td.num { white-space: normal; }
   /* keep figure text legible: scroll sideways rather than shrink */
   figure svg { min-width: 32rem; }
+}
+/* On a phone, a wide table becomes a card per row: the first cell heads
+   the card, every other cell sits under its column's name. */
+@media screen and (max-width: 40rem) {
+  table.stack, table.stack tbody, table.stack tr { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  table.stack tr { border: 1px solid var(--line); margin: 0 0 .6rem; background: #fff; }
+  table.stack td { display: grid; grid-template-columns: minmax(0, 8.5rem) minmax(0, 1fr); gap: .6rem;
+    border: 0; border-top: 1px solid var(--line); text-align: left; white-space: normal; min-width: 0; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-weight: 600; overflow-wrap: anywhere; }
+  table.stack td > span { min-width: 0; overflow-wrap: anywhere; }
+  table.stack td:first-child { display: block; border-top: 0; background: var(--bg-alt); font-weight: 700; }
+  table.stack td:first-child::before { content: none; }
 }
 @media print {
   @page { margin: 15mm; }
