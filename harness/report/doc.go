@@ -9,8 +9,10 @@
 // # Reports
 //
 // [Write] renders a run directory. report.md is GitHub-flavoured Markdown
-// fit for a pull-request comment: the run's notes first (e.g. "synthetic
-// world, demo models"), then the accuracy table, the paired comparisons with
+// fit for a pull-request comment: the run's notes (e.g. "synthetic world,
+// demo models") and warnings first, as banners (GitHub alerts
+// "> [!NOTE]" and "> [!WARNING]"; in HTML an amber and a red box that
+// print), then the accuracy table, the paired comparisons with
 // a plain verdict, agreement, the choices that shape the numbers (tie
 // policy, averaging, epsilon, bootstrap B, seed and unit, alpha), the data
 // (hash, skips, warnings), failures with reasons, links to the figures and,

@@ -43,10 +43,15 @@ type (
 		level int
 		text  string
 	}
-	para    struct{ text inline }
-	callout struct{ text inline } // a note the reader must see first
-	list    struct{ items []inline }
-	table   struct {
+	para struct{ text inline }
+	// banner is what a reader must see before the numbers: the run's notes
+	// or its warnings, one item each; a GitHub alert in Markdown.
+	banner struct {
+		kind  bannerKind
+		items []inline
+	}
+	list  struct{ items []inline }
+	table struct {
 		head  []string
 		right []bool // right-align column (numbers)
 		rows  [][]inline
@@ -66,6 +71,23 @@ type (
 
 // block is one of the types above.
 type block any
+
+// bannerKind is a banner's severity.
+type bannerKind uint8
+
+const (
+	bannerNote    bannerKind = iota // a statement about the run (e.g. synthetic data)
+	bannerWarning                   // a situation in which a number may mislead
+)
+
+// title is the banner's heading in HTML, e.g. "Warnings (3)".
+func (b banner) title() string {
+	t := map[bannerKind]string{bannerNote: "Note", bannerWarning: "Warning"}[b.kind]
+	if len(b.items) > 1 {
+		t += fmt.Sprintf("s (%d)", len(b.items))
+	}
+	return t
+}
 
 // ---------- Markdown ----------
 
@@ -136,10 +158,18 @@ func mdBlock(b *strings.Builder, bl block) {
 	case para:
 		mdInline(b, x.text, false)
 		b.WriteByte('\n')
-	case callout:
-		b.WriteString("> ")
-		mdInline(b, x.text, false)
-		b.WriteByte('\n')
+	case banner:
+		// A GitHub alert: rendered as a coloured box with a title on
+		// GitHub, a plain block quote elsewhere.
+		b.WriteString(map[bannerKind]string{bannerNote: "> [!NOTE]\n", bannerWarning: "> [!WARNING]\n"}[x.kind])
+		for _, it := range x.items {
+			b.WriteString("> ")
+			if len(x.items) > 1 {
+				b.WriteString("- ")
+			}
+			mdInline(b, it, false)
+			b.WriteByte('\n')
+		}
 	case list:
 		for _, it := range x.items {
 			b.WriteString("- ")
@@ -217,9 +247,22 @@ func htmlBlock(b *strings.Builder, bl block) {
 		b.WriteString("<p>")
 		htmlInline(b, x.text)
 		b.WriteString("</p>\n")
-	case callout:
-		b.WriteString(`<div class="note" role="note">`)
-		htmlInline(b, x.text)
+	case banner:
+		cls := map[bannerKind]string{bannerNote: "note", bannerWarning: "warning"}[x.kind]
+		fmt.Fprintf(b, "<div class=\"banner %s\" role=\"note\" aria-label=\"%s\">\n<p class=\"banner-title\">%s</p>\n", cls, x.title(), x.title())
+		if len(x.items) == 1 {
+			b.WriteString("<p>")
+			htmlInline(b, x.items[0])
+			b.WriteString("</p>\n")
+		} else {
+			b.WriteString("<ul>\n")
+			for _, it := range x.items {
+				b.WriteString("<li>")
+				htmlInline(b, it)
+				b.WriteString("</li>\n")
+			}
+			b.WriteString("</ul>\n")
+		}
 		b.WriteString("</div>\n")
 	case list:
 		b.WriteString("<ul>\n")
@@ -326,7 +369,19 @@ code, pre { font-family: ui-monospace, "Liberation Mono", Menlo, Consolas, monos
 code { overflow-wrap: anywhere; }
 pre { background: var(--bg-alt); padding: .75rem; overflow-x: auto; white-space: pre; }
 pre code { overflow-wrap: normal; }
-.note { border-left: .3rem solid #8a6d00; background: #fff8d6; padding: .6rem .8rem; margin: .75rem 0; font-weight: 600; }
+/* Banners: what a reader must see before the numbers. A note is amber, a
+   warning red; both keep a thick left border and a title in print. */
+.banner { margin: .75rem 0; padding: .55rem .85rem; border: 1px solid; border-left-width: .45rem; border-radius: .25rem; }
+.banner p, .banner ul { margin: .2rem 0; }
+.banner ul { padding-left: 1.2rem; }
+.banner li + li { margin-top: .2rem; }
+.banner-title { font-weight: 700; }
+.banner.note { border-color: #8a6d00; background: #fff8d6; }
+.banner.note .banner-title { color: #6b5300; }
+.banner.note .banner-title::before { content: "\2139\FE0E\00A0"; }
+.banner.warning { border-color: #b42318; background: #fdecea; }
+.banner.warning .banner-title { color: #8e1b1b; }
+.banner.warning .banner-title::before { content: "\26A0\FE0E\00A0"; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .5rem 0; max-width: 100%; }
 .scroll:focus-visible { outline: 2px solid #0b57a4; outline-offset: 2px; }
 table { border-collapse: collapse; font-size: .9rem; }
@@ -376,12 +431,12 @@ a { color: #0b57a4; }
   td, th { white-space: normal !important; }
   code { overflow-wrap: anywhere; word-break: break-all; }
   pre { white-space: pre-wrap; word-break: break-all; }
-  figure, table, .note { break-inside: avoid; }
+  figure, table, .banner { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   figure svg { max-width: 130mm; min-width: 0; }
   .plot { overflow: visible; }
   a { color: inherit; text-decoration: none; }
-  .note { background: none; }
+  .banner.note, .banner.warning { background: none; border-left-width: 2mm; }
 }
 `
 
