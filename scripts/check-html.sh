@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-html.sh — open an srbench report.html in headless Chromium, check that
-# it loads without a network request or a console error, and take a desktop
+# it loads without a network request or a console error, that at phone width
+# (390 px) nothing makes the page wider than the screen, and take a desktop
 # and a phone screenshot.
 #
 #   scripts/check-html.sh [REPORT.html | RUN_DIR]
@@ -97,14 +98,40 @@ if grep -E 'CONSOLE|Uncaught|Refused to|Failed to load' "$out/console.log" >"$ou
 fi
 
 # 2. Screenshots: desktop and phone widths, tall enough for the whole page.
+# Headless Chromium lays a window narrower than 500 px out at 500 px and
+# crops the screenshot, so the phone views show the page in a 390 px wide
+# frame of a wrapper page instead (media queries then see 390 px). The
+# wrapper also measures the page at that width: nothing may make it wider
+# than the screen (tables and figures scroll inside their own boxes).
+phone_frame() { # phone_frame HEIGHT > wrapper.html
+  cat <<HTML
+<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0}iframe{display:block;border:0;width:390px;height:${1}px}</style></head>
+<body><iframe id="f" src="$url"></iframe><pre id="width"></pre><script>
+f.addEventListener('load', () => {
+  const d = f.contentDocument.documentElement;
+  document.getElementById('width').textContent = 'page width at 390 px: ' + d.scrollWidth;
+});
+</script></body></html>
+HTML
+}
+phone_frame 20000 >"$out/phone-frame.html"
+phone_frame 844 >"$out/phone-top-frame.html"
 chrome --screenshot="$out/desktop.png" --window-size=1280,10000 "$url" 2>/dev/null || { echo "FAIL: desktop screenshot" >&2; fail=1; }
-chrome --screenshot="$out/phone.png" --window-size=390,12000 "$url" 2>/dev/null || { echo "FAIL: phone screenshot" >&2; fail=1; }
-chrome --screenshot="$out/phone-top.png" --window-size=390,844 "$url" 2>/dev/null || { echo "FAIL: phone screenshot" >&2; fail=1; }
+chrome --screenshot="$out/phone.png" --window-size=390,20000 "file://$out/phone-frame.html" 2>/dev/null || { echo "FAIL: phone screenshot" >&2; fail=1; }
+chrome --screenshot="$out/phone-top.png" --window-size=390,844 "file://$out/phone-top-frame.html" 2>/dev/null || { echo "FAIL: phone screenshot" >&2; fail=1; }
+phone_width="$(chrome --allow-file-access-from-files --virtual-time-budget=5000 --window-size=600,900 --dump-dom "file://$out/phone-frame.html" 2>/dev/null |
+  sed -n 's/.*page width at 390 px: \([0-9]*\).*/\1/p')"
+if [[ -z "$phone_width" ]]; then
+  echo "FAIL: could not measure the page at phone width" >&2; fail=1
+elif (( phone_width > 390 )); then
+  echo "FAIL: at 390 px the page is $phone_width px wide (something does not fit or scroll in its box)" >&2; fail=1
+fi
 # 3. Print to PDF (the @media print rules).
 chrome --print-to-pdf="$out/print.pdf" --no-pdf-header-footer "$url" 2>/dev/null || { echo "FAIL: print to PDF" >&2; fail=1; }
 
 echo "page:        $page"
 echo "requests:    $(grep -c '^PAGE' "$out/requests.txt" || true) by the page, $(grep -c '^browser' "$out/requests.txt" || true) by the browser itself (see $out/requests.txt)"
+echo "phone:       page ${phone_width:-?} px wide at 390 px"
 echo "screenshots: $out/desktop.png $out/phone.png $out/phone-top.png"
 echo "print:       $out/print.pdf"
 if [[ $fail -ne 0 ]]; then

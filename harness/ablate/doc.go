@@ -83,8 +83,10 @@
 // the reference bar dark with a dashed line at its mean); plots/learning-
 // curves: validation accuracy per epoch averaged over the seeds that reached
 // it (epoch 0 = before training), one panel per axis in one-at-a-time mode,
-// lines told apart by gray level, dash pattern and marker; plots/data-
+// lines told apart by colour, dash pattern and marker; plots/data-
 // scaling: mean test accuracy with intervals against training triplets,
-// drawn when a fraction axis exists. They are rendered by report.Chart
-// (PNG at 144 dpi and SVG), so files are byte-identical run to run.
+// drawn when a fraction axis exists. They are drawn in the benchmark
+// report's house style (internal/plotstyle: fonts, series styles, ticks)
+// and rendered by report.Chart (PNG at 144 dpi and SVG), so files are
+// byte-identical run to run.
 package ablate

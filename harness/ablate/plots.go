@@ -7,15 +7,13 @@ import (
 	"os"
 	"path/filepath"
 
-	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // FigureInfo names a figure written under plots/ (NAME.svg and NAME.png).
@@ -40,7 +38,7 @@ func writeFigures(outDir string, sum *Summary) ([]FigureInfo, error) {
 		{FigureInfo{"learning-curves", "Learning curves",
 			"Validation accuracy after each epoch (epoch 0: before training), averaged over the seeds that reached the epoch; one line per cell, told apart by dash pattern and marker."}, curvesChart},
 		{FigureInfo{"data-scaling", "Data scaling",
-			"Mean test accuracy against the number of training triplets (the training fraction axis, other settings at the reference), with 95% intervals over seeds."}, scalingChart},
+			"Mean test accuracy against the number of training triplets on a log scale (the training fraction axis, other settings at the reference; each point labelled with its fraction f), with 95% intervals over seeds."}, scalingChart},
 	}
 	var out []FigureInfo
 	for _, f := range figs {
@@ -65,62 +63,25 @@ func writeFigures(outDir string, sum *Summary) ([]FigureInfo, error) {
 	return out, nil
 }
 
-func sans(size vg.Length, w xfont.Weight) font.Font {
-	return font.Font{Typeface: "Liberation", Variant: "Sans", Weight: w, Size: size}
-}
-
-// newPlot returns a plot in the report package's house style.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = sans(12, xfont.WeightBold)
-	p.Title.Padding = 3 * vg.Millimeter
-	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = sans(10.5, xfont.WeightNormal)
-		ax.Tick.Label.Font = sans(9, xfont.WeightNormal)
-	}
-	p.Legend.TextStyle.Font = sans(9, xfont.WeightNormal)
-	p.Legend.ThumbnailWidth = 1.2 * vg.Centimeter
-	return p
-}
-
-func labels(xys plotter.XYs, texts []string, align draw.XAlignment, yalign draw.YAlignment) (*plotter.Labels, error) {
+// valueLabels are labels at xys in the house style's value size.
+func valueLabels(xys plotter.XYs, texts []string, align draw.XAlignment, yalign draw.YAlignment) (*plotter.Labels, error) {
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
 	if err != nil {
 		return nil, err
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i] = text.Style{Color: color.Black, Font: sans(8, xfont.WeightNormal), Handler: plot.DefaultTextHandler, XAlign: align, YAlign: yalign}
+		st := plotstyle.Text(plotstyle.ValueSize, color.Black)
+		st.XAlign, st.YAlign = align, yalign
+		l.TextStyle[i] = st
 	}
 	return l, nil
 }
 
-// lineStyle is the look of the i-th line: gray level, dash pattern and
-// marker change together, so lines stay apart in grayscale print.
-func lineStyle(i int) (color.Color, []vg.Length, draw.GlyphDrawer) {
-	grays := [...]color.Gray{{0x00}, {0x55}, {0x30}, {0x80}, {0x18}, {0x68}}
-	dashes := [...][]vg.Length{
-		nil,
-		{vg.Points(6), vg.Points(3)},
-		{vg.Points(1.5), vg.Points(2)},
-		{vg.Points(8), vg.Points(3), vg.Points(1.5), vg.Points(3)},
-		{vg.Points(3), vg.Points(3)},
-	}
-	glyphs := [...]draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.RingGlyph{}}
-	return grays[i%len(grays)], dashes[i%len(dashes)], glyphs[i%len(glyphs)]
-}
-
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
 func accuracyChart(sum *Summary) (*report.Chart, error) {
-	p := newPlot("Mean test accuracy per cell (95% CI over seeds)", "cell", "test pairwise accuracy (%)")
+	p := plotstyle.New("Mean test accuracy per cell (95% CI over seeds)", "cell", "test pairwise accuracy (%)")
 	n := len(sum.Cells)
 	names := make([]string, n)
-	pts := errPoints{XYs: make(plotter.XYs, n), YErrors: make(plotter.YErrors, n)}
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, n), YErrors: make(plotter.YErrors, n)}
 	var labXY plotter.XYs
 	var labText []string
 	hi, refMean := 0.0, 0.0
@@ -160,7 +121,7 @@ func accuracyChart(sum *Summary) (*report.Chart, error) {
 	}
 	refLine.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	refLine.Width = vg.Points(0.8)
-	lab, err := labels(labXY, labText, draw.XCenter, draw.YBottom)
+	lab, err := valueLabels(labXY, labText, draw.XCenter, draw.YBottom)
 	if err != nil {
 		return nil, err
 	}
@@ -178,22 +139,14 @@ func accuracyChart(sum *Summary) (*report.Chart, error) {
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	// Room above 100% for the value labels and the legend; ticks stop at 100.
 	p.Y.Min, p.Y.Max = 0, math.Min(118, hi+16)
-	var ticks []plot.Tick
-	for v := 0; v <= 100; v += 10 {
-		tk := plot.Tick{Value: float64(v)}
-		if v%20 == 0 {
-			tk.Label = fmt.Sprint(v)
-		}
-		ticks = append(ticks, tk)
-	}
-	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Tick.Marker = plotstyle.LinearTicks{Step: 10, LabelEvery: 2, Max: 100}
 	w := max(12*vg.Centimeter, min(30*vg.Centimeter, vg.Length(4+1.6*float64(n))*vg.Centimeter))
 	return &report.Chart{Panels: [][]*plot.Plot{{p}}, Width: w, Height: 11 * vg.Centimeter}, nil
 }
 
 // curvePanel draws the mean learning curves of the cells idx.
 func curvePanel(sum *Summary, title string, idx []int) (*plot.Plot, error) {
-	p := newPlot(title, "epoch", "validation accuracy (%)")
+	p := plotstyle.New(title, "epoch", "validation accuracy (%)")
 	lo, hi := 100.0, 0.0
 	maxEpoch := 1
 	for k, i := range idx {
@@ -211,7 +164,7 @@ func curvePanel(sum *Summary, title string, idx []int) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		col, dash, glyph := lineStyle(k)
+		col, dash, glyph := plotstyle.Series(k)
 		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.3)
 		s.Color, s.Shape, s.Radius = col, glyph, vg.Points(2.5)
 		p.Add(l, s)
@@ -268,42 +221,59 @@ func curvesChart(sum *Summary) (*report.Chart, error) {
 		Width: 18 * vg.Centimeter, Height: vg.Length(2+7*len(grid)) * vg.Centimeter}, nil
 }
 
+// scalingChart draws mean test accuracy against the number of training
+// triplets on a log axis (the fractions run from 0.01 to 1, evenly spread
+// in log terms), each point labelled with its fraction.
 func scalingChart(sum *Summary) (*report.Chart, error) {
 	sf := sum.Findings.Scaling
 	if sf == nil || len(sf.Points) < 2 {
 		return nil, nil
 	}
-	p := newPlot("Data scaling (other settings at the reference)", "training triplets", "mean test accuracy (%, 95% CI)")
-	pts := errPoints{XYs: make(plotter.XYs, len(sf.Points)), YErrors: make(plotter.YErrors, len(sf.Points))}
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, len(sf.Points)), YErrors: make(plotter.YErrors, len(sf.Points))}
 	var labText []string
 	lo, hi := 100.0, 0.0
-	xmax := 0.0
+	xmin, xmax := math.Inf(1), 0.0
 	for i, sp := range sf.Points {
 		y := 100 * sp.MeanAccuracy
 		pts.XYs[i] = plotter.XY{X: sp.TrainTriplets, Y: y}
 		pts.YErrors[i].Low, pts.YErrors[i].High = y-100*sp.CI95[0], 100*sp.CI95[1]-y
 		lo, hi = math.Min(lo, 100*sp.CI95[0]), math.Max(hi, 100*sp.CI95[1])
-		xmax = math.Max(xmax, sp.TrainTriplets)
+		xmin, xmax = math.Min(xmin, sp.TrainTriplets), math.Max(xmax, sp.TrainTriplets)
 		labText = append(labText, "  f="+FormatValue(sp.Fraction))
 	}
+	// A log axis needs positive counts; a cell without training triplets
+	// (possible only with a degenerate fraction) keeps the linear axis.
+	logX := xmin > 0
+	xLabel := "training triplets (log scale)"
+	if !logX {
+		xLabel = "training triplets"
+	}
+	p := plotstyle.New("Data scaling (other settings at the reference)", xLabel, "mean test accuracy (%, 95% CI)")
 	l, s, err := plotter.NewLinePoints(pts.XYs)
 	if err != nil {
 		return nil, err
 	}
-	l.Width = vg.Points(1.3)
-	s.Shape, s.Radius = draw.CircleGlyph{}, vg.Points(3)
+	col, _, glyph := plotstyle.Series(0)
+	l.Color, l.Width = col, vg.Points(1.3)
+	s.Color, s.Shape, s.Radius = col, glyph, vg.Points(3)
 	eb, err := plotter.NewYErrorBars(pts)
 	if err != nil {
 		return nil, err
 	}
-	eb.CapWidth = vg.Points(6)
-	lab, err := labels(pts.XYs, labText, draw.XLeft, draw.YCenter)
+	eb.Color, eb.CapWidth = col, vg.Points(6)
+	lab, err := valueLabels(pts.XYs, labText, draw.XLeft, draw.YTop)
 	if err != nil {
 		return nil, err
 	}
 	p.Add(plotter.NewGrid(), l, eb, s, lab)
 	span := math.Max(hi-lo, 2)
 	p.Y.Min, p.Y.Max = math.Max(0, lo-0.1*span), math.Min(100, hi+0.1*span)
-	p.X.Min, p.X.Max = 0, xmax*1.15
+	if logX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plotstyle.LogTicks{}
+		// Room on the right for the last point's label.
+		p.X.Min, p.X.Max = xmin/1.5, xmax*math.Pow(xmax/xmin, 0.12)
+	} else {
+		p.X.Min, p.X.Max = 0, xmax*1.15
+	}
 	return &report.Chart{Panels: [][]*plot.Plot{{p}}}, nil
 }

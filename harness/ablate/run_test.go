@@ -314,6 +314,16 @@ func TestReportContent(t *testing.T) {
 			t.Errorf("%s.svg: %v, not an SVG", f, err)
 		}
 	}
+	// The data-scaling figure has a log axis of training triplets.
+	svg, err := os.ReadFile(filepath.Join(out, PlotsDir, "data-scaling.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"training triplets (log scale)", ">50<", ">100<"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("data-scaling.svg lacks %q", want)
+		}
+	}
 	// Model dirs hold what Train wrote, with the config the spec gives.
 	marker, err := os.ReadFile(filepath.Join(SeedDir(out, "fraction=0.5", 2), ModelDir, "marker"))
 	if err != nil {

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"math"
 	"strings"
 
-	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // Chart is a drawable figure: one gonum plot, or several laid out in a grid
@@ -28,7 +26,19 @@ type Chart struct {
 	Panels [][]*plot.Plot
 	// Width and Height are the figure's size; 0 means 16 cm × 10 cm.
 	Width, Height vg.Length
+	// ColorBar, when not nil, is drawn under a chart of one panel, in the
+	// bottom ColorBarHeight of the figure, its data area exactly as wide as
+	// the panel's: the key from a heat map's colours to values, a plot
+	// holding a horizontal plotter.ColorBar with its y axis hidden.
+	ColorBar *plot.Plot
 }
+
+// ColorBarHeight is the height a Chart gives its ColorBar: a gap under
+// the panel, the bar, its ticks and its axis label.
+const ColorBarHeight = 2.1 * vg.Centimeter
+
+// colorBarGap is the space between a panel and its colour bar.
+const colorBarGap = 5 * vg.Millimeter
 
 // PNGDPI is the resolution of the PNG figures (16 cm ≈ 907 pixels).
 const PNGDPI = 144
@@ -57,6 +67,9 @@ func (c *Chart) Render(format string) (out []byte, err error) {
 	if len(c.Panels) == 0 || len(c.Panels[0]) == 0 {
 		return nil, fmt.Errorf("chart %q has no panels", c.Title)
 	}
+	if c.ColorBar != nil && (len(c.Panels) != 1 || len(c.Panels[0]) != 1) {
+		return nil, fmt.Errorf("chart %q: a colour bar needs a chart of one panel", c.Title)
+	}
 	for i, row := range c.Panels {
 		if len(row) != len(c.Panels[0]) {
 			return nil, fmt.Errorf("chart %q: row %d has %d panels, row 0 has %d", c.Title, i, len(row), len(c.Panels[0]))
@@ -83,8 +96,7 @@ func (c *Chart) Render(format string) (out []byte, err error) {
 		if _, err := cv.WriteTo(&buf); err != nil {
 			return nil, err
 		}
-		return []byte(strings.ReplaceAll(buf.String(), "font-family:Liberation Sans;",
-			"font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
+		return []byte(svgFixes.Replace(buf.String())), nil
 	case "png":
 		cv := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PNGDPI), vgimg.UseBackgroundColor(color.White))
 		c.draw(draw.New(cv))
@@ -96,16 +108,43 @@ func (c *Chart) Render(format string) (out []byte, err error) {
 	return nil, fmt.Errorf("chart %q: format %q: want svg or png", c.Title, format)
 }
 
+// svgFixes amends gonum's SVG: text falls back to fonts metric-compatible
+// with Liberation Sans, and an image (a colour bar's strip of colours)
+// fills the box it is drawn in, as in the PNG, instead of keeping its
+// aspect ratio (which would shrink a 256×1 strip to a hairline).
+var svgFixes = strings.NewReplacer(
+	"font-family:Liberation Sans;", "font-family:'Liberation Sans',Arial,Helvetica,sans-serif;",
+	"<image ", `<image preserveAspectRatio="none" `,
+)
+
 func (c *Chart) draw(dc draw.Canvas) {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	if len(c.Panels) == 1 && len(c.Panels[0]) == 1 {
-		c.Panels[0][0].Draw(dc)
+		p := c.Panels[0][0]
+		if c.ColorBar == nil {
+			p.Draw(dc)
+			return
+		}
+		bar, area := dc, dc
+		area.Min.Y = dc.Min.Y + ColorBarHeight
+		bar.Max.Y = area.Min.Y - colorBarGap
+		// The bar's own margins (axis padding, tick labels overhanging its
+		// ends) go outside its data area, which gets the panel's left and
+		// right edges; the panel leaves room on the right for the overhang
+		// and a margin, so neither touches the figure's edge.
+		own := c.ColorBar.DataCanvas(bar)
+		left, right := own.Min.X-bar.Min.X, bar.Max.X-own.Max.X
+		area.Max.X -= right + 3*vg.Millimeter
+		p.Draw(area)
+		data := p.DataCanvas(area)
+		bar.Min.X, bar.Max.X = data.Min.X-left, data.Max.X+right
+		c.ColorBar.Draw(bar)
 		return
 	}
 	area := dc
 	if c.Title != "" {
-		st := titleStyle()
+		st := plotstyle.Title()
 		st.XAlign, st.YAlign = draw.XCenter, draw.YTop
 		top := dc.Max.Y - 2*vg.Millimeter
 		dc.FillText(st, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: top}, c.Title)
@@ -122,126 +161,4 @@ func (c *Chart) draw(dc draw.Canvas) {
 			p.Draw(canvases[i][j])
 		}
 	}
-}
-
-// ---------- house style ----------
-
-func sansFont(size vg.Length, weight xfont.Weight) font.Font {
-	return font.Font{Typeface: "Liberation", Variant: "Sans", Weight: weight, Size: size}
-}
-
-func titleStyle() text.Style {
-	return text.Style{Color: color.Black, Font: sansFont(12, xfont.WeightBold), Handler: plot.DefaultTextHandler}
-}
-
-// newPlot returns a plot in the report's house style: sans-serif text,
-// a title and both axis labels.
-func newPlot(title, xLabel, yLabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = sansFont(12, xfont.WeightBold)
-	p.Title.Padding = 3 * vg.Millimeter
-	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
-	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
-		ax.Label.TextStyle.Font = sansFont(10.5, xfont.WeightNormal)
-		ax.Tick.Label.Font = sansFont(9, xfont.WeightNormal)
-	}
-	p.Legend.TextStyle.Font = sansFont(9, xfont.WeightNormal)
-	p.Legend.ThumbnailWidth = 1.2 * vg.Centimeter
-	return p
-}
-
-// labelStyle is the style of text placed in the data area.
-func labelStyle(c color.Color) text.Style {
-	return text.Style{
-		Color: c, Font: sansFont(9, xfont.WeightNormal), Handler: plot.DefaultTextHandler,
-		XAlign: draw.XCenter, YAlign: draw.YCenter,
-	}
-}
-
-// seriesStyle is the look of the i-th data series: colour, dash pattern and
-// marker all change together, so series stay apart in grayscale print.
-// Colours are dark-to-mid viridis tones, readable on white.
-func seriesStyle(i int) (c color.Color, dashes []vg.Length, glyph draw.GlyphDrawer) {
-	colors := [...]color.RGBA{
-		{0x44, 0x01, 0x54, 0xff}, // viridis 0
-		{0x2c, 0x72, 0x8e, 0xff}, // viridis 0.375
-		{0x1f, 0xa0, 0x88, 0xff}, // viridis 0.5625
-		{0x59, 0x59, 0x59, 0xff}, // gray
-		{0x3b, 0x52, 0x8b, 0xff}, // viridis 0.25
-		{0x5e, 0xc9, 0x62, 0xff}, // viridis 0.75
-	}
-	dash := [...][]vg.Length{
-		nil,
-		{vg.Points(6), vg.Points(3)},
-		{vg.Points(1.5), vg.Points(2)},
-		{vg.Points(8), vg.Points(3), vg.Points(1.5), vg.Points(3)},
-		{vg.Points(3), vg.Points(3)},
-	}
-	glyphs := [...]draw.GlyphDrawer{
-		draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.RingGlyph{},
-	}
-	return colors[i%len(colors)], dash[i%len(dash)], glyphs[i%len(glyphs)]
-}
-
-// ---------- palette ----------
-
-// viridisStops is matplotlib's viridis colour map sampled at 0, 1/16, …, 1
-// (matplotlib 3.6: [to_hex(cm.viridis(i/16)) for i in range(17)]). Its
-// lightness rises monotonically, so it reads correctly in grayscale.
-const viridisStops = "440154 48186a 472d7b 424086 3b528b 33638d 2c728e 26828e 21918c 1fa088 28ae80 3fbc73 5ec962 84d44b addc30 d8e219 fde725"
-
-// viridis is a palette.Palette of n colours interpolated linearly between
-// the stops.
-type viridis int
-
-func (n viridis) Colors() []color.Color {
-	var stops []color.RGBA
-	for _, h := range strings.Fields(viridisStops) {
-		var r, g, b uint8
-		fmt.Sscanf(h, "%02x%02x%02x", &r, &g, &b)
-		stops = append(stops, color.RGBA{r, g, b, 0xff})
-	}
-	out := make([]color.Color, int(n))
-	for i := range out {
-		t := float64(i) / float64(int(n)-1) * float64(len(stops)-1)
-		k := min(int(t), len(stops)-2)
-		f := t - float64(k)
-		a, b := stops[k], stops[k+1]
-		mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x) + f*(float64(y)-float64(x)))) }
-		out[i] = color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 0xff}
-	}
-	return out
-}
-
-// viridisAt returns the colour for v in [lo, hi] as the heat maps draw it.
-func viridisAt(cols []color.Color, v, lo, hi float64) color.Color {
-	if hi <= lo {
-		return cols[len(cols)/2]
-	}
-	i := int(math.Round((v - lo) / (hi - lo) * float64(len(cols)-1)))
-	return cols[max(0, min(len(cols)-1, i))]
-}
-
-// ink returns black or white, whichever has the higher WCAG contrast ratio
-// on background c.
-func ink(c color.Color) color.Color {
-	// (1 + 0.05)/(Y + 0.05) > (Y + 0.05)/(0 + 0.05)  ⇔  (Y + 0.05)² < 0.0525
-	if y := luminance(c); (y+0.05)*(y+0.05) < 0.0525 {
-		return color.White
-	}
-	return color.Black
-}
-
-// luminance is the relative luminance Y of an sRGB colour (WCAG 2).
-func luminance(c color.Color) float64 {
-	r, g, b, _ := c.RGBA()
-	lin := func(v uint32) float64 {
-		x := float64(v) / 0xffff
-		if x <= 0.04045 {
-			return x / 12.92
-		}
-		return math.Pow((x+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
 }

@@ -19,18 +19,27 @@ func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
 		title += " v" + r.Benchmark.Version
 	}
 	doc := []block{heading{1, title}}
+	// Banners first: the notes (and problems met making the report), then
+	// the warnings, each item naming its scorer.
+	notes := banner{kind: bannerNote}
 	for _, n := range r.Notes {
-		doc = append(doc, callout{inline{bold("Note:"), txt(" " + n)}})
-	}
-	for _, w := range r.Warnings {
-		who := ""
-		if w.Scorer != "" {
-			who = " " + w.Scorer + ":"
-		}
-		doc = append(doc, callout{inline{bold("Warning" + who), txt(" " + w.Message)}})
+		notes.items = append(notes.items, line(n))
 	}
 	for _, is := range issues {
-		doc = append(doc, callout{inline{bold("Report:"), txt(" " + is)}})
+		notes.items = append(notes.items, inline{bold("Report:"), txt(" " + is)})
+	}
+	warnings := banner{kind: bannerWarning}
+	for _, w := range r.Warnings {
+		it := line(w.Message)
+		if w.Scorer != "" {
+			it = inline{bold(w.Scorer + ":"), txt(" " + w.Message)}
+		}
+		warnings.items = append(warnings.items, it)
+	}
+	for _, bn := range []banner{notes, warnings} {
+		if len(bn.items) > 0 {
+			doc = append(doc, bn)
+		}
 	}
 	if r.Benchmark.Description != "" {
 		doc = append(doc, para{line(r.Benchmark.Description)})

@@ -196,9 +196,28 @@ func TestMarkdownSections(t *testing.T) {
 	}
 	md := string(b)
 	lines := strings.Split(md, "\n")
-	// The note is the first thing after the title.
-	if lines[2] != "> **Note:** Synthetic world, demo models: these numbers say nothing about real scorers." {
-		t.Errorf("line 3 is %q, want the fixture's note", lines[2])
+	// The note is the first thing after the title, then the warnings, as
+	// GitHub alerts (banners on GitHub).
+	if got := strings.Join(lines[2:4], "\n"); got != "> [!NOTE]\n> Synthetic world, demo models: these numbers say nothing about real scorers." {
+		t.Errorf("lines 3-4 are %q, want the fixture's note as a GitHub alert", got)
+	}
+	if lines[5] != "> [!WARNING]" || !strings.HasPrefix(lines[6], "> - **clipscore:** failed on 3 of 400 pairs") {
+		t.Errorf("lines 6-7 are %q, %q, want the warnings as a GitHub alert", lines[5], lines[6])
+	}
+	// Nothing a reviewer must see is only inside a collapsed section: every
+	// warning of results.json is in the banner before the first <details>.
+	res, err := report.ReadResults("testdata/run/results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, _, _ := strings.Cut(md, "<details>")
+	if len(res.Warnings) == 0 {
+		t.Fatal("the fixture has no warnings; the test needs some")
+	}
+	for _, w := range res.Warnings {
+		if !strings.Contains(open, w.Message) {
+			t.Errorf("warning %q is not in report.md before the collapsed details", w.Message)
+		}
 	}
 	for _, want := range []string{
 		"Predicted ties (|score A − score B| ≤ ε, ε = 0): **half**",
@@ -236,12 +255,29 @@ func TestHTMLSelfContained(t *testing.T) {
 		`<meta name="viewport" content="width=device-width, initial-scale=1">`,
 		`Content-Security-Policy" content="default-src 'none'`,
 		"@media print", "overflow-x: auto",
-		`<div class="note" role="note"><strong>Note:</strong> Synthetic world, demo models`,
-		"<td class=\"num\">71.4% [67.2, 75.8]</td>",
+		"<div class=\"banner note\" role=\"note\" aria-label=\"Note\">\n<p class=\"banner-title\">Note</p>\n<p>Synthetic world, demo models",
+		"<div class=\"banner warning\" role=\"note\" aria-label=\"Warnings (2)\">\n<p class=\"banner-title\">Warnings (2)</p>\n<ul>\n<li><strong>clipscore:</strong> failed on 3 of 400 pairs",
+		".banner.warning { border-color: #b42318;",
+		// the accuracy table (6 columns) becomes cards on a phone
+		`<td class="num" data-label="accuracy [95% CI]"><span>71.4% [67.2, 75.8]</span></td>`,
+		"@media screen and (max-width: 40rem)", "table.stack td::before { content: attr(data-label);",
+		// the agreement table (4 columns) stays a table
+		`<table>
+<thead><tr><th>scorers</th><th class="num">pairs</th>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
 		}
+	}
+	// Every table sits in its own sideways-scrolling box, so none can
+	// make the page wider than a phone's screen.
+	tables := strings.Count(page, "<table")
+	boxed := regexp.MustCompile(`<div class="scroll" role="region" tabindex="0" aria-label="table: [^"]*"><table[ >]`).FindAllString(page, -1)
+	if tables < 9 || len(boxed) != tables {
+		t.Errorf("%d tables, %d of them in a scroll box; want every one of at least 9", tables, len(boxed))
+	}
+	if !strings.Contains(page, ".scroll { overflow-x: auto;") {
+		t.Error("report.html: the scroll box does not scroll sideways")
 	}
 	if n := strings.Count(page, "<svg role=\"img\""); n != 6 {
 		t.Errorf("report.html has %d inline figures, want 6", n)
@@ -256,5 +292,56 @@ func TestHTMLSelfContained(t *testing.T) {
 	rest := regexp.MustCompile(`xmlns(:xlink)?="http://www\.w3\.org/[^"]*"`).ReplaceAllString(page, "")
 	if m := regexp.MustCompile(`(?i)(https?|ftp|wss?)://`).FindString(rest); m != "" {
 		t.Errorf("report.html refers to a network URL %q", m)
+	}
+}
+
+// TestBannersOnlyWhenNeeded: a run without warnings has no warning banner;
+// a run's single warning is a banner of one paragraph, not a list.
+func TestBannersOnlyWhenNeeded(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		warnings []report.Warning
+		md, html []string // wanted
+		notMD    []string
+	}{
+		{"none", nil, nil, nil, []string{"[!WARNING]"}},
+		{"one for the run", []report.Warning{{Kind: report.WarnLabelBalance, Message: "the labels prefer image a in 100.0% of the pairs"}},
+			[]string{"> [!WARNING]\n> the labels prefer image a in 100.0% of the pairs\n"},
+			[]string{"<p class=\"banner-title\">Warning</p>\n<p>the labels prefer image a in 100.0% of the pairs</p>"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := fixtureRun(t)
+			res, err := report.ReadResults(filepath.Join(dir, report.ResultsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Warnings = tt.warnings
+			if err := report.WriteJSON(filepath.Join(dir, report.ResultsFile), res); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.Write(dir, report.Options{Figures: []report.Figure{}}); err != nil {
+				t.Fatal(err)
+			}
+			md, _ := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
+			page, _ := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+			for _, w := range tt.md {
+				if !strings.Contains(string(md), w) {
+					t.Errorf("report.md lacks %q", w)
+				}
+			}
+			for _, w := range tt.notMD {
+				if strings.Contains(string(md), w) {
+					t.Errorf("report.md has %q", w)
+				}
+			}
+			for _, w := range tt.html {
+				if !strings.Contains(string(page), w) {
+					t.Errorf("report.html lacks %q", w)
+				}
+			}
+			if !strings.Contains(string(md), "> [!NOTE]\n> Synthetic world") {
+				t.Error("report.md lost the note banner")
+			}
+		})
 	}
 }

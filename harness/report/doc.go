@@ -9,8 +9,10 @@
 // # Reports
 //
 // [Write] renders a run directory. report.md is GitHub-flavoured Markdown
-// fit for a pull-request comment: the run's notes first (e.g. "synthetic
-// world, demo models"), then the accuracy table, the paired comparisons with
+// fit for a pull-request comment: the run's notes (e.g. "synthetic world,
+// demo models") and warnings first, as banners (GitHub alerts
+// "> [!NOTE]" and "> [!WARNING]"; in HTML an amber and a red box that
+// print), then the accuracy table, the paired comparisons with
 // a plain verdict, agreement, the choices that shape the numbers (tie
 // policy, averaging, epsilon, bootstrap B, seed and unit, alpha), the data
 // (hash, skips, warnings), failures with reasons, links to the figures and,
@@ -18,7 +20,8 @@
 // fingerprints, commit, command line). report.html says the same with the
 // figures inline as SVG, in one file that makes no network request (a
 // Content-Security-Policy forbids it), needs no JavaScript, reads on a phone
-// (tables and figures scroll sideways) and prints. Both are built from one
+// (every table scrolls sideways in its own box, and one of five or more
+// columns turns into a card per row; figures scroll sideways) and prints. Both are built from one
 // document tree, so they cannot disagree.
 //
 // Numbers are formatted by [Percent], [Interval], [AccuracyCI], [Points],
@@ -32,9 +35,11 @@
 // plots/NAME.png. [DefaultFigures] lists them: accuracy with 95% intervals,
 // the matrix of paired differences marked by significance, agreement
 // (Kendall tau-b), score distributions of preferred and rejected images,
-// reliability curves and accuracy by label strength. Colours come from
-// viridis (lightness rises monotonically) and series also differ in dash
-// pattern and marker, so the figures read in grayscale. A [Figure] is a
+// reliability curves and accuracy by label strength (on a quantile axis).
+// Colours come from viridis (lightness rises monotonically), heat maps have
+// a colour bar, and series also differ in dash pattern and marker, so the
+// figures read in grayscale. The house style (fonts, series, ticks,
+// palette) lives in internal/plotstyle, shared with the ablation report. A [Figure] is a
 // name, a title, a caption and a Make function from an [Input] to a
 // [Chart]; later stages add theirs (learning curves, ablation bars) by
 // passing append(DefaultFigures(), …) in [Options].Figures.

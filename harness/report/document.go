@@ -43,10 +43,15 @@ type (
 		level int
 		text  string
 	}
-	para    struct{ text inline }
-	callout struct{ text inline } // a note the reader must see first
-	list    struct{ items []inline }
-	table   struct {
+	para struct{ text inline }
+	// banner is what a reader must see before the numbers: the run's notes
+	// or its warnings, one item each; a GitHub alert in Markdown.
+	banner struct {
+		kind  bannerKind
+		items []inline
+	}
+	list  struct{ items []inline }
+	table struct {
 		head  []string
 		right []bool // right-align column (numbers)
 		rows  [][]inline
@@ -66,6 +71,23 @@ type (
 
 // block is one of the types above.
 type block any
+
+// bannerKind is a banner's severity.
+type bannerKind uint8
+
+const (
+	bannerNote    bannerKind = iota // a statement about the run (e.g. synthetic data)
+	bannerWarning                   // a situation in which a number may mislead
+)
+
+// title is the banner's heading in HTML, e.g. "Warnings (3)".
+func (b banner) title() string {
+	t := map[bannerKind]string{bannerNote: "Note", bannerWarning: "Warning"}[b.kind]
+	if len(b.items) > 1 {
+		t += fmt.Sprintf("s (%d)", len(b.items))
+	}
+	return t
+}
 
 // ---------- Markdown ----------
 
@@ -136,10 +158,18 @@ func mdBlock(b *strings.Builder, bl block) {
 	case para:
 		mdInline(b, x.text, false)
 		b.WriteByte('\n')
-	case callout:
-		b.WriteString("> ")
-		mdInline(b, x.text, false)
-		b.WriteByte('\n')
+	case banner:
+		// A GitHub alert: rendered as a coloured box with a title on
+		// GitHub, a plain block quote elsewhere.
+		b.WriteString(map[bannerKind]string{bannerNote: "> [!NOTE]\n", bannerWarning: "> [!WARNING]\n"}[x.kind])
+		for _, it := range x.items {
+			b.WriteString("> ")
+			if len(x.items) > 1 {
+				b.WriteString("- ")
+			}
+			mdInline(b, it, false)
+			b.WriteByte('\n')
+		}
 	case list:
 		for _, it := range x.items {
 			b.WriteString("- ")
@@ -217,9 +247,22 @@ func htmlBlock(b *strings.Builder, bl block) {
 		b.WriteString("<p>")
 		htmlInline(b, x.text)
 		b.WriteString("</p>\n")
-	case callout:
-		b.WriteString(`<div class="note" role="note">`)
-		htmlInline(b, x.text)
+	case banner:
+		cls := map[bannerKind]string{bannerNote: "note", bannerWarning: "warning"}[x.kind]
+		fmt.Fprintf(b, "<div class=\"banner %s\" role=\"note\" aria-label=\"%s\">\n<p class=\"banner-title\">%s</p>\n", cls, x.title(), x.title())
+		if len(x.items) == 1 {
+			b.WriteString("<p>")
+			htmlInline(b, x.items[0])
+			b.WriteString("</p>\n")
+		} else {
+			b.WriteString("<ul>\n")
+			for _, it := range x.items {
+				b.WriteString("<li>")
+				htmlInline(b, it)
+				b.WriteString("</li>\n")
+			}
+			b.WriteString("</ul>\n")
+		}
 		b.WriteString("</div>\n")
 	case list:
 		b.WriteString("<ul>\n")
@@ -230,7 +273,16 @@ func htmlBlock(b *strings.Builder, bl block) {
 		}
 		b.WriteString("</ul>\n")
 	case table:
-		b.WriteString("<div class=\"scroll\"><table>\n<thead><tr>")
+		// Every table scrolls sideways in its own box, so it never widens
+		// the page; on a phone, a table of stackColumns or more columns
+		// becomes one card per row, each cell under its column's name
+		// (data-label; the span keeps the cell's content one grid item).
+		stack := len(x.head) >= stackColumns
+		b.WriteString(`<div class="scroll" role="region" tabindex="0" aria-label="table: ` + html.EscapeString(strings.Join(x.head, ", ")) + `"><table`)
+		if stack {
+			b.WriteString(` class="stack"`)
+		}
+		b.WriteString(">\n<thead><tr>")
 		for i, h := range x.head {
 			b.WriteString("<th" + alignAttr(x.right, i) + ">" + html.EscapeString(h) + "</th>")
 		}
@@ -238,7 +290,14 @@ func htmlBlock(b *strings.Builder, bl block) {
 		for _, r := range x.rows {
 			b.WriteString("<tr>")
 			for i, c := range r {
-				b.WriteString("<td" + alignAttr(x.right, i) + ">")
+				b.WriteString("<td" + alignAttr(x.right, i))
+				if stack && i < len(x.head) {
+					b.WriteString(` data-label="` + html.EscapeString(x.head[i]) + `"><span>`)
+					htmlInline(b, c)
+					b.WriteString("</span></td>")
+					continue
+				}
+				b.WriteString(">")
 				htmlInline(b, c)
 				b.WriteString("</td>")
 			}
@@ -263,6 +322,10 @@ func htmlBlock(b *strings.Builder, bl block) {
 		panic(fmt.Sprintf("report: unknown block %T", bl))
 	}
 }
+
+// stackColumns is the number of columns from which a table is shown as
+// cards on a phone: fewer columns fit 390 pixels side by side.
+const stackColumns = 5
 
 func alignAttr(right []bool, i int) string {
 	if i < len(right) && right[i] {
@@ -306,12 +369,27 @@ code, pre { font-family: ui-monospace, "Liberation Mono", Menlo, Consolas, monos
 code { overflow-wrap: anywhere; }
 pre { background: var(--bg-alt); padding: .75rem; overflow-x: auto; white-space: pre; }
 pre code { overflow-wrap: normal; }
-.note { border-left: .3rem solid #8a6d00; background: #fff8d6; padding: .6rem .8rem; margin: .75rem 0; font-weight: 600; }
-.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .5rem 0; }
+/* Banners: what a reader must see before the numbers. A note is amber, a
+   warning red; both keep a thick left border and a title in print. */
+.banner { margin: .75rem 0; padding: .55rem .85rem; border: 1px solid; border-left-width: .45rem; border-radius: .25rem; }
+.banner p, .banner ul { margin: .2rem 0; }
+.banner ul { padding-left: 1.2rem; }
+.banner li + li { margin-top: .2rem; }
+.banner-title { font-weight: 700; }
+.banner.note { border-color: #8a6d00; background: #fff8d6; }
+.banner.note .banner-title { color: #6b5300; }
+.banner.note .banner-title::before { content: "\2139\FE0E\00A0"; }
+.banner.warning { border-color: #b42318; background: #fdecea; }
+.banner.warning .banner-title { color: #8e1b1b; }
+.banner.warning .banner-title::before { content: "\26A0\FE0E\00A0"; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: .5rem 0; max-width: 100%; }
+.scroll:focus-visible { outline: 2px solid #0b57a4; outline-offset: 2px; }
 table { border-collapse: collapse; font-size: .9rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* a hash or path may break anywhere, but its column keeps a readable width */
+td:has(code) { min-width: 10rem; }
 tbody tr:nth-child(even) { background: #fafafa; }
 details { margin: 1rem 0; }
 summary { cursor: pointer; font-weight: 600; font-size: 1.1rem; }
@@ -325,10 +403,24 @@ a { color: #0b57a4; }
   body { font-size: 15px; }
   main { padding: .6rem; }
   h1 { font-size: 1.3rem; }
-  table { font-size: .8rem; }
+  table { font-size: .85rem; }
   th, td { padding: .25rem .4rem; }
+  th, th.num, td.num { white-space: normal; }
   /* keep figure text legible: scroll sideways rather than shrink */
   figure svg { min-width: 32rem; }
+}
+/* On a phone, a wide table becomes a card per row: the first cell heads
+   the card, every other cell sits under its column's name. */
+@media screen and (max-width: 40rem) {
+  table.stack, table.stack tbody, table.stack tr { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  table.stack tr { border: 1px solid var(--line); margin: 0 0 .6rem; background: #fff; }
+  table.stack td { display: grid; grid-template-columns: minmax(0, 8.5rem) minmax(0, 1fr); gap: .6rem;
+    border: 0; border-top: 1px solid var(--line); text-align: left; white-space: normal; min-width: 0; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-weight: 600; overflow-wrap: anywhere; }
+  table.stack td > span { min-width: 0; overflow-wrap: anywhere; }
+  table.stack td:first-child { display: block; border-top: 0; background: var(--bg-alt); font-weight: 700; }
+  table.stack td:first-child::before { content: none; }
 }
 @media print {
   @page { margin: 15mm; }
@@ -339,12 +431,12 @@ a { color: #0b57a4; }
   td, th { white-space: normal !important; }
   code { overflow-wrap: anywhere; word-break: break-all; }
   pre { white-space: pre-wrap; word-break: break-all; }
-  figure, table, .note { break-inside: avoid; }
+  figure, table, .banner { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   figure svg { max-width: 130mm; min-width: 0; }
   .plot { overflow: visible; }
   a { color: inherit; text-decoration: none; }
-  .note { background: none; }
+  .banner.note, .banner.warning { background: none; border-left-width: 2mm; }
 }
 `
 

@@ -6,12 +6,15 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/srbench/srbench/internal/plotstyle"
 )
 
 // Figure is one chart of a report: a named recipe that turns a run into a
@@ -84,7 +87,7 @@ func DefaultFigures() []Figure {
 			Caption: "Reliability of the logistic fit P(A preferred | score A − score B): mean predicted probability against the observed share per bin; points on the diagonal are calibrated; bins of fewer than 10 pairs are not drawn. ECE is the expected calibration error over all bins.",
 			Make:    calibrationFigure},
 		{Name: "strength", Title: "Accuracy by label strength",
-			Caption: "Accuracy within quantile bins of the label strength (how clear the human preference is), with 95% Wilson intervals; a good scorer is more accurate where the preference is clearer.",
+			Caption: "Accuracy within quantile bins of the label strength (how clear the human preference is), with 95% Wilson intervals; the bins are equally spaced in order of strength, each tick giving its bin's range of strengths; a good scorer is more accurate where the preference is clearer.",
 			Make:    strengthFigure},
 	}
 }
@@ -102,20 +105,14 @@ func byAccuracy(r *Results) []ScorerResult {
 	return ss
 }
 
-// errPoints are points with asymmetric Y errors, for plotter.NewYErrorBars.
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
-}
-
 func accuracyFigure(in *Input) (*Chart, error) {
 	ss := byAccuracy(in.Results)
 	if len(ss) == 0 {
 		return nil, nil
 	}
-	p := newPlot("Pairwise accuracy with 95% CI", "scorer", "pairwise accuracy (%)")
+	p := plotstyle.New("Pairwise accuracy with 95% CI", "scorer", "pairwise accuracy (%)")
 	names := make([]string, len(ss))
-	pts := errPoints{XYs: make(plotter.XYs, len(ss)), YErrors: make(plotter.YErrors, len(ss))}
+	pts := plotstyle.ErrPoints{XYs: make(plotter.XYs, len(ss)), YErrors: make(plotter.YErrors, len(ss))}
 	lo, hi := 50.0, 50.0
 	var labels plotter.XYLabels
 	for i, s := range ss {
@@ -150,7 +147,7 @@ func accuracyFigure(in *Input) (*Chart, error) {
 		return nil, err
 	}
 	for i := range lab.TextStyle {
-		st := labelStyle(color.Black)
+		st := plotstyle.Text(plotstyle.TickSize, color.Black)
 		st.XAlign = draw.XLeft
 		lab.TextStyle[i] = st
 	}
@@ -160,13 +157,10 @@ func accuracyFigure(in *Input) (*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := labelStyle(color.Gray{0x60})
+	st := plotstyle.Text(plotstyle.TickSize, color.Gray{0x60})
 	st.XAlign, st.YAlign = draw.XLeft, draw.YBottom
 	chanceLab.TextStyle[0] = st
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{0xdd}
-	p.Add(grid, chance, chanceLab, bars, dots, lab)
+	p.Add(plotstyle.HorizontalGrid(), chance, chanceLab, bars, dots, lab)
 	p.NominalX(names...)
 	if len(names) > 4 {
 		p.X.Tick.Label.Rotation = math.Pi / 6
@@ -189,10 +183,13 @@ func (m matrix) X(c int) float64    { return float64(c) }
 func (m matrix) Y(r int) float64    { return float64(r) }
 
 // heatmap draws m with cell labels; names label rows (top to bottom) and
-// columns (left to right). The colour scale spans [lo, hi].
-func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string) (*Chart, error) {
-	p := newPlot(title, xLabel, yLabel)
-	pal := viridis(256)
+// columns (left to right). The colour scale spans [lo, hi]; a colour bar
+// under the map, marked by barTicks (nil: default ticks) and labelled
+// barLabel, keys its colours to values.
+func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi float64, label func(r, c int) string,
+	barLabel string, barTicks plot.Ticker) (*Chart, error) {
+	p := plotstyle.New(title, xLabel, yLabel)
+	pal := plotstyle.Viridis(256)
 	hm := plotter.NewHeatMap(m, pal)
 	hm.Min, hm.Max = lo, hi
 	hm.NaN = color.Gray{0xee}
@@ -208,11 +205,11 @@ func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi floa
 			}
 			ink := color.Color(color.Gray{0x70})
 			if !math.IsNaN(v) {
-				ink = inkOn(viridisAt(cols, v, lo, hi))
+				ink = plotstyle.Ink(plotstyle.ColorAt(cols, v, lo, hi))
 			}
 			xy.XYs = append(xy.XYs, plotter.XY{X: float64(c), Y: float64(m.n - 1 - r)})
 			xy.Labels = append(xy.Labels, s)
-			styles = append(styles, labelStyle(ink))
+			styles = append(styles, plotstyle.Text(plotstyle.TickSize, ink))
 		}
 	}
 	lab, err := plotter.NewLabels(xy)
@@ -229,12 +226,25 @@ func heatmap(title, xLabel, yLabel string, names []string, m matrix, lo, hi floa
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	}
+	bar := plotstyle.ColorBar(&plotstyle.Scale{Colors: cols, Lo: lo, Hi: hi}, barLabel, barTicks)
 	side := vg.Length(6+2.2*float64(m.n)) * vg.Centimeter
-	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: max(14*vg.Centimeter, side+2*vg.Centimeter), Height: max(11*vg.Centimeter, side)}, nil
+	return &Chart{Panels: [][]*plot.Plot{{p}}, ColorBar: bar,
+		Width: max(14*vg.Centimeter, side+2*vg.Centimeter), Height: max(11*vg.Centimeter, side) + ColorBarHeight}, nil
 }
 
-// inkOn returns black or white, whichever reads better on c.
-func inkOn(c color.Color) color.Color { return ink(c) }
+// signedTicks are gonum's default ticks with a plus sign on positive
+// labels, like the signed differences they mark.
+type signedTicks struct{}
+
+func (signedTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" && t.Value > 0 {
+			ticks[i].Label = "+" + t.Label
+		}
+	}
+	return ticks
+}
 
 // comparisonOf finds the comparison of a and b, oriented as a − b.
 func comparisonOf(r *Results, a, b string) (Comparison, bool) {
@@ -301,7 +311,8 @@ func differencesFigure(in *Input) (*Chart, error) {
 	}
 	maxAbs = math.Ceil(maxAbs)
 	return heatmap("Accuracy difference, row − column (points)", "column scorer    (* significant, Holm-corrected McNemar)", "row scorer",
-		names, m, -maxAbs, maxAbs, func(i, j int) string { return text[i][j] })
+		names, m, -maxAbs, maxAbs, func(i, j int) string { return text[i][j] },
+		"accuracy difference, row − column (percentage points)", signedTicks{})
 }
 
 func agreementFigure(in *Input) (*Chart, error) {
@@ -343,7 +354,8 @@ func agreementFigure(in *Input) (*Chart, error) {
 		}
 	}
 	return heatmap("Agreement: Kendall τ-b of score differences", "scorer", "scorer",
-		names, m, -1, 1, func(i, j int) string { return text[i][j] })
+		names, m, -1, 1, func(i, j int) string { return text[i][j] },
+		"Kendall τ-b (−1: opposite orderings, 0: unrelated, 1: the same)", plotstyle.LinearTicks{Step: 0.25, LabelEvery: 2})
 }
 
 func scoresFigure(in *Input) (*Chart, error) {
@@ -352,7 +364,7 @@ func scoresFigure(in *Input) (*Chart, error) {
 		if s.N == 0 {
 			continue
 		}
-		p := newPlot(fmt.Sprintf("%s (n = %d)", s.Scorer, s.N), "score (the scorer's own units)", "images")
+		p := plotstyle.New(fmt.Sprintf("%s (n = %d)", s.Scorer, s.N), "score (the scorer's own units)", "images")
 		for j, counts := range [][]float64{s.Preferred, s.Rejected} {
 			line, err := plotter.NewLine(stepOutline(counts, s.Lo, s.Hi))
 			if err != nil {
@@ -405,7 +417,7 @@ func stepOutline(counts []float64, lo, hi float64) plotter.XYs {
 const minReliabilityCount = 10
 
 func calibrationFigure(in *Input) (*Chart, error) {
-	p := newPlot("Reliability of P(A preferred)", "predicted probability that A is preferred", "observed share with A preferred")
+	p := plotstyle.New("Reliability of P(A preferred)", "predicted probability that A is preferred", "observed share with A preferred")
 	diag, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
 	if err != nil {
 		return nil, err
@@ -432,7 +444,7 @@ func calibrationFigure(in *Input) (*Chart, error) {
 		if err != nil {
 			return nil, err
 		}
-		col, dash, glyph := seriesStyle(i)
+		col, dash, glyph := plotstyle.Series(i)
 		l.Color, l.Dashes, l.Width = col, dash, vg.Points(1.4)
 		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: glyph}
 		p.Add(l, sc)
@@ -448,53 +460,134 @@ func calibrationFigure(in *Input) (*Chart, error) {
 	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: 14 * vg.Centimeter, Height: 12 * vg.Centimeter}, nil
 }
 
+// strengthBinsAxis returns the bins the strength figure's x axis is made
+// of: those of the scorer with the most bins (then the most pairs). Every
+// scorer's bins are quantile bins of the same strengths, so they differ
+// only where a scorer failed on or skipped some pairs.
+func strengthBinsAxis(r *Results) []StrengthBin {
+	var axis []StrengthBin
+	n := -1
+	for _, s := range r.Scorers {
+		m := 0
+		for _, b := range s.Strength {
+			m += b.NPairs
+		}
+		if len(s.Strength) > len(axis) || (len(s.Strength) == len(axis) && m > n) {
+			axis, n = s.Strength, m
+		}
+	}
+	return axis
+}
+
+// strengthPositions places a scorer's bins on the axis made of axis: each
+// at the axis bin nearest to its middle strength. Should two land on the
+// same place (or out of order), the scorer's own bin order is used.
+func strengthPositions(bins, axis []StrengthBin) []float64 {
+	pos := make([]float64, len(bins))
+	for i, b := range bins {
+		mid := (b.Lo + b.Hi) / 2
+		best, dist := 0, math.Inf(1)
+		for j, a := range axis {
+			d := math.Max(0, math.Max(a.Lo-mid, mid-a.Hi))
+			if d < dist {
+				best, dist = j, d
+			}
+		}
+		pos[i] = float64(best)
+		if i > 0 && pos[i] <= pos[i-1] {
+			for k := range pos {
+				pos[k] = float64(k)
+			}
+			return pos
+		}
+	}
+	return pos
+}
+
+// strengthRange labels a strength bin: "2.02–2.80", or "0.50" when all its
+// pairs have the same strength. Numbers have two decimals (as in the
+// table of strength bins), none from 100 up, two significant digits
+// below 0.1.
+func strengthRange(b StrengthBin) string {
+	f := func(v float64) string {
+		switch a := math.Abs(v); {
+		case a == 0:
+			return "0"
+		case a >= 100:
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		case a >= 0.1:
+			return strconv.FormatFloat(v, 'f', 2, 64)
+		}
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	if f(b.Lo) == f(b.Hi) {
+		return f(b.Lo)
+	}
+	return f(b.Lo) + "–" + f(b.Hi)
+}
+
+// legendRoom is how far above top the y axis must reach for a legend of
+// entries lines in the top corner of a data area height tall, on an axis
+// from bottom to top.
+func legendRoom(entries int, height vg.Length, bottom, top float64) float64 {
+	legend := vg.Length(entries)*1.25*plotstyle.TickSize + 4*vg.Millimeter
+	f := math.Min(0.6, float64(legend/height))
+	return (top - bottom) * f / (1 - f)
+}
+
+// strengthFigure draws accuracy against label strength on a quantile axis:
+// the bins equally spaced in order (each holds about the same number of
+// pairs), each tick labelled with its bin's range of strengths, so a
+// heavy-tailed strength (e.g. a remix ratio from 1 to several hundred)
+// reads as well as a bounded one, and strengths of 0 need no special case.
 func strengthFigure(in *Input) (*Chart, error) {
 	r := in.Results
 	if !r.Dataset.HasStrength {
 		return nil, nil
 	}
+	axis := strengthBinsAxis(r)
+	if len(axis) == 0 {
+		return nil, nil
+	}
 	type series struct {
 		i   int
 		s   ScorerResult
-		pts errPoints
+		pts plotstyle.ErrPoints
 	}
 	var all []series
-	xlo, xhi := math.Inf(1), math.Inf(-1)
+	lo, hi := 50.0, 50.0
 	for i, s := range r.Scorers {
 		if len(s.Strength) == 0 {
 			continue
 		}
 		se := series{i: i, s: s}
-		for _, b := range s.Strength {
+		for j, x := range strengthPositions(s.Strength, axis) {
+			b := s.Strength[j]
 			y := 100 * b.Accuracy
-			se.pts.XYs = append(se.pts.XYs, plotter.XY{X: (b.Lo + b.Hi) / 2, Y: y})
+			se.pts.XYs = append(se.pts.XYs, plotter.XY{X: x, Y: y})
 			se.pts.YErrors = append(se.pts.YErrors, struct{ Low, High float64 }{y - 100*b.CI95[0], 100*b.CI95[1] - y})
-			xlo, xhi = math.Min(xlo, b.Lo), math.Max(xhi, b.Hi)
+			lo, hi = math.Min(lo, 100*b.CI95[0]), math.Max(hi, 100*b.CI95[1])
 		}
 		all = append(all, se)
 	}
-	if len(all) == 0 {
-		return nil, nil
-	}
-	p := newPlot("Accuracy by label strength", "label strength (middle of quantile bin)", "pairwise accuracy (%)")
-	chance, err := plotter.NewLine(plotter.XYs{{X: xlo, Y: 50}, {X: xhi, Y: 50}})
+	k := len(axis)
+	p := plotstyle.New("Accuracy by label strength", "label strength: quantile bins, equally spaced (tick: the bin's range)", "pairwise accuracy (%)")
+	x0, x1 := -0.5, float64(k)-0.5
+	chance, err := plotter.NewLine(plotter.XYs{{X: x0, Y: 50}, {X: x1, Y: 50}})
 	if err != nil {
 		return nil, err
 	}
 	chance.Color, chance.Dashes = color.Gray{0x99}, []vg.Length{vg.Points(2), vg.Points(2)}
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{0xdd}
-	p.Add(grid, chance)
+	p.Add(plotstyle.HorizontalGrid(), chance)
 	p.Legend.Add("chance (50%)", chance)
 	// Dodge the series sideways a little so their intervals do not overlap.
-	step := 0.012 * (xhi - xlo)
-	for k, se := range all {
-		off := (float64(k) - float64(len(all)-1)/2) * step
+	step := math.Min(0.08, 0.5/float64(len(all)))
+	for n, se := range all {
+		off := (float64(n) - float64(len(all)-1)/2) * step
 		for j := range se.pts.XYs {
 			se.pts.XYs[j].X += off
 		}
-		col, dash, glyph := seriesStyle(se.i)
+		col, dash, glyph := plotstyle.Series(se.i)
 		l, sc, err := plotter.NewLinePoints(se.pts.XYs)
 		if err != nil {
 			return nil, err
@@ -509,8 +602,25 @@ func strengthFigure(in *Input) (*Chart, error) {
 		p.Add(bars, l, sc)
 		p.Legend.Add(se.s.Name, l, sc)
 	}
+	ticks := make([]plot.Tick, k)
+	for j, b := range axis {
+		ticks[j] = plot.Tick{Value: float64(j), Label: strengthRange(b)}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Min, p.X.Max = x0, x1
+	if k > 5 {
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
+	// The y axis: from below the lowest interval (and chance) to 100% at
+	// most, marked every 10 points, and above that room for the legend in
+	// the top left corner, so it never covers a point.
+	bottom := math.Max(0, math.Floor(lo/10)*10-2)
+	top := math.Min(100, math.Ceil(hi/10)*10)
+	p.Y.Tick.Marker = plotstyle.LinearTicks{Step: 10, Max: top}
 	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -2*vg.Millimeter
-	p.Y.Max = math.Min(100, p.Y.Max+8) // room for the legend
-	return &Chart{Panels: [][]*plot.Plot{{p}}}, nil
+	p.Legend.XOffs, p.Legend.YOffs = 2*vg.Millimeter, -1*vg.Millimeter
+	w := max(defaultWidth, min(24*vg.Centimeter, vg.Length(4+2.2*float64(k))*vg.Centimeter))
+	p.Y.Min, p.Y.Max = bottom, top+1+legendRoom(len(all)+1, defaultHeight-2.5*vg.Centimeter, bottom, top)
+	return &Chart{Panels: [][]*plot.Plot{{p}}, Width: w}, nil
 }

@@ -114,25 +114,3 @@ func TestHistogram(t *testing.T) {
 		t.Errorf("stepOutline = %v", outline)
 	}
 }
-
-// TestViridis: the palette passes through matplotlib's stops and gets
-// lighter monotonically, so the heat maps read in grayscale (up to the
-// rounding of a channel to 8 bits between two neighbouring colours).
-func TestViridis(t *testing.T) {
-	stops := viridis(17).Colors()
-	first, last := stops[0], stops[16]
-	if r, g, b, _ := first.RGBA(); r>>8 != 0x44 || g>>8 != 0x01 || b>>8 != 0x54 {
-		t.Errorf("first colour %v, want #440154", first)
-	}
-	if r, g, b, _ := last.RGBA(); r>>8 != 0xfd || g>>8 != 0xe7 || b>>8 != 0x25 {
-		t.Errorf("last colour %v, want #fde725", last)
-	}
-	prev := -1.0
-	for i, c := range viridis(256).Colors() {
-		l := luminance(c)
-		if l < prev-0.001 {
-			t.Fatalf("colour %d (%v) is darker than colour %d", i, c, i-1)
-		}
-		prev = l
-	}
-}

@@ -136,6 +136,9 @@ func TestFigureRegistry(t *testing.T) {
 		{"no Make", []report.Figure{{Name: "x"}}, `figure "x" has no Make function`},
 		{"Make fails", []report.Figure{{Name: "x", Make: func(*report.Input) (*report.Chart, error) { return nil, errors.New("boom") }}}, `figure "x": boom`},
 		{"empty chart", []report.Figure{{Name: "x", Make: func(*report.Input) (*report.Chart, error) { return &report.Chart{}, nil }}}, "has no panels"},
+		{"colour bar under two panels", []report.Figure{{Name: "x", Make: func(*report.Input) (*report.Chart, error) {
+			return &report.Chart{Panels: [][]*plot.Plot{{plot.New(), plot.New()}}, ColorBar: plot.New()}, nil
+		}}}, "a colour bar needs a chart of one panel"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,10 +202,15 @@ func TestFigureLabels(t *testing.T) {
 		{"accuracy", []string{">71.4<", ">63.5<", ">60.0<", ">chance<", ">pairwise accuracy (%)<"}},
 		// socialreward − pickscore = 7.9 points, Holm p 0.029 < 0.05; socialreward − clipscore 11.4;
 		// pickscore − clipscore 3.2, p 0.32
-		{"differences", []string{">+7.9*<", ">-7.9*<", ">+11.4*<", ">+3.2<", ">-3.2<", ">row scorer<"}},
-		{"agreement", []string{">0.22<", ">0.14<", ">0.11<"}},
+		// and a colour bar from -12 to +12 points, signed like the cells
+		{"differences", []string{">+7.9*<", ">-7.9*<", ">+11.4*<", ">+3.2<", ">-3.2<", ">row scorer<",
+			`<image preserveAspectRatio="none" `, ">-10<", ">0<", ">+10<", ">accuracy difference, row − column (percentage points)<"}},
+		{"agreement", []string{">0.22<", ">0.14<", ">0.11<",
+			`<image preserveAspectRatio="none" `, ">-1<", ">-0.5<", ">0.5<", ">1<", ">Kendall τ-b (−1: opposite orderings, 0: unrelated, 1: the same)<"}},
 		{"calibration", []string{">socialreward (ECE 0.042)<", ">perfectly calibrated<"}},
-		{"strength", []string{">label strength (middle of quantile bin)<", ">chance (50%)<"}},
+		// a quantile axis: one tick per bin, labelled with its range
+		{"strength", []string{">label strength: quantile bins, equally spaced (tick: the bin&#39;s range)<", ">chance (50%)<",
+			">0–0.26<", ">0.27–0.48<", ">0.48–0.69<", ">0.69–0.95<"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fig, func(t *testing.T) {
