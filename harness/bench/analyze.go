@@ -271,6 +271,9 @@ func comparisonInterval(c *report.Comparison, ps stats.PairedSource, m stats.McN
 func warnings(res *report.Results) []report.Warning {
 	var ws []report.Warning
 	d := res.Dataset
+	for _, w := range d.Warnings {
+		ws = append(ws, report.Warning{Kind: report.WarnDataset, Message: "dataset: " + w})
+	}
 	if ab := d.NLabelA + d.NLabelB; ab > 0 {
 		share := float64(d.NLabelA) / float64(ab)
 		if share < report.LabelBalanceLo || share > report.LabelBalanceHi {

@@ -395,11 +395,11 @@ func moreNumbers(r *Results) []block {
 	}
 	out := []block{t}
 	for _, s := range r.Scorers {
-		if c := s.Calibration; c != nil && c.Error != "" {
-			out = append(out, para{line(fmt.Sprintf("%s: no calibration fit (%s).", s.Name, c.Error))})
-		}
 		for _, u := range s.Undefined {
 			out = append(out, para{line(fmt.Sprintf("%s: not defined on this data: %s.", s.Name, u))})
+		}
+		if c := s.Calibration; c != nil && c.Error != "" && len(s.Undefined) == 0 {
+			out = append(out, para{line(fmt.Sprintf("%s: no calibration fit (%s).", s.Name, c.Error))})
 		}
 	}
 	if len(strength.rows) > 0 {
@@ -412,12 +412,20 @@ func moreNumbers(r *Results) []block {
 func fmtG(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) }
 
 func provenance(r *Results) []block {
-	ids := table{head: []string{"scorer", "kind", "variant", "version", "fingerprint", "runtime", "provider"}}
+	ids := table{head: []string{"scorer", "kind", "variant", "version", "fingerprint", "runtime", "provider", "plugin binary (sha256)"}}
 	what := table{head: []string{"scorer", "model dir", "formula", "preprocessing", "tokenizer"}}
 	var det []inline
 	for _, s := range r.Scorers {
+		bin := inline{line(NotAvailable)[0]}
+		if s.PluginSHA256 != "" {
+			pin := " (not pinned)"
+			if s.PluginPinned {
+				pin = " (pinned)"
+			}
+			bin = inline{code(shortHash(s.PluginSHA256)), txt(pin)}
+		}
 		ids.rows = append(ids.rows, []inline{line(s.Name), line(s.Kind), line(s.Variant), line(s.Version),
-			{code(s.Fingerprint)}, line(s.Runtime), line(s.Provider)})
+			{code(s.Fingerprint)}, line(s.Runtime), line(s.Provider), bin})
 		what.rows = append(what.rows, []inline{line(s.Name), {code(s.ModelDir)}, line(s.Formula), line(s.Preprocess), line(s.Tokenizer)})
 		if len(s.Details) > 0 {
 			var keys []string

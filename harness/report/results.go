@@ -61,6 +61,9 @@ const (
 	WarnSmallSample = "small-sample"
 	// WarnUndefined: a statistic could not be computed on this data.
 	WarnUndefined = "undefined"
+	// WarnDataset: the loader skipped, filtered or ignored part of the data
+	// (DatasetInfo.Warnings).
+	WarnDataset = "dataset"
 )
 
 // Thresholds of the warnings.

@@ -320,9 +320,6 @@ func printSummary(w io.Writer, res *report.Results, dir string) {
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	for _, warn := range res.Dataset.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
-	}
 	bench.PrintTable(w, res)
 	bench.PrintWarnings(w, res)
 	printPolicy(w, res)
