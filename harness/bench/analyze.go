@@ -76,6 +76,9 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	if err := opts.Policy.Validate(); err != nil {
 		return err
 	}
+	if !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return fmt.Errorf("alpha %v (--alpha, alpha): want a level between 0 and 1, e.g. 0.05", opts.Alpha)
+	}
 	names := make([]string, len(res.Scorers))
 	for i, s := range res.Scorers {
 		names[i] = s.Name

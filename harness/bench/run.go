@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,7 +41,21 @@ type ScorerSpec struct {
 	Threads int `json:"threads,omitempty"`
 	// Provider is "cpu" (default) or "cuda".
 	Provider string `json:"provider,omitempty"`
+	// MaxImageBytes and DecodeMemoryBytes are the plugin's limits on
+	// untrusted input (scorer.Config); 0 = the plugin's defaults. Run sets
+	// MaxImageBytes from Config.MaxImageBytes.
+	MaxImageBytes     int64 `json:"max_image_bytes,omitempty"`
+	DecodeMemoryBytes int64 `json:"decode_memory_bytes,omitempty"`
 }
+
+// Ranges accepted for a scorer's batch size and threads.
+const (
+	// MaxBatchSize is the largest batch size accepted.
+	MaxBatchSize = 1024
+	// MaxThreadsPerCPU times the CPUs available is the most ONNX Runtime
+	// threads accepted per plugin.
+	MaxThreadsPerCPU = 4
+)
 
 // Launcher starts a configured scorer. The CLI passes one backed by
 // harness/host; tests can pass in-process scorers.
@@ -58,6 +73,12 @@ type Config struct {
 	OutDir string `json:"-"`
 	// ChunkPairs is how many pairs are read and scored together; 0 = 256.
 	ChunkPairs int `json:"chunk_pairs"`
+	// MaxImageBytes is the largest image file read (dataset.ImageLimits);
+	// 0 = dataset.DefaultMaxImageBytes, negative = no limit.
+	MaxImageBytes int64 `json:"max_image_bytes,omitempty"`
+	// AllowOutsideImages lets images resolve (through symbolic links)
+	// outside the images root.
+	AllowOutsideImages bool `json:"allow_outside_images,omitempty"`
 	// Command is recorded in provenance.
 	Command []string `json:"command"`
 	// Version is srbench's version and Commit the source revision, recorded in provenance.
@@ -227,7 +248,9 @@ func validate(cfg *Config) error {
 		return errors.New("no scorers: name at least one (--scorers)")
 	}
 	seen := map[string]bool{}
-	for _, s := range cfg.Scorers {
+	maxThreads := MaxThreadsPerCPU * runtime.NumCPU()
+	for i := range cfg.Scorers {
+		s := &cfg.Scorers[i]
 		if s.Name == "" {
 			return errors.New("a scorer has no name")
 		}
@@ -235,6 +258,22 @@ func validate(cfg *Config) error {
 			return fmt.Errorf("scorer %q is listed twice", s.Name)
 		}
 		seen[s.Name] = true
+		if s.BatchSize < 0 || s.BatchSize > MaxBatchSize {
+			return fmt.Errorf("scorer %q: batch size %d (--batch-size, batch_size): want 1 to %d, or 0 for the plugin's preference", s.Name, s.BatchSize, MaxBatchSize)
+		}
+		if s.Threads < 0 || s.Threads > maxThreads {
+			return fmt.Errorf("scorer %q: %d threads (--threads, threads): want 1 to %d (%d per CPU on this machine's %d), or 0 for the runtime's default",
+				s.Name, s.Threads, maxThreads, MaxThreadsPerCPU, runtime.NumCPU())
+		}
+		if s.MaxImageBytes == 0 {
+			s.MaxImageBytes = cfg.MaxImageBytes
+		}
+	}
+	if cfg.MaxImageBytes < -1 {
+		return fmt.Errorf("max image bytes %d (--max-image-bytes): want a size, or -1 for no limit", cfg.MaxImageBytes)
+	}
+	if a := cfg.Analyze.Alpha; a != 0 && !(a > 0 && a < 1) {
+		return fmt.Errorf("alpha %v (--alpha, alpha): want a level between 0 and 1, e.g. 0.05", a)
 	}
 	if cfg.ChunkPairs <= 0 {
 		cfg.ChunkPairs = 256
@@ -257,7 +296,10 @@ type chunk struct {
 	pairs []dataset.Pair
 	items []scorer.Item
 	keys  []itemKey
-	err   error
+	// refused[i] is why item i may not be read (dataset.ImageLimits);
+	// such an item fails without reaching a plugin.
+	refused []string
+	err     error
 }
 
 func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*report.Results, error) {
@@ -360,7 +402,12 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan chunk, 1)
-	go produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, chunks)
+	root, err := dataset.ImagesRoot(cfg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	limits := &dataset.ImageLimits{Root: root, AllowOutside: cfg.AllowOutsideImages, MaxBytes: cfg.MaxImageBytes}
+	go produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, limits, chunks)
 
 	if cfg.Progress != nil && done > 0 {
 		cfg.Progress(done)
@@ -376,7 +423,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys)
+				results[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys, ch.refused)
 			}()
 		}
 		wg.Wait()
@@ -483,11 +530,13 @@ func sampleOf(p dataset.Pair) report.Sample {
 	return s
 }
 
-// produce reads chunks of pairs, builds their items and (with a cache)
-// hashes prompts and image contents.
-func produce(ctx context.Context, src dataset.Source, size int, hash bool, out chan<- chunk) {
+// produce reads chunks of pairs, builds their items, checks every image
+// against limits (an image that may not be read fails per item, before any
+// plugin sees it) and (with a cache) hashes prompts and image contents.
+func produce(ctx context.Context, src dataset.Source, size int, hash bool, limits *dataset.ImageLimits, out chan<- chunk) {
 	defer close(out)
 	imageHash := map[string]string{} // path -> content hash, for this run
+	checked := map[string]string{}   // path -> why it may not be read ("" = fine), for this run
 	for {
 		var ch chunk
 		for len(ch.pairs) < size {
@@ -505,8 +554,14 @@ func produce(ctx context.Context, src dataset.Source, size int, hash bool, out c
 				name string
 			}{{p.A, "a"}, {p.B, "b"}} {
 				ch.items = append(ch.items, scorer.Item{ID: p.ID + "/" + side.name, Prompt: p.Prompt, ImagePath: side.im.Path, ImageBytes: side.im.Bytes})
+				why := refusal(side.im, limits, checked)
+				ch.refused = append(ch.refused, why)
 				if hash {
-					ch.keys = append(ch.keys, itemKey{prompt: hashString(p.Prompt), image: contentHash(side.im, imageHash)})
+					k := itemKey{prompt: hashString(p.Prompt)}
+					if why == "" {
+						k.image = contentHash(side.im, limits, imageHash)
+					}
+					ch.keys = append(ch.keys, k)
 				}
 			}
 		}
@@ -524,16 +579,39 @@ func produce(ctx context.Context, src dataset.Source, size int, hash bool, out c
 	}
 }
 
-// contentHash hashes an image's bytes; "" when the file cannot be read (the
-// scorer will report the per-item error, and nothing is cached).
-func contentHash(im dataset.ImageRef, memo map[string]string) string {
+// refusal says why an image may not be read under limits ("" when it may),
+// remembering the answer per path for the run.
+func refusal(im dataset.ImageRef, limits *dataset.ImageLimits, memo map[string]string) string {
+	if im.Bytes != nil {
+		if max := limits.MaxBytes; max >= 0 && int64(len(im.Bytes)) > cmp.Or(max, dataset.DefaultMaxImageBytes) {
+			return fmt.Sprintf("image %s: embedded image of %d bytes, more than the limit of %d (--max-image-bytes)", im.Name, len(im.Bytes), cmp.Or(max, dataset.DefaultMaxImageBytes))
+		}
+		return ""
+	}
+	if why, ok := memo[im.Path]; ok {
+		return why
+	}
+	why := ""
+	if err := limits.Check(im.Path); err != nil {
+		why = err.Error()
+	}
+	if len(memo) < 1<<20 {
+		memo[im.Path] = why
+	}
+	return why
+}
+
+// contentHash hashes an image's bytes (read within limits); "" when the
+// file cannot be read (the scorer will report the per-item error, and
+// nothing is cached).
+func contentHash(im dataset.ImageRef, limits *dataset.ImageLimits, memo map[string]string) string {
 	if im.Bytes != nil {
 		return hashBytes(im.Bytes)
 	}
 	if h, ok := memo[im.Path]; ok {
 		return h
 	}
-	b, err := os.ReadFile(im.Path)
+	b, err := limits.ReadFile(im.Path)
 	if err != nil {
 		return ""
 	}
@@ -577,24 +655,25 @@ func identityChanges(was, now *RunIdentity) []string {
 }
 
 // score scores items with the cache in front of the plugin.
-func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, keys []itemKey) ([]scorer.Result, error) {
+func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, keys []itemKey, refused []string) ([]scorer.Result, error) {
 	out := make([]scorer.Result, len(items))
 	todo := make([]int, 0, len(items))
+	var scores []float64
+	var found []bool
 	if cache != nil {
-		scores, found, err := cache.lookup(r.cacheKey, keys)
-		if err != nil {
+		var err error
+		if scores, found, err = cache.lookup(r.cacheKey, keys); err != nil {
 			return nil, err
 		}
-		for i := range items {
-			if found[i] {
-				out[i].Score = scores[i]
-				r.fromCache++
-			} else {
-				todo = append(todo, i)
-			}
-		}
-	} else {
-		for i := range items {
+	}
+	for i := range items {
+		switch {
+		case refused[i] != "":
+			out[i].Err = "refused: " + refused[i]
+		case found != nil && found[i]:
+			out[i].Score = scores[i]
+			r.fromCache++
+		default:
 			todo = append(todo, i)
 		}
 	}

@@ -396,14 +396,11 @@ func Open(spec Spec) (Source, error) {
 		}
 		format = f
 	}
-	root := spec.Images
-	if root == "" {
-		root = filepath.Dir(spec.Path)
-	}
-	absRoot, err := filepath.Abs(root)
+	absRoot, err := ImagesRoot(spec)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: images root %q: %w", root, err)
+		return nil, err
 	}
+	root := absRoot
 	imgs := &imageResolver{root: absRoot, check: spec.CheckImages}
 	if spec.CheckImages {
 		real, err := filepath.EvalSymlinks(absRoot)

@@ -3,12 +3,12 @@ package dataset
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
+
+	"github.com/srbench/srbench/internal/safefile"
 )
 
 // DefaultMaxImageBytes is the largest image file read when
@@ -98,12 +98,8 @@ func (l *ImageLimits) Check(path string) error {
 }
 
 func (l *ImageLimits) checkInfo(path string, st fs.FileInfo) error {
-	if !st.Mode().IsRegular() {
-		return &ImageError{Path: path, Kind: "not a regular file", Detail: fmt.Sprintf("is %s, not a regular file", describeMode(st.Mode()))}
-	}
-	if max := l.maxBytes(); max >= 0 && st.Size() > max {
-		return &ImageError{Path: path, Kind: "too large", Detail: fmt.Sprintf(
-			"is %d bytes, more than the limit of %d (--max-image-bytes)", st.Size(), max)}
+	if err := safefile.CheckInfo(st, l.maxBytes()); err != nil {
+		return &ImageError{Path: path, Kind: err.Kind, Detail: err.Detail}
 	}
 	return nil
 }
@@ -115,76 +111,17 @@ func (l *ImageLimits) ReadFile(path string) ([]byte, error) {
 	if err := l.Check(path); err != nil {
 		return nil, err
 	}
-	return ReadRegularFile(path, l.maxBytes())
-}
-
-// ReadRegularFile reads the regular file at path, at most max bytes (max < 0:
-// no limit). It opens with O_NONBLOCK, so a FIFO or device swapped in after a
-// check cannot block, and refuses anything fstat does not call a regular
-// file. Errors name the file and never include its content.
-func ReadRegularFile(path string, max int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	b, err := safefile.ReadRegular(path, l.maxBytes())
 	if err != nil {
-		return nil, &ImageError{Path: path, Kind: "unreadable", Detail: unwrapPathError(err)}
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, &ImageError{Path: path, Kind: "unreadable", Detail: unwrapPathError(err)}
-	}
-	l := ImageLimits{MaxBytes: max}
-	if max < 0 {
-		l.MaxBytes = -1
-	}
-	if err := l.checkInfo(path, st); err != nil {
+		var fe *safefile.Error
+		if errors.As(err, &fe) {
+			return nil, &ImageError{Path: path, Kind: fe.Kind, Detail: fe.Detail}
+		}
 		return nil, err
-	}
-	r := io.Reader(f)
-	if max >= 0 {
-		r = io.LimitReader(f, max+1)
-	}
-	b := make([]byte, 0, st.Size()+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &ImageError{Path: path, Kind: "unreadable", Detail: unwrapPathError(err)}
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
-	if max >= 0 && int64(len(b)) > max {
-		return nil, &ImageError{Path: path, Kind: "too large", Detail: fmt.Sprintf("grew past the limit of %d bytes while being read (--max-image-bytes)", max)}
 	}
 	return b, nil
 }
 
 // unwrapPathError drops the path an *fs.PathError repeats (ImageError names
 // it already).
-func unwrapPathError(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
-}
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "a " + m.Type().String() + " file"
-}
+func unwrapPathError(err error) string { return safefile.Describe(err) }

@@ -59,7 +59,7 @@ type Encoder struct {
 	loadOnce               sync.Once
 	loadErr                error
 	text, vision, combined *onnx.Session // loaded by sessions()
-	decode                 imageproc.DecodeOptions
+	loader                 *imageproc.Loader
 	workers                int
 }
 
@@ -102,6 +102,7 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if !ok || w != h {
 		return nil, fmt.Errorf("model directory %s: image pipeline %q must give a fixed square output (got %dx%d)", dir.Path, e.Pipeline.Name, w, h)
 	}
+	e.loader = imageproc.NewLoader(e.Pipeline, cfg.MaxImageBytes, cfg.DecodeMemoryBytes)
 	if e.Runtime, err = onnx.Init(onnx.Options{}); err != nil {
 		return nil, err
 	}
@@ -352,7 +353,7 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 				go func() {
 					defer wg.Done()
 					for k := range next {
-						if err := e.preprocess(imgs[lo+k], pix[k*per:(k+1)*per]); err != nil {
+						if err := e.preprocess(ctx, imgs[lo+k], pix[k*per:(k+1)*per]); err != nil {
 							errs[lo+k] = err.Error()
 							continue
 						}
@@ -423,21 +424,12 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 	return emb, errs, nil
 }
 
-func (e *Encoder) preprocess(it scorer.Item, dst []float32) error {
-	var im *imageproc.Image
-	var err error
-	if it.ImageBytes != nil {
-		im, _, err = imageproc.Decode(it.ImageBytes, e.decode)
-		if err != nil {
-			err = fmt.Errorf("image bytes of item %q: %w", it.ID, err)
-		}
-	} else {
-		im, _, err = imageproc.DecodeFile(it.ImagePath, e.decode)
+func (e *Encoder) preprocess(ctx context.Context, it scorer.Item, dst []float32) error {
+	err := e.loader.Load(ctx, it.ImagePath, it.ImageBytes, dst)
+	if err != nil && it.ImageBytes != nil {
+		err = fmt.Errorf("image bytes of item %q: %w", it.ID, err)
 	}
-	if err != nil {
-		return err
-	}
-	return e.Pipeline.PreprocessInto(dst, im)
+	return err
 }
 
 // split cuts a [rows, dim] output into rows.

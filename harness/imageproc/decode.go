@@ -105,7 +105,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // Errors callers can test with errors.Is. Every error Decode, DecodeFile and
@@ -129,6 +128,27 @@ type DecodeOptions struct {
 	// MaxPixels is the largest W*H accepted; 0 means DefaultMaxPixels
 	// (50 MP) and a negative value disables the check.
 	MaxPixels int64
+	// MaxFileBytes is the largest file DecodeFile reads; 0 means
+	// DefaultMaxFileBytes and a negative value disables the check.
+	MaxFileBytes int64
+	// Check, when set, is called with the header's Info before any pixel
+	// memory is allocated; an error refuses the image (e.g. an aspect
+	// ratio the pipeline cannot resize: Pipeline.CheckSize).
+	Check func(Info) error
+}
+
+// DefaultMaxFileBytes is the file size limit used when
+// DecodeOptions.MaxFileBytes is 0: 64 MiB.
+const DefaultMaxFileBytes = 64 << 20
+
+func (opt DecodeOptions) maxFileBytes() int64 {
+	switch {
+	case opt.MaxFileBytes == 0:
+		return DefaultMaxFileBytes
+	case opt.MaxFileBytes < 0:
+		return -1
+	}
+	return opt.MaxFileBytes
 }
 
 // Info describes an image file as its header declares it.
@@ -178,7 +198,9 @@ func describeUnknown(data []byte) error {
 	case len(data) < 12:
 		return fmt.Errorf("%d bytes are too few to recognise a format (want JPEG, PNG, GIF or WebP): %w", len(data), ErrUnsupportedFormat)
 	}
-	return fmt.Errorf("unrecognised signature % x (want JPEG, PNG, GIF or WebP): %w", data[:min(len(data), 8)], ErrUnsupportedFormat)
+	// The file's bytes are not quoted: an error message must never echo
+	// the content of a file a dataset pointed at (it could be anything).
+	return fmt.Errorf("%d bytes without a JPEG, PNG, GIF or WebP signature: %w", len(data), ErrUnsupportedFormat)
 }
 
 // DecodeConfig reads only the header of an image file and returns what Decode
@@ -223,6 +245,11 @@ func Decode(data []byte, opt DecodeOptions) (im *Image, info Info, err error) {
 	if err := checkPixelBudget(info, opt); err != nil {
 		return nil, Info{}, err
 	}
+	if opt.Check != nil {
+		if err := opt.Check(info); err != nil {
+			return nil, Info{}, err
+		}
+	}
 	defer func() {
 		// Safety net only: the decoders check their bounds. A panic that
 		// still escapes (from a standard-library decoder) is reported as
@@ -250,11 +277,14 @@ func Decode(data []byte, opt DecodeOptions) (im *Image, info Info, err error) {
 	return im, info, nil
 }
 
-// DecodeFile reads and decodes the file at path; errors name the file.
+// DecodeFile reads and decodes the file at path; errors name the file. It
+// reads only a regular file of at most DecodeOptions.MaxFileBytes (never
+// blocking on a FIFO, never following /dev/zero), and its errors never quote
+// the file's content.
 func DecodeFile(path string, opt DecodeOptions) (*Image, Info, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, opt)
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("image file %q: %w", path, err)
+		return nil, Info{}, err
 	}
 	im, info, err := Decode(data, opt)
 	if err != nil {

@@ -114,7 +114,7 @@ func TestDecodeBadInput(t *testing.T) {
 	}{
 		{"empty", nil, DecodeOptions{}, ErrCorrupt, "empty"},
 		{"bmp", append([]byte("BM"), make([]byte, 60)...), DecodeOptions{}, ErrUnsupportedFormat, "BMP"},
-		{"random bytes", random, DecodeOptions{}, ErrUnsupportedFormat, "unrecognised signature"},
+		{"random bytes", random, DecodeOptions{}, ErrUnsupportedFormat, "without a JPEG, PNG, GIF or WebP signature"},
 		{"tiny", []byte{0x89, 'P'}, DecodeOptions{}, ErrUnsupportedFormat, "too few"},
 		{"jpeg SOI only", []byte{0xff, 0xd8, 0xff}, DecodeOptions{}, ErrCorrupt, "no SOF"},
 		{"jpeg cut in the header", j422[:sof+10], DecodeOptions{}, ErrCorrupt, "truncated"},

@@ -559,3 +559,34 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// CheckSize refuses, before an image of w×h is decoded, sizes the pipeline
+// could only reject after decoding: a resized image (an extreme aspect
+// ratio resized by its shortest edge) wider or taller than the resize limit
+// of 2^20 pixels a side or 2^28 pixels in all. Use it as
+// DecodeOptions.Check.
+func (p Pipeline) CheckSize(w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("pipeline %q: image size %dx%d: must be positive", p.Name, w, h)
+	}
+	if !p.resizes() {
+		return nil
+	}
+	var rw, rh float64
+	switch {
+	case p.ShortestEdge > 0:
+		n := float64(p.ShortestEdge)
+		if w <= h {
+			rw, rh = n, n*float64(h)/float64(w)
+		} else {
+			rw, rh = n*float64(w)/float64(h), n
+		}
+	default:
+		rw, rh = float64(p.ResizeW), float64(p.ResizeH)
+	}
+	if rw > maxResizeSide || rh > maxResizeSide || rw*rh > maxResizePixels {
+		return fmt.Errorf("pipeline %q: a %dx%d image (aspect ratio %.0f:1) would be resized to %.0fx%.0f, over the limit of %d pixels a side and %d in all; refused before decoding: %w",
+			p.Name, w, h, math.Max(float64(w)/float64(h), float64(h)/float64(w)), rw, rh, maxResizeSide, maxResizePixels, ErrTooLarge)
+	}
+	return nil
+}

@@ -272,24 +272,31 @@ func settingsList(r *Results) block {
 	return list{items}
 }
 
-// reasons formats a reason → count map, most frequent first.
-func reasons(m map[string]int) string {
-	type kv struct {
-		k string
-		v int
-	}
-	var kvs []kv
+// reasonCount is one reason of a reason → count map.
+type reasonCount struct {
+	k string
+	v int
+}
+
+// sortedReasons returns a reason → count map most frequent first.
+func sortedReasons(m map[string]int) []reasonCount {
+	var kvs []reasonCount
 	for k, v := range m {
-		kvs = append(kvs, kv{k, v})
+		kvs = append(kvs, reasonCount{k, v})
 	}
-	slices.SortFunc(kvs, func(a, b kv) int {
+	slices.SortFunc(kvs, func(a, b reasonCount) int {
 		if c := cmp.Compare(b.v, a.v); c != 0 {
 			return c
 		}
 		return strings.Compare(a.k, b.k)
 	})
+	return kvs
+}
+
+// reasons formats a reason → count map, most frequent first.
+func reasons(m map[string]int) string {
 	var s []string
-	for _, x := range kvs {
+	for _, x := range sortedReasons(m) {
 		s = append(s, fmt.Sprintf("%s: %d", x.k, x.v))
 	}
 	return strings.Join(s, "; ")
@@ -332,12 +339,8 @@ func failureBlocks(r *Results) []block {
 			if len(s.FailureReasons) == 0 {
 				t.rows = append(t.rows, []inline{line(s.Name), line("(no reason recorded)"), line(strconv.Itoa(s.NFailed))})
 			}
-			for _, kv := range strings.Split(reasons(s.FailureReasons), "; ") {
-				if kv == "" {
-					continue
-				}
-				i := strings.LastIndex(kv, ": ")
-				t.rows = append(t.rows, []inline{line(s.Name), {code(kv[:i])}, line(kv[i+2:])})
+			for _, kv := range sortedReasons(s.FailureReasons) {
+				t.rows = append(t.rows, []inline{line(s.Name), {code(kv.k)}, line(strconv.Itoa(kv.v))})
 			}
 		}
 		if s.Restarts > 0 {

@@ -61,9 +61,10 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.C
 	cfg := Config{
 		ModelDir:       req.GetModelDir(),
 		IntraOpThreads: int(req.GetIntraOpThreads()),
-		BatchSize:      int(req.GetBatchSize()),
-		Provider:       req.GetProvider(),
-		Options:        req.GetOptions(),
+		MaxImageBytes:  req.GetMaxImageBytes(), DecodeMemoryBytes: req.GetDecodeMemoryBytes(),
+		BatchSize: int(req.GetBatchSize()),
+		Provider:  req.GetProvider(),
+		Options:   req.GetOptions(),
 	}
 	sc, err := s.factory(ctx, cfg)
 	if err != nil {
@@ -155,9 +156,10 @@ func (c *Client) Configure(ctx context.Context, cfg Config) error {
 	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{
 		ModelDir:       cfg.ModelDir,
 		IntraOpThreads: int32(cfg.IntraOpThreads),
-		BatchSize:      int32(cfg.BatchSize),
-		Provider:       cfg.Provider,
-		Options:        cfg.Options,
+		MaxImageBytes:  cfg.MaxImageBytes, DecodeMemoryBytes: cfg.DecodeMemoryBytes,
+		BatchSize: int32(cfg.BatchSize),
+		Provider:  cfg.Provider,
+		Options:   cfg.Options,
 	})
 	return unwrapStatus(err)
 }

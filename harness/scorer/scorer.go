@@ -47,6 +47,13 @@ type Config struct {
 	// Options are scorer-specific settings such as "variant". A scorer must
 	// reject keys it does not know (see Config.CheckOptions).
 	Options map[string]string
+	// MaxImageBytes is the largest image file (or embedded image) the
+	// plugin may read; 0 = its default (64 MiB in srbench's plugins).
+	MaxImageBytes int64
+	// DecodeMemoryBytes bounds the memory spent on decoding images at once
+	// (a batch of large images is decoded within it rather than all
+	// together); 0 = the plugin's default.
+	DecodeMemoryBytes int64
 }
 
 // CheckOptions returns an error naming every option key that is not in known.

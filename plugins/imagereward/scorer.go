@@ -67,6 +67,7 @@ type ImageReward struct {
 	mean, std float64
 	constSrc  string
 	pipeSrc   string
+	loader    *imageproc.Loader
 }
 
 // New loads the model directory named by cfg. The scorer takes no options.
@@ -102,6 +103,7 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 	if err := s.loadPipeline(); err != nil {
 		return nil, err
 	}
+	s.loader = imageproc.NewLoader(s.pipe, cfg.MaxImageBytes, cfg.DecodeMemoryBytes)
 	if s.rt, err = onnx.Init(onnx.Options{}); err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
@@ -295,7 +297,7 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 			case buf = <-free:
 			default:
 			}
-			b := s.prepare(chunk, lo, out, enc, encErr, buf)
+			b := s.prepare(ctx, chunk, lo, out, enc, encErr, buf)
 			select {
 			case batches <- b:
 			case <-ctx.Done():
@@ -352,7 +354,7 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 // prepare tokenizes, decodes and preprocesses one chunk (items lo… of the
 // request) into a batch of the items that succeeded; failures go into
 // out[lo+k].Err. buf, when large enough, is reused for the pixels.
-func (s *ImageReward) prepare(chunk []scorer.Item, lo int, out []scorer.Result, enc map[string]tokenize.Encoding, encErr map[string]error, buf []float32) batch {
+func (s *ImageReward) prepare(ctx context.Context, chunk []scorer.Item, lo int, out []scorer.Result, enc map[string]tokenize.Encoding, encErr map[string]error, buf []float32) batch {
 	per := 3 * s.size * s.size
 	if cap(buf) < len(chunk)*per {
 		buf = make([]float32, s.batchSize*per)
@@ -382,7 +384,7 @@ func (s *ImageReward) prepare(chunk []scorer.Item, lo int, out []scorer.Result, 
 		go func() {
 			defer wg.Done()
 			for k := range next {
-				if err := s.preprocess(chunk[k], pix[k*per:(k+1)*per]); err != nil {
+				if err := s.preprocess(ctx, chunk[k], pix[k*per:(k+1)*per]); err != nil {
 					errs[k] = err.Error()
 				}
 			}
@@ -415,22 +417,12 @@ func (s *ImageReward) prepare(chunk []scorer.Item, lo int, out []scorer.Result, 
 	return b
 }
 
-func (s *ImageReward) preprocess(it scorer.Item, dst []float32) error {
-	var im *imageproc.Image
-	var err error
-	if it.ImageBytes != nil {
-		im, _, err = imageproc.Decode(it.ImageBytes, imageproc.DecodeOptions{})
-		if err != nil {
+func (s *ImageReward) preprocess(ctx context.Context, it scorer.Item, dst []float32) error {
+	if err := s.loader.Load(ctx, it.ImagePath, it.ImageBytes, dst); err != nil {
+		if it.ImageBytes != nil {
 			return fmt.Errorf("image bytes of item %q: %w", it.ID, err)
 		}
-	} else {
-		im, _, err = imageproc.DecodeFile(it.ImagePath, imageproc.DecodeOptions{})
-		if err != nil {
-			return fmt.Errorf("item %q: %w", it.ID, err)
-		}
-	}
-	if err := s.pipe.PreprocessInto(dst, im); err != nil {
-		return fmt.Errorf("item %q: preprocess: %w", it.ID, err)
+		return fmt.Errorf("item %q: %w", it.ID, err)
 	}
 	return nil
 }

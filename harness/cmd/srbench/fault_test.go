@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,4 +168,107 @@ func waitDead(pid int, d time.Duration) bool {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestHostileImagesRefusedPerItem points dataset entries at /dev/zero (through
+// a symbolic link), a FIFO, a link to a file outside the images root and a
+// 2 GB sparse file: each is refused per item with its reason, the run
+// finishes in bounded memory (peak RSS measured from the process's rusage,
+// which includes its plugin), and no byte of the outside file appears in any
+// output.
+func TestHostileImagesRefusedPerItem(t *testing.T) {
+	dir := t.TempDir()
+	images := filepath.Join(dir, "images")
+	outside := filepath.Join(dir, "secret")
+	if err := os.MkdirAll(images, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "root:x:0:0:SECRET-CONTENT-7f3a"
+	if err := os.WriteFile(outside, []byte(secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(images, "good.png"), make([]byte, 200), 0o644))
+	must(os.Symlink("/dev/zero", filepath.Join(images, "zero.png")))
+	must(syscall.Mkfifo(filepath.Join(images, "fifo.png"), 0o644))
+	must(os.Symlink(outside, filepath.Join(images, "passwd.png")))
+	sparse, err := os.Create(filepath.Join(images, "sparse.png"))
+	must(err)
+	must(sparse.Truncate(2 << 30))
+	must(sparse.Close())
+	var lines []string
+	for i, bad := range []string{"zero.png", "fifo.png", "passwd.png", "sparse.png"} {
+		lines = append(lines, fmt.Sprintf(`{"prompt":"p%d","image_a":"good.png","image_b":%q,"label":"a","id":"bad-%s"}`, i, bad, bad))
+	}
+	lines = append(lines, `{"prompt":"fine","image_a":"good.png","image_b":"good.png","label":"a","id":"fine"}`)
+	data := filepath.Join(dir, "pairs.jsonl")
+	must(os.WriteFile(data, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+
+	out := filepath.Join(t.TempDir(), "run")
+	cmd := srbench("run", "--dataset", data, "--images", images, "--scorers", "trivial", "--no-cache", "--no-progress", "--out", out)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code, took := waitExit(t, cmd, 60*time.Second)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (failures above --max-failures 0)\n%s", code, buf.String())
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB, srbench or its largest waited-for child
+	if rss > 300<<10 {
+		t.Errorf("peak RSS %d KiB; want bounded (under 300 MiB) whatever the files hold", rss)
+	}
+	res := readResults(t, out)
+	s := res.Scorers[0]
+	if s.NFailed != 4 || s.NPairs != 1 {
+		t.Errorf("failed %d, counted %d; want the 4 hostile pairs failed and the fine one counted", s.NFailed, s.NPairs)
+	}
+	reasons := strings.Join(mapKeys(s.FailureReasons), "\n")
+	for _, want := range []string{`resolves to "/dev/zero", outside the images root`, "a named pipe (FIFO)",
+		`secret", outside the images root`, "is 2147483648 bytes, more than the limit of 67108864"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("failure reasons lack %q:\n%s", want, reasons)
+		}
+	}
+	// No content of the outside file anywhere.
+	everything := buf.String()
+	for _, f := range []string{"samples.jsonl", "results.json", "report.md", "report.html", "run.json"} {
+		b, _ := os.ReadFile(filepath.Join(out, f))
+		everything += string(b)
+	}
+	for _, leak := range []string{"SECRET-CONTENT", "root:x:0", "72 6f 6f 74"} {
+		if strings.Contains(everything, leak) {
+			t.Errorf("the outside file's content %q appears in the output", leak)
+		}
+	}
+	t.Logf("finished in %v, peak RSS %d KiB", took, rss)
+
+	// Opting in to links outside the root: /dev/zero is still refused (a
+	// device), and so are the FIFO and the sparse file.
+	out2 := filepath.Join(t.TempDir(), "outside")
+	cmd = srbench("run", "--dataset", data, "--images", images, "--scorers", "trivial", "--no-cache", "--no-progress",
+		"--allow-outside-images", "--max-failures", "3", "--out", out2)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("--allow-outside-images: %v\n%s", err, b)
+	}
+	s = readResults(t, out2).Scorers[0]
+	reasons = strings.Join(mapKeys(s.FailureReasons), "\n")
+	if s.NFailed != 3 || !strings.Contains(reasons, "is a character device, not a regular file") {
+		t.Errorf("--allow-outside-images: %d failed (%s); want 3, /dev/zero refused as a device", s.NFailed, reasons)
+	}
+}
+
+func mapKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

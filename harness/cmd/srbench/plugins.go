@@ -58,6 +58,7 @@ func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
 		}
 		return h.Launch(ctx, info, scorer.Config{
 			ModelDir: dir, IntraOpThreads: spec.Threads, BatchSize: spec.BatchSize,
+			MaxImageBytes: spec.MaxImageBytes, DecodeMemoryBytes: spec.DecodeMemoryBytes,
 			Provider: spec.Provider, Options: spec.Options,
 		})
 	}

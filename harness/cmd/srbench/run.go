@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -96,6 +98,9 @@ type runFlags struct {
 	noCache   bool
 	// maxFailures is --max-failures: how many failed pairs a scorer may have.
 	maxFailures string
+	// Limits on untrusted input.
+	maxImageBytes, decodeMemory string
+	allowOutside                bool
 }
 
 // runExample is `srbench run --help`'s Example: commands that work verbatim from
@@ -190,6 +195,9 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run in RUN_DIR (journaled pairs are not rescored)")
 	fl.StringVar(&f.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the score cache")
+	fl.StringVar(&f.maxImageBytes, "max-image-bytes", "64MiB", "largest image file (or embedded image) read; larger ones fail per item (\"none\": no limit)")
+	fl.StringVar(&f.decodeMemory, "decode-memory", "512MiB", "memory each plugin may spend decoding images at once; a batch of large images decodes within it (\"none\": no budget)")
+	fl.BoolVar(&f.allowOutside, "allow-outside-images", false, "read images that resolve (through symbolic links) outside the images root")
 	fl.StringVar(&f.maxFailures, "max-failures", "0", "failed pairs a scorer may have before the run exits with status 3 (after writing everything): a count, or a share such as 1%")
 	return cmd
 }
@@ -261,6 +269,18 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 		if fl.Changed("provider") {
 			s.Provider = f.provider
 		}
+	}
+	maxImage, err := parseSize("--max-image-bytes", f.maxImageBytes)
+	if err != nil {
+		return bench.Config{}, err
+	}
+	decodeMem, err := parseSize("--decode-memory", f.decodeMemory)
+	if err != nil {
+		return bench.Config{}, err
+	}
+	cfg.MaxImageBytes, cfg.AllowOutsideImages = maxImage, f.allowOutside
+	for i := range cfg.Scorers {
+		cfg.Scorers[i].DecodeMemoryBytes = decodeMem
 	}
 	cfg.OutDir = f.out
 	if cfg.OutDir == "" {
@@ -404,4 +424,17 @@ func pinLocations(cfg *bench.Config, g *globalFlags) error {
 		}
 	}
 	return nil
+}
+
+// parseSize reads a byte size such as "64MiB", "500MB" or "1048576"; "none"
+// is -1 (no limit). Zero and negative sizes are refused, naming the flag.
+func parseSize(flag, s string) (int64, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "none") {
+		return -1, nil
+	}
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 || n > math.MaxInt64 {
+		return 0, &exitError{code: 2, err: fmt.Errorf("%s %q: want a size such as 64MiB or 500MB, or none", flag, s)}
+	}
+	return int64(n), nil
 }

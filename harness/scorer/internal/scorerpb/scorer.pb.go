@@ -43,9 +43,15 @@ type ConfigureRequest struct {
 	BatchSize      int32  `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
 	Provider       string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"` // "cpu" (default) or "cuda"
 	// Scorer-specific options (e.g. "variant"); unknown keys are an error.
-	Options       map[string]string `protobuf:"bytes,5,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Options map[string]string `protobuf:"bytes,5,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Limits on untrusted input; 0 means the plugin's defaults.
+	// The largest image file (or embedded image) to read, in bytes.
+	MaxImageBytes int64 `protobuf:"varint,6,opt,name=max_image_bytes,json=maxImageBytes,proto3" json:"max_image_bytes,omitempty"`
+	// The memory the plugin may spend on decoding images at once, in bytes:
+	// a batch of large images is decoded within it, not all at once.
+	DecodeMemoryBytes int64 `protobuf:"varint,7,opt,name=decode_memory_bytes,json=decodeMemoryBytes,proto3" json:"decode_memory_bytes,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ConfigureRequest) Reset() {
@@ -111,6 +117,20 @@ func (x *ConfigureRequest) GetOptions() map[string]string {
 		return x.Options
 	}
 	return nil
+}
+
+func (x *ConfigureRequest) GetMaxImageBytes() int64 {
+	if x != nil {
+		return x.MaxImageBytes
+	}
+	return 0
+}
+
+func (x *ConfigureRequest) GetDecodeMemoryBytes() int64 {
+	if x != nil {
+		return x.DecodeMemoryBytes
+	}
+	return 0
 }
 
 type ConfigureResponse struct {
@@ -779,14 +799,16 @@ var File_srbench_scorer_v1_scorer_proto protoreflect.FileDescriptor
 
 const file_srbench_scorer_v1_scorer_proto_rawDesc = "" +
 	"\n" +
-	"\x1esrbench/scorer/v1/scorer.proto\x12\x11srbench.scorer.v1\"\x9c\x02\n" +
+	"\x1esrbench/scorer/v1/scorer.proto\x12\x11srbench.scorer.v1\"\xf4\x02\n" +
 	"\x10ConfigureRequest\x12\x1b\n" +
 	"\tmodel_dir\x18\x01 \x01(\tR\bmodelDir\x12(\n" +
 	"\x10intra_op_threads\x18\x02 \x01(\x05R\x0eintraOpThreads\x12\x1d\n" +
 	"\n" +
 	"batch_size\x18\x03 \x01(\x05R\tbatchSize\x12\x1a\n" +
 	"\bprovider\x18\x04 \x01(\tR\bprovider\x12J\n" +
-	"\aoptions\x18\x05 \x03(\v20.srbench.scorer.v1.ConfigureRequest.OptionsEntryR\aoptions\x1a:\n" +
+	"\aoptions\x18\x05 \x03(\v20.srbench.scorer.v1.ConfigureRequest.OptionsEntryR\aoptions\x12&\n" +
+	"\x0fmax_image_bytes\x18\x06 \x01(\x03R\rmaxImageBytes\x12.\n" +
+	"\x13decode_memory_bytes\x18\a \x01(\x03R\x11decodeMemoryBytes\x1a:\n" +
 	"\fOptionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x13\n" +

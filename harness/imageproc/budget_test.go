@@ -1,0 +1,149 @@
+package imageproc
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDecodeFileRefusesHostileFiles: files a dataset may point at are
+// refused before they are read whole, without blocking, and the errors
+// never quote their content.
+func TestDecodeFileRefusesHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.png")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sparse := filepath.Join(dir, "sparse.png")
+	f, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(2 << 30)
+	f.Close()
+	secret := filepath.Join(dir, "passwd")
+	os.WriteFile(secret, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644)
+	tests := []struct {
+		name, path, want string
+	}{
+		{"device", "/dev/zero", "is a character device, not a regular file"},
+		{"fifo", fifo, "is a named pipe (FIFO), not a regular file"},
+		{"sparse 2 GB", sparse, "is 2147483648 bytes, more than the limit of 67108864"},
+		{"text file", secret, "32 bytes without a JPEG, PNG, GIF or WebP signature"},
+		{"directory", dir, "is a directory, not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := DecodeFile(tt.path, DecodeOptions{})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("error %v, want one saying %q", err, tt.want)
+				}
+				for _, leak := range []string{"root", "72 6f 6f 74", "bash"} {
+					if strings.Contains(strings.ReplaceAll(err.Error(), dir, ""), leak) {
+						t.Errorf("error %q quotes the file's content (%q)", err, leak)
+					}
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("DecodeFile blocked")
+			}
+		})
+	}
+}
+
+// TestCheckSizeRefusesExtremeAspect: an aspect ratio whose resize would
+// exceed the resize limits is refused from the header, before decoding;
+// ordinary sizes pass.
+func TestCheckSizeRefusesExtremeAspect(t *testing.T) {
+	p, err := NewPipeline("openai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		w, h int
+		ok   bool
+	}{
+		{640, 480, true},
+		{7000, 7000, true},
+		{1, 4681, true},        // longer side 224*4681 = 1,048,544 <= 2^20
+		{1, 50_000_000, false}, // 224 × 1.12e10
+		{49_000_000, 1, false},
+		{4, 20_000, false}, // longer side 224 × 5000 = 1,120,000 > 2^20
+	}
+	for _, tt := range tests {
+		err := p.CheckSize(tt.w, tt.h)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckSize(%d, %d) = %v, want ok %v", tt.w, tt.h, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrTooLarge) {
+			t.Errorf("CheckSize(%d, %d): %v does not wrap ErrTooLarge", tt.w, tt.h, err)
+		}
+	}
+}
+
+// TestBudgetBoundsConcurrentCost: holders of a budget never hold more than
+// it at once; a cost above the whole budget runs alone.
+func TestBudgetBoundsConcurrentCost(t *testing.T) {
+	tests := []struct {
+		budget, cost int64
+		maxTogether  int64
+	}{
+		{budget: 100, cost: 30, maxTogether: 3},
+		{budget: 100, cost: 100, maxTogether: 1},
+		{budget: 100, cost: 500, maxTogether: 1}, // over budget: alone
+		{budget: 1000, cost: 1, maxTogether: 16}, // as many as run
+	}
+	for _, tt := range tests {
+		b := NewBudget(tt.budget)
+		var now, peak atomic.Int64
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				release, err := b.Acquire(context.Background(), tt.cost)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n := now.Add(1)
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				time.Sleep(2 * time.Millisecond)
+				now.Add(-1)
+				release()
+			})
+		}
+		wg.Wait()
+		if peak.Load() > tt.maxTogether {
+			t.Errorf("budget %d, cost %d: %d held at once, want at most %d", tt.budget, tt.cost, peak.Load(), tt.maxTogether)
+		}
+	}
+	// A cancelled context stops the wait.
+	b := NewBudget(10)
+	release, _ := b.Acquire(context.Background(), 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Acquire(ctx, 5); err == nil {
+		t.Error("Acquire on a full budget with a cancelled context did not fail")
+	}
+	release()
+	if NewBudget(-1).Total() != -1 || NewBudget(0).Total() != DefaultDecodeMemory {
+		t.Error("budget sizes: -1 is none, 0 the default")
+	}
+}
