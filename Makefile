@@ -46,7 +46,7 @@ example: setup build
 	SRBENCH_REPRODUCIBLE=1 $(SRBENCH) demo --out $(DEMO_DIR)
 	rm -rf reports/examples/demo && mkdir -p reports/examples reports/baselines
 	cp -r $(DEMO_DIR)/runs/demo-social reports/examples/demo
-	rm -f reports/examples/demo/run.json
+	rm -f reports/examples/demo/run.json reports/examples/demo/.srbench.lock
 	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo.json reports/examples/demo
 	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
 	sed -i '/"run_dir"/d' reports/baselines/demo-alignment.json  # its samples are not committed

@@ -70,7 +70,7 @@ func bigDataset(t *testing.T, n int) string {
 }
 
 // ignoreVolatile drops what legitimately differs between two runs of the same benchmark.
-var ignoreVolatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed")
+var ignoreVolatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
 
 func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 	path := bigDataset(t, 300)

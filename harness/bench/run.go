@@ -167,6 +167,11 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("run directory: %w", err)
 	}
+	unlock, err := LockRunDir(cfg.OutDir, "srbench run")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(cfg.OutDir, "results.json")); err == nil {
 		return nil, fmt.Errorf("run directory %s already holds a finished run (results.json); choose another --out", cfg.OutDir)
 	}
@@ -197,6 +202,7 @@ func discardUnstarted(dir string, created bool) {
 	}
 	os.Remove(filepath.Join(dir, "samples.jsonl"))
 	os.Remove(filepath.Join(dir, JournalName))
+	os.Remove(filepath.Join(dir, LockName))
 	if created {
 		os.Remove(dir) // only if empty
 	}
@@ -229,6 +235,11 @@ func ReadJournal(runDir string) (Config, error) {
 // scores the rest. cache and progress are the only settings taken from the
 // caller.
 func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int), launch Launcher) (*report.Results, error) {
+	unlock, err := LockRunDir(runDir, "srbench run --resume")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(runDir, "results.json")); err == nil {
 		return nil, fmt.Errorf("run directory %s is already finished (results.json exists)", runDir)
 	}
@@ -496,6 +507,12 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		}
 		if b, ok := r.sc.(Binary); ok {
 			sr.PluginSHA256, sr.PluginPinned = b.BinarySHA256(), b.Pinned()
+		}
+		if m, ok := r.sc.(interface{ PeakRSS() int64 }); ok && m.PeakRSS() > 0 && !Reproducible() {
+			if res.Provenance.PluginPeakRSS == nil {
+				res.Provenance.PluginPeakRSS = map[string]int64{}
+			}
+			res.Provenance.PluginPeakRSS[r.spec.Name] = m.PeakRSS()
 		}
 		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,7 @@ type Plugin struct {
 	sc       *scorer.Client
 	pid      int // the running plugin's pid and process group
 	restarts int
+	peakRSS  int64 // the largest VmHWM seen of the processes killed so far
 }
 
 var _ scorer.Scorer = (*Plugin)(nil)
@@ -309,6 +311,34 @@ func (p *Plugin) Pid() int {
 // against its pin (if any) before launch.
 func (p *Plugin) BinarySHA256() string { return p.info.SHA256 }
 
+// PeakRSS is the plugin's peak resident set size in bytes (Linux VmHWM),
+// the largest over its processes when it was restarted; 0 when unknown.
+func (p *Plugin) PeakRSS() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.peakRSS, vmHWM(p.pid))
+}
+
+// vmHWM reads a process's peak RSS from /proc; 0 when unavailable.
+func vmHWM(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
 // Pinned reports whether the binary has a pin in plugins.lock (and so
 // matched it, or it would not have launched).
 func (p *Plugin) Pinned() bool { return p.info.Pin != "" }
@@ -325,6 +355,7 @@ func (p *Plugin) Restarts() int {
 func (p *Plugin) Kill() {
 	p.mu.Lock()
 	c, pid := p.client, p.pid
+	p.peakRSS = max(p.peakRSS, vmHWM(pid))
 	p.client, p.sc, p.pid = nil, nil, 0
 	p.mu.Unlock()
 	if c != nil || pid != 0 {
@@ -414,6 +445,7 @@ func (p *Plugin) restart(ctx context.Context, dead *plugin.Client) error {
 		return fmt.Errorf("gave up after %d restarts", p.restarts)
 	}
 	p.restarts++
+	p.peakRSS = max(p.peakRSS, vmHWM(p.pid))
 	p.kill(dead, p.pid)
 	p.client, p.sc, p.pid = nil, nil, 0
 	p.host.opts.Logger.Warn("plugin process died or hung; restarting", "plugin", p.info.Name, "restart", p.restarts)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime/debug"
 
 	"golang.org/x/sync/semaphore"
 
@@ -129,6 +131,10 @@ func (b *Budget) DecodeAndUse(ctx context.Context, data []byte, opt DecodeOption
 	return use(im)
 }
 
+// GoMemoryHeadroom is what NewLoader allows the Go heap beyond the decode
+// budget: tensors, tokenizers, gRPC buffers and the encoded files.
+const GoMemoryHeadroom = 256 << 20
+
 // Loader turns image files or encoded bytes into a pipeline's tensors
 // within the limits on untrusted input: the file size limit, the header
 // checks (pixel count, and an aspect ratio the pipeline could only refuse
@@ -143,8 +149,17 @@ type Loader struct {
 // NewLoader returns a Loader for p with a file size limit (0:
 // DefaultMaxFileBytes, negative: none) and a decode memory budget (0:
 // DefaultDecodeMemory, negative: none).
+//
+// With a budget, it also sets the Go runtime's soft memory limit (unless
+// GOMEMLIMIT or another caller set one) to the budget plus
+// GoMemoryHeadroom, so that the garbage of one decode is collected before
+// the next one adds to it: the budget bounds what decoding holds at once,
+// the limit bounds what the heap keeps around.
 func NewLoader(p Pipeline, maxFileBytes, decodeMemory int64) *Loader {
 	l := &Loader{Pipeline: p, Budget: NewBudget(decodeMemory), Options: DecodeOptions{MaxFileBytes: maxFileBytes}}
+	if total := l.Budget.Total(); total > 0 && debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(total + GoMemoryHeadroom)
+	}
 	l.Options.Check = func(info Info) error { return p.CheckSize(info.W, info.H) }
 	return l
 }

@@ -164,6 +164,7 @@ type ScorerResult struct {
 	PluginSHA256 string `json:"plugin_sha256,omitempty"`
 	PluginPinned bool   `json:"plugin_pinned"`
 
+
 	// Accuracy is under Policy, over the NPairs counted pairs; nil (null)
 	// when no pair was counted.
 	Accuracy *float64 `json:"accuracy"`
@@ -328,6 +329,10 @@ type Provenance struct {
 	Cached int `json:"cached_items"`
 	// Resumed is true when the run was finished by --resume.
 	Resumed bool `json:"resumed,omitempty"`
+	// PluginPeakRSS is each plugin process's peak resident memory in bytes
+	// (Linux VmHWM; the largest over restarts), by scorer; absent when
+	// unknown and in reproducible mode (it varies between runs).
+	PluginPeakRSS map[string]int64 `json:"plugin_peak_rss_bytes,omitempty"`
 }
 
 // ReadResults reads a results.json.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/srbench/srbench/harness/host"
@@ -173,5 +174,104 @@ func BenchmarkCLIPBase(b *testing.B) {
 			}
 			report(b, n)
 		})
+	}
+}
+
+// bigImages writes one 7000×7000 JPEG (49 megapixels, just under the 50 MP
+// decode limit) and n hard links to it: n distinct paths, so the plugin
+// decodes each. Built once in the temp directory.
+func bigImages(b *testing.B, n int) []string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "srbench-bench-big")
+	src := filepath.Join(dir, "big.jpg")
+	if _, err := os.Stat(src); err != nil {
+		os.MkdirAll(dir, 0o755)
+		const side = 7000
+		im := image.NewRGBA(image.Rect(0, 0, side, side))
+		r := rand.New(rand.NewPCG(3, 4))
+		for y := 0; y < side; y++ {
+			for x := 0; x < side; x++ {
+				o := im.PixOffset(x, y)
+				im.Pix[o], im.Pix[o+1], im.Pix[o+2], im.Pix[o+3] = uint8(x*255/side), uint8(y*255/side), uint8(r.IntN(32)), 255
+			}
+		}
+		tmp := src + ".tmp"
+		out, err := os.Create(tmp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := jpeg.Encode(out, im, &jpeg.Options{Quality: 90}); err != nil {
+			b.Fatal(err)
+		}
+		out.Close()
+		os.Rename(tmp, src)
+	}
+	var paths []string
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("link%02d.jpg", i))
+		if _, err := os.Stat(p); err != nil {
+			if err := os.Link(src, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+// BenchmarkDecodeMemory (issue #14) scores one batch of 32 images of 49
+// megapixels through the plugin, with srbench's default decode budget
+// (--decode-memory 512MiB) and with none, at this machine's GOMAXPROCS and
+// at 8 (a larger machine's worker count), and reports the plugin's peak
+// resident memory (VmHWM, MiB) and images per second. Run it with
+//
+//	go test ./plugins/clipscore -run '^$' -bench DecodeMemory -benchtime 1x
+func BenchmarkDecodeMemory(b *testing.B) {
+	f := buildBase(b)
+	paths := bigImages(b, 32)
+	items := make([]scorer.Item, len(paths))
+	for i, p := range paths {
+		items[i] = scorer.Item{ID: fmt.Sprint(i), Prompt: "a photo of a gradient", ImagePath: p}
+	}
+	bin, err := testmodels.BuildPlugin(b.TempDir(), "clipscore", "./plugins/clipscore")
+	if err != nil {
+		b.Fatal(err)
+	}
+	info, err := host.FromPath(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, procs := range []int{runtime.GOMAXPROCS(0), 8} {
+		for _, budget := range []struct {
+			name  string
+			bytes int64
+		}{{"default-512MiB", 0}, {"none", -1}} {
+			b.Run(fmt.Sprintf("procs=%d/budget=%s", procs, budget.name), func(b *testing.B) {
+				b.Setenv("GOMAXPROCS", fmt.Sprint(procs))
+				var peak int64
+				for i := 0; i < b.N; i++ {
+					h := host.New(host.Options{})
+					p, err := h.Launch(ctx, info, scorer.Config{ModelDir: f.dir, IntraOpThreads: 2, BatchSize: 32,
+						DecodeMemoryBytes: budget.bytes, MaxImageBytes: -1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					res, err := p.Score(ctx, items)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, r := range res {
+						if r.Failed() {
+							b.Fatalf("item failed: %s", r.Err)
+						}
+					}
+					peak = max(peak, p.PeakRSS())
+					h.Close()
+				}
+				b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+				b.ReportMetric(float64(len(items)*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,13 @@ policy and bootstrap settings are kept; flags change them (e.g. --policy imagere
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			path := filepath.Join(dir, "results.json")
+			if st, err := os.Stat(dir); err == nil && st.IsDir() {
+				unlock, err := bench.LockRunDir(dir, "srbench analyze")
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			res, err := report.ReadResults(path)
 			if err != nil {
 				return err

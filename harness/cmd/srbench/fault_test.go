@@ -272,3 +272,34 @@ func mapKeys(m map[string]int) []string {
 	}
 	return out
 }
+
+// TestOneWriterPerRunDirectory: while a run is being written, a second
+// `run --resume`, `analyze` or `report` on its directory is refused with a
+// message naming the holder; once the first one is killed (its lock
+// released by the kernel), the resume goes through.
+func TestOneWriterPerRunDirectory(t *testing.T) {
+	spec := writeBench(t, 600, map[string]string{"delay_ms": "3"})
+	out := filepath.Join(t.TempDir(), "run")
+	cmd, _, plugin := startRun(t, spec, out, 50)
+	for _, args := range [][]string{
+		{"run", "--resume", out, "--no-cache", "--no-progress"},
+		{"analyze", out},
+		{"report", out},
+	} {
+		b, err := srbench(args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(b), "is in use by another srbench process (pid "+strconv.Itoa(cmd.Process.Pid)+", srbench run") {
+			t.Errorf("srbench %s on a live run: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	// SIGKILL: no cleanup runs; the lock file stays but its lock is gone.
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitDead(plugin, 5*time.Second)
+	if _, err := os.Stat(filepath.Join(out, ".srbench.lock")); err != nil {
+		t.Fatalf("lock file: %v", err)
+	}
+	runOK(t, "run", "--resume", out, "--no-cache", "--no-progress")
+	if n := readResults(t, out).Dataset.NPairs; n != 600 {
+		t.Errorf("resumed run has %d pairs, want 600", n)
+	}
+}

@@ -100,7 +100,7 @@ func runOK(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-var volatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed")
+var volatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
 
 func readResults(t *testing.T, dir string) *report.Results {
 	t.Helper()

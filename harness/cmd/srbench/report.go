@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/report"
 )
 
@@ -21,6 +23,13 @@ func newReportCmd(g *globalFlags) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
+			if st, err := os.Stat(dir); err == nil && st.IsDir() {
+				unlock, err := bench.LockRunDir(dir, "srbench report")
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			if err := report.Write(dir, report.Options{}); err != nil {
 				return err
 			}
