@@ -164,7 +164,6 @@ type ScorerResult struct {
 	PluginSHA256 string `json:"plugin_sha256,omitempty"`
 	PluginPinned bool   `json:"plugin_pinned"`
 
-
 	// Accuracy is under Policy, over the NPairs counted pairs; nil (null)
 	// when no pair was counted.
 	Accuracy *float64 `json:"accuracy"`
