@@ -313,6 +313,10 @@ func warnings(res *report.Results) []report.Warning {
 		for _, u := range s.Undefined {
 			ws = append(ws, report.Warning{Kind: report.WarnUndefined, Scorer: s.Name, Message: "not defined on this data: " + u})
 		}
+		if s.PluginSHA256 != "" && !s.PluginPinned {
+			ws = append(ws, report.Warning{Kind: report.WarnUnpinned, Scorer: s.Name, Message: fmt.Sprintf(
+				"its plugin binary (sha256 %s) has no pin in plugins.lock; it ran because of --allow-unpinned", s.PluginSHA256)})
+		}
 	}
 	return ws
 }

@@ -79,6 +79,9 @@ type Config struct {
 	// AllowOutsideImages lets images resolve (through symbolic links)
 	// outside the images root.
 	AllowOutsideImages bool `json:"allow_outside_images,omitempty"`
+	// AllowUnpinned records that the launcher accepts unpinned plugins
+	// (--allow-unpinned); it goes into results.json.
+	AllowUnpinned bool `json:"allow_unpinned,omitempty"`
 	// Command is recorded in provenance.
 	Command []string `json:"command"`
 	// Version is srbench's version and Commit the source revision, recorded in provenance.
@@ -493,6 +496,8 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		Provenance: report.Provenance{
 			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version, Commit: cfg.Commit,
 			StartedAt: start.UTC().Format(time.RFC3339), Resumed: resumed,
+			AllowUnpinned: cfg.AllowUnpinned, AllowOutsideImages: cfg.AllowOutsideImages,
+			MaxImageBytes: cmp.Or(cfg.MaxImageBytes, dataset.DefaultMaxImageBytes),
 		},
 	}
 	for _, r := range runs {

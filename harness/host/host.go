@@ -44,6 +44,10 @@ type Options struct {
 	// own (go-plugin's graceful shutdown) before its process group is
 	// SIGKILLed; 0 = DefaultKillGrace.
 	KillGrace time.Duration
+	// AllowUnpinned launches plugins that have no pin in plugins.lock.
+	// Without it such a plugin is refused with an *UnpinnedError: a binary
+	// nobody pinned could be anything.
+	AllowUnpinned bool
 }
 
 // Defaults of Options.
@@ -131,6 +135,9 @@ var _ scorer.Scorer = (*Plugin)(nil)
 func (h *Host) Launch(ctx context.Context, info Info, cfg scorer.Config) (*Plugin, error) {
 	if err := info.Verify(); err != nil {
 		return nil, err
+	}
+	if info.Pin == "" && !h.opts.AllowUnpinned {
+		return nil, &UnpinnedError{Name: info.Name, Path: info.Path, SHA256: info.SHA256}
 	}
 	p := &Plugin{host: h, info: info, cfg: cfg}
 	// Registered before it starts, so that Close and KillNow reach a plugin

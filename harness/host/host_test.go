@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building the trivial plugin:", err)
 		os.Exit(1)
 	}
+	if _, err := host.WriteLock(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "pinning the trivial plugin:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -385,5 +389,57 @@ func TestCloseKillsStoppedPlugin(t *testing.T) {
 	}
 	if !waitDead(pid, 5*time.Second) {
 		t.Errorf("stopped plugin %d survived Host.Close", pid)
+	}
+}
+
+// TestUnpinnedRefused: a plugin without a pin is refused (no lock file, a
+// lock without its name, a copy under a new name), with a message saying
+// how to pin it; AllowUnpinned launches it.
+func TestUnpinnedRefused(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(pluginDir, "trivial"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noLock := t.TempDir()
+	os.WriteFile(filepath.Join(noLock, "trivial"), data, 0o755)
+	otherLock := t.TempDir()
+	os.WriteFile(filepath.Join(otherLock, "trivial"), data, 0o755)
+	os.WriteFile(filepath.Join(otherLock, host.LockFileName), []byte(`{"version":1,"plugins":{}}`), 0o644)
+	renamed := t.TempDir()
+	os.WriteFile(filepath.Join(renamed, "trivial"), data, 0o755)
+	if _, err := host.WriteLock(renamed); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(renamed, "tampered"), append(data, 0), 0o755) // not pinned under this name
+	tests := []struct {
+		name, dir, plugin string
+	}{
+		{"no lock file", noLock, "trivial"},
+		{"lock without the plugin", otherLock, "trivial"},
+		{"new name", renamed, "tampered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := host.Find(tt.dir, tt.plugin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := host.New(host.Options{})
+			defer h.Close()
+			_, err = h.Launch(context.Background(), info, scorer.Config{})
+			var ue *host.UnpinnedError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), "srbench plugins lock") || !strings.Contains(err.Error(), "--allow-unpinned") {
+				t.Fatalf("got %v, want an *UnpinnedError saying how to pin", err)
+			}
+			h2 := host.New(host.Options{AllowUnpinned: true})
+			defer h2.Close()
+			p, err := h2.Launch(context.Background(), info, scorer.Config{})
+			if err != nil {
+				t.Fatalf("AllowUnpinned: %v", err)
+			}
+			if p.Pinned() {
+				t.Error("Pinned() is true for an unpinned plugin")
+			}
+		})
 	}
 }

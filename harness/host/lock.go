@@ -184,6 +184,19 @@ func (e *ChecksumError) Error() string {
 		e.Name, e.Path, LockFileName, e.Want, e.Got)
 }
 
+// UnpinnedError is a plugin binary without a pin, launched without
+// Options.AllowUnpinned.
+type UnpinnedError struct {
+	Name, Path, SHA256 string
+}
+
+func (e *UnpinnedError) Error() string {
+	return fmt.Sprintf("plugin %q (%s, sha256 %s) has no pin in %s beside it, so nothing says it is the binary you built; "+
+		"pin it with `make build` (which pins every plugin it builds) or `srbench plugins lock --plugin-dir %s`, "+
+		"or run it anyway with --allow-unpinned (recorded in results.json)",
+		e.Name, e.Path, e.SHA256, LockFileName, filepath.Dir(e.Path))
+}
+
 // Verify checks the binary against its pin (no-op when unpinned).
 func (i Info) Verify() error {
 	if i.Pin == "" {

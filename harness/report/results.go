@@ -64,6 +64,9 @@ const (
 	// WarnDataset: the loader skipped, filtered or ignored part of the data
 	// (DatasetInfo.Warnings).
 	WarnDataset = "dataset"
+	// WarnUnpinned: a scorer ran a plugin binary without a pin
+	// (--allow-unpinned), so nothing ties its numbers to a known build.
+	WarnUnpinned = "unpinned"
 )
 
 // Thresholds of the warnings.
@@ -328,6 +331,12 @@ type Provenance struct {
 	Cached int `json:"cached_items"`
 	// Resumed is true when the run was finished by --resume.
 	Resumed bool `json:"resumed,omitempty"`
+	// AllowUnpinned and AllowOutsideImages record the run's exceptions to
+	// srbench's defaults (--allow-unpinned, --allow-outside-images), and
+	// MaxImageBytes its image file size limit (-1: none).
+	AllowUnpinned      bool  `json:"allow_unpinned,omitempty"`
+	AllowOutsideImages bool  `json:"allow_outside_images,omitempty"`
+	MaxImageBytes      int64 `json:"max_image_bytes,omitempty"`
 	// PluginPeakRSS is each plugin process's peak resident memory in bytes
 	// (Linux VmHWM; the largest over restarts), by scorer; absent when
 	// unknown and in reproducible mode (it varies between runs).

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
 	"github.com/srbench/srbench/harness/onnx/blipmodel"
@@ -124,8 +125,10 @@ func copyFile(src, dst string) error {
 }
 
 // BuildPlugin compiles ./plugins/<name> (or any package path relative to the
-// module root) into dir and returns the binary's path; buildFlags go to
-// `go build` before -o (e.g. "-ldflags", "-X main.bonus=1").
+// module root) into dir, pins every plugin in dir in its plugins.lock (as
+// `make build` does: srbench refuses unpinned plugins), and returns the
+// binary's path; buildFlags go to `go build` before -o (e.g. "-ldflags",
+// "-X main.bonus=1").
 func BuildPlugin(dir, name, pkg string, buildFlags ...string) (string, error) {
 	root, err := ModuleRoot()
 	if err != nil {
@@ -137,6 +140,9 @@ func BuildPlugin(dir, name, pkg string, buildFlags ...string) (string, error) {
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	if _, err := host.WriteLock(dir); err != nil {
+		return "", fmt.Errorf("pin %s: %w", out, err)
 	}
 	return out, nil
 }

@@ -303,3 +303,40 @@ func TestOneWriterPerRunDirectory(t *testing.T) {
 		t.Errorf("resumed run has %d pairs, want 600", n)
 	}
 }
+
+// TestTamperedOrUnpinnedPluginRefused: a plugin binary changed after it was
+// pinned, and one without a pin, are refused; --allow-unpinned runs the
+// unpinned one and results.json records it, with a warning.
+func TestTamperedOrUnpinnedPluginRefused(t *testing.T) {
+	spec := writeBench(t, 10, nil)
+	data, err := os.ReadFile(filepath.Join(binDir, "plugins", "trivial"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := t.TempDir()
+	os.WriteFile(filepath.Join(tampered, "trivial"), data, 0o755)
+	runOK(t, "plugins", "lock", "--plugin-dir", tampered)
+	os.WriteFile(filepath.Join(tampered, "trivial"), append(data, 0), 0o755) // changed after pinning
+	unpinned := t.TempDir()
+	os.WriteFile(filepath.Join(unpinned, "trivial"), data, 0o755)
+	tests := []struct {
+		name, dir, want string
+	}{
+		{"tampered", tampered, "sha256 does not match its pin"},
+		{"unpinned", unpinned, "has no pin in plugins.lock"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := srbench("run", spec, "--plugin-dir", tt.dir, "--no-cache", "--no-progress", "--out", filepath.Join(t.TempDir(), "r")).CombinedOutput()
+			if err == nil || !strings.Contains(string(b), tt.want) {
+				t.Errorf("%v\n%s", err, b)
+			}
+		})
+	}
+	out := filepath.Join(t.TempDir(), "allowed")
+	term := runOK(t, "run", spec, "--plugin-dir", unpinned, "--allow-unpinned", "--no-cache", "--no-progress", "--out", out)
+	res := readResults(t, out)
+	if res.Scorers[0].PluginPinned || !res.Provenance.AllowUnpinned || !strings.Contains(term, "WARNING trivial: its plugin binary") {
+		t.Errorf("pinned %v, allow_unpinned %v; want the unpinned run recorded and warned\n%s", res.Scorers[0].PluginPinned, res.Provenance.AllowUnpinned, term)
+	}
+}

@@ -28,7 +28,7 @@ func newHost(g *globalFlags) *host.Host {
 		timeout = -1 // the flag's 0 means no deadline
 	}
 	h := host.New(host.Options{Logger: hclog.New(&hclog.LoggerOptions{Name: "srbench", Output: os.Stderr, Level: level}),
-		CallTimeout: timeout, CallTimeoutPerItem: g.pluginTimeoutPerItem})
+		CallTimeout: timeout, CallTimeoutPerItem: g.pluginTimeoutPerItem, AllowUnpinned: g.allowUnpinned})
 	g.track(h)
 	return h
 }

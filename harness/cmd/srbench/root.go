@@ -23,6 +23,8 @@ type globalFlags struct {
 	verbose   bool
 	// Deadlines of plugin calls (see host.Options).
 	pluginTimeout, pluginTimeoutPerItem time.Duration
+	// allowUnpinned launches plugins without a pin in plugins.lock.
+	allowUnpinned bool
 
 	mu     sync.Mutex
 	hosts  []*host.Host
@@ -105,6 +107,8 @@ func newRoot(g *globalFlags) *cobra.Command {
 		"deadline of a plugin call before per-item time is added; a plugin that misses it is killed and restarted (0: no deadline)")
 	root.PersistentFlags().DurationVar(&g.pluginTimeoutPerItem, "plugin-timeout-per-item", host.DefaultCallTimeoutPerItem,
 		"added to a Score call's deadline per item of the batch")
+	root.PersistentFlags().BoolVar(&g.allowUnpinned, "allow-unpinned", false,
+		"launch plugins that have no pin in their directory's plugins.lock (recorded in results.json; make build pins what it builds)")
 	root.AddCommand(newRunCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g))
 	return root
 }

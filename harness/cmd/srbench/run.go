@@ -164,6 +164,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 			if err := pinLocations(&cfg, g); err != nil {
 				return err
 			}
+			cfg.AllowUnpinned = g.allowUnpinned
 			g.setRun(cfg.OutDir)
 			cfg.Cache = cache
 			total := 0
