@@ -1,11 +1,16 @@
 package bench
 
 import (
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"path/filepath"
+	"strings"
 
+	"github.com/srbench/srbench/harness/internal/extsort"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/stats"
 )
@@ -108,7 +113,16 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	}
 	hasStrength := false
 	row := make([]scored, len(names))
+	// Pair ids, hashed, sorted on disk: duplicates are counted in memory
+	// that does not grow with the number of pairs.
+	ids := extsort.New(cmp.Compare[uint64], extsort.Codec[uint64]{Size: 8,
+		Put: func(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) },
+		Get: func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }}, extsort.Options[uint64]{Dir: runDir})
+	defer ids.Close()
 	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
+		if err := ids.Add(idHash(s.ID)); err != nil {
+			return err
+		}
 		l, err := statsLabel(s.Label)
 		if err != nil {
 			return err
@@ -162,6 +176,9 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	res.Dataset.NPairs = sc.rows
 	res.Dataset.NPrompts = len(sc.prompts)
 	res.Dataset.NLabelTies, res.Dataset.NLabelA, res.Dataset.NLabelB = nTies, nA, nB
+	if res.Dataset.NDuplicateIDs, res.Dataset.DuplicateIDs, err = duplicateIDs(runDir, ids); err != nil {
+		return fmt.Errorf("analyze %s: %w", runDir, err)
+	}
 	res.Dataset.HasStrength = hasStrength
 	res.Policy = report.Policy{
 		Name: opts.PolicyName, PredictionTies: opts.Policy.PredTie.String(), LabelTies: opts.Policy.LabelTie.String(),
@@ -247,6 +264,48 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	return nil
 }
 
+// idHash is FNV-1a (64 bit) of a pair id.
+func idHash(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
+}
+
+// maxDuplicateExamples is how many duplicated pair ids are named.
+const maxDuplicateExamples = 5
+
+// duplicateIDs counts the pairs whose id an earlier pair already had (from
+// the sorted id hashes) and names a few of the ids (a second pass over the
+// samples, only when there are duplicates).
+func duplicateIDs(runDir string, ids *extsort.Sorter[uint64]) (int, []string, error) {
+	extra := 0
+	dup := map[uint64]bool{}
+	var prev uint64
+	first := true
+	err := ids.Merge(func(h uint64, _ int) error {
+		if !first && h == prev {
+			extra++
+			if len(dup) < maxDuplicateExamples {
+				dup[h] = true
+			}
+		}
+		prev, first = h, false
+		return nil
+	})
+	if err != nil || extra == 0 {
+		return extra, nil, err
+	}
+	var names []string
+	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
+		if h := idHash(s.ID); dup[h] {
+			names = append(names, s.ID)
+			delete(dup, h)
+		}
+		return nil
+	})
+	return extra, names, err
+}
+
 // maxFailureExamples is how many distinct failure messages a scorer keeps.
 const maxFailureExamples = 3
 
@@ -276,6 +335,11 @@ func warnings(res *report.Results) []report.Warning {
 	d := res.Dataset
 	for _, w := range d.Warnings {
 		ws = append(ws, report.Warning{Kind: report.WarnDataset, Message: "dataset: " + w})
+	}
+	if d.NDuplicateIDs > 0 {
+		ws = append(ws, report.Warning{Kind: report.WarnDuplicateIDs, Message: fmt.Sprintf(
+			"%d pairs repeat the id of an earlier pair (e.g. %q): each copy is scored and counted, so those pairs weigh more; remove the copies or give them distinct ids",
+			d.NDuplicateIDs, strings.Join(d.DuplicateIDs, `", "`))})
 	}
 	if ab := d.NLabelA + d.NLabelB; ab > 0 {
 		share := float64(d.NLabelA) / float64(ab)

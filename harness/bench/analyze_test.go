@@ -325,3 +325,28 @@ func TestFailureLimit(t *testing.T) {
 		t.Errorf("zero limit: %q", got)
 	}
 }
+
+// TestAnalyzeDuplicateIDs: pairs that repeat an id are counted (each copy
+// scored and counted) and warned about, naming the id.
+func TestAnalyzeDuplicateIDs(t *testing.T) {
+	var ss []sample
+	for i := range 30 {
+		ss = append(ss, sample{fmt.Sprintf("p%d", i), "a", map[string][2]float64{"s": {1, 0}}, nil})
+	}
+	dir, res := writeSamples(t, []string{"s"}, ss)
+	// Rewrite ids: pair-3 twice more, pair-7 once more.
+	b, _ := os.ReadFile(filepath.Join(dir, report.SamplesFile))
+	txt := strings.Replace(string(b), `"id":"pair-10"`, `"id":"pair-3"`, 1)
+	txt = strings.Replace(txt, `"id":"pair-11"`, `"id":"pair-3"`, 1)
+	txt = strings.Replace(txt, `"id":"pair-20"`, `"id":"pair-7"`, 1)
+	os.WriteFile(filepath.Join(dir, report.SamplesFile), []byte(txt), 0o644)
+	if err := bench.Analyze(dir, res, bench.AnalyzeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res.Dataset.NDuplicateIDs != 3 || strings.Join(res.Dataset.DuplicateIDs, ",") != "pair-3,pair-7" || res.Scorers[0].NPairs != 30 {
+		t.Errorf("duplicates %d %v, pairs %d; want 3 extra (pair-3, pair-7), all 30 counted", res.Dataset.NDuplicateIDs, res.Dataset.DuplicateIDs, res.Scorers[0].NPairs)
+	}
+	if !hasWarning(res, report.WarnDuplicateIDs, "") {
+		t.Errorf("no duplicate-ids warning: %+v", res.Warnings)
+	}
+}

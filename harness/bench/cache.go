@@ -38,21 +38,34 @@ func DefaultCachePath() string {
 	return filepath.Join(dir, "scores.sqlite")
 }
 
+// CacheError is a score cache that cannot be opened, read or written; its
+// message says how to run without it.
+type CacheError struct {
+	Path string
+	Err  error
+}
+
+func (e *CacheError) Error() string {
+	return fmt.Sprintf("score cache %s: %v (run with --no-cache, or give a writable file with --cache PATH)", e.Path, e.Err)
+}
+
+func (e *CacheError) Unwrap() error { return e.Err }
+
 // OpenCache opens (creating) the cache database at path.
 func OpenCache(path string) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("score cache %s: %w", path, err)
+		return nil, &CacheError{Path: path, Err: err}
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 	if err != nil {
-		return nil, fmt.Errorf("score cache %s: %w", path, err)
+		return nil, &CacheError{Path: path, Err: err}
 	}
 	db.SetMaxOpenConns(1)
 	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS scores (
 		scorer TEXT NOT NULL, prompt TEXT NOT NULL, image TEXT NOT NULL, score REAL NOT NULL,
 		PRIMARY KEY (scorer, prompt, image)) WITHOUT ROWID`); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("score cache %s: %w", path, err)
+		return nil, &CacheError{Path: path, Err: err}
 	}
 	return &Cache{db: db, path: path}, nil
 }
@@ -114,7 +127,7 @@ func (c *Cache) lookup(scorerKey string, keys []itemKey) (scores []float64, foun
 		switch {
 		case err == sql.ErrNoRows:
 		case err != nil:
-			return nil, nil, fmt.Errorf("score cache %s: %w", c.path, err)
+			return nil, nil, &CacheError{Path: c.path, Err: err}
 		default:
 			found[i] = true
 		}
@@ -126,7 +139,7 @@ func (c *Cache) lookup(scorerKey string, keys []itemKey) (scores []float64, foun
 func (c *Cache) store(scorerKey string, keys []itemKey, res []scorer.Result) error {
 	tx, err := c.db.Begin()
 	if err != nil {
-		return err
+		return &CacheError{Path: c.path, Err: err}
 	}
 	stmt, err := tx.Prepare(`INSERT OR REPLACE INTO scores (scorer, prompt, image, score) VALUES (?, ?, ?, ?)`)
 	if err != nil {
@@ -140,8 +153,11 @@ func (c *Cache) store(scorerKey string, keys []itemKey, res []scorer.Result) err
 		}
 		if _, err := stmt.Exec(scorerKey, k.prompt, k.image, res[i].Score); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("score cache %s: %w", c.path, err)
+			return &CacheError{Path: c.path, Err: err}
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return &CacheError{Path: c.path, Err: err}
+	}
+	return nil
 }

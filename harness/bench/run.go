@@ -181,7 +181,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 	if _, err := os.Stat(filepath.Join(cfg.OutDir, JournalName)); err == nil {
 		return nil, fmt.Errorf("run directory %s holds an unfinished run; finish it with `srbench run --resume %s` or choose another --out", cfg.OutDir, cfg.OutDir)
 	}
-	if err := validate(&cfg); err != nil {
+	if err := Validate(&cfg); err != nil {
 		return nil, err
 	}
 	cfg.Identity = nil
@@ -251,13 +251,15 @@ func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int)
 		return nil, err
 	}
 	cfg.OutDir, cfg.Cache, cfg.Progress = runDir, cache, progress
-	if err := validate(&cfg); err != nil {
+	if err := Validate(&cfg); err != nil {
 		return nil, err
 	}
 	return execute(ctx, cfg, launch, true)
 }
 
-func validate(cfg *Config) error {
+// Validate checks a configuration before a run (scorers named once,
+// batch sizes, threads, limits and alpha in range) and fills defaults.
+func Validate(cfg *Config) error {
 	if len(cfg.Scorers) == 0 {
 		return errors.New("no scorers: name at least one (--scorers)")
 	}

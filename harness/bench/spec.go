@@ -18,6 +18,10 @@ import (
 	"github.com/srbench/srbench/harness/stats"
 )
 
+// SpecVersion is the version of the benchmark spec format this srbench
+// reads: a spec's "version" must be it (or absent).
+const SpecVersion = "1"
+
 // Spec is a declarative, versioned benchmark (benchmarks/*.yaml). Relative
 // paths are relative to the file that names them. A spec may include a base
 // spec (include: base.yaml); its fields fill what the including spec leaves
@@ -111,6 +115,9 @@ func loadSpec(path string, seen map[string]bool) (*Spec, error) {
 		return nil, fmt.Errorf("benchmark spec %s: %w", abs, err)
 	}
 	s.File = abs
+	if s.Version != "" && s.Version != SpecVersion {
+		return nil, fmt.Errorf("benchmark spec %s: field \"version\": %q; this srbench reads benchmark specs of version %q (the version of the spec's format, recorded in results)", abs, s.Version, SpecVersion)
+	}
 	dir := filepath.Dir(abs)
 	rel := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {

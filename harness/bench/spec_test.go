@@ -22,7 +22,7 @@ func writeSpec(t *testing.T, dir, name, content string) string {
 
 func TestSpecIncludeAndOverrides(t *testing.T) {
 	dir := t.TempDir()
-	writeSpec(t, dir, "base.yaml", "version: \"2\"\nscorers:\n  - name: clipscore\n    options: {variant: cosine}\nbootstrap: {b: 200, seed: 7}\nnotes: [base note]\n")
+	writeSpec(t, dir, "base.yaml", "version: \"1\"\nscorers:\n  - name: clipscore\n    options: {variant: cosine}\nbootstrap: {b: 200, seed: 7}\nnotes: [base note]\n")
 	p := writeSpec(t, dir, "x.yaml", "include: base.yaml\nname: x\ndataset:\n  path: data/pairs.jsonl\npolicy: imagereward\naveraging: macro\nnotes: [own note]\n")
 	s, err := bench.LoadSpec(p)
 	if err != nil {
@@ -32,7 +32,7 @@ func TestSpecIncludeAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Benchmark.Name != "x" || cfg.Benchmark.Version != "2" || cfg.Dataset.Path != filepath.Join(dir, "data/pairs.jsonl") {
+	if cfg.Benchmark.Name != "x" || cfg.Benchmark.Version != "1" || cfg.Dataset.Path != filepath.Join(dir, "data/pairs.jsonl") {
 		t.Errorf("benchmark %+v dataset %+v", cfg.Benchmark, cfg.Dataset)
 	}
 	if len(cfg.Scorers) != 1 || cfg.Scorers[0].Options["variant"] != "cosine" {
@@ -112,6 +112,8 @@ func TestSpecErrors(t *testing.T) {
 		{"name: x\ndataset: {path: p, format: hpdv3-json}\n", `did you mean "hpdv2-json"`},
 		{"name: x\ndataset: {path: p, format: json}\n", `field "dataset.format": ambiguous dataset format "json"`},
 		{"name: x\ndataset: {path: p}\nties: {prediction: halve}\n", `did you mean "half"`},
+		{"name: x\nversion: \"99\"\ndataset: {path: p}\n", `field "version": "99"; this srbench reads benchmark specs of version "1"`},
+		{"name: x\ndataset: {path: p}\nscorers:\n  - name: a\n    batch_size: -3\n", `batch size -3 (--batch-size, batch_size): want 1 to 1024`},
 		{"include: self.yaml\n", "include cycle"},
 	}
 	for i, tc := range tests {
@@ -122,7 +124,10 @@ func TestSpecErrors(t *testing.T) {
 		p := writeSpec(t, dir, name, tc.content)
 		s, err := bench.LoadSpec(p)
 		if err == nil {
-			_, err = s.Config()
+			var cfg bench.Config
+			if cfg, err = s.Config(); err == nil {
+				err = bench.Validate(&cfg)
+			}
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("spec %q: got %v, want %q", tc.content, err, tc.want)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +54,42 @@ func TestImageLimitsCheck(t *testing.T) {
 				if b, err := l.ReadFile(tt.path); err != nil || len(b) == 0 {
 					t.Errorf("ReadFile: %d bytes, %v", len(b), err)
 				}
+			}
+		})
+	}
+}
+
+// TestNonUTF8PromptRefused: a prompt with bytes that are not UTF-8 is a
+// malformed record naming the field, not silently changed to U+FFFD.
+func TestNonUTF8PromptRefused(t *testing.T) {
+	tests := []struct {
+		name, line string
+		ok         bool
+	}{
+		{"valid", "{\"prompt\":\"caf\xc3\xa9\",\"image_a\":\"a.png\",\"image_b\":\"b.png\",\"label\":\"a\"}", true},
+		{"latin-1 byte", "{\"prompt\":\"caf\xe9\",\"image_a\":\"a.png\",\"image_b\":\"b.png\",\"label\":\"a\"}", false},
+		{"escape and bad byte", "{\"prompt\":\"\\\"q\\\" \xff\",\"image_a\":\"a.png\",\"image_b\":\"b.png\",\"label\":\"a\"}", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "p.jsonl")
+			os.WriteFile(path, []byte(tt.line+"\n"), 0o644)
+			src, err := Open(Spec{Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			p, err := src.Next()
+			if tt.ok {
+				if err != nil || p.Prompt != "caf\u00e9" {
+					t.Fatalf("prompt %q, %v", p.Prompt, err)
+				}
+				return
+			}
+			var re *RowError
+			if !errors.As(err, &re) || re.Field != "prompt" || !strings.Contains(err.Error(), "not valid UTF-8") {
+				t.Fatalf("error %v, want a RowError on field prompt about UTF-8", err)
 			}
 		})
 	}

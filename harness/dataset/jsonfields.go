@@ -116,13 +116,26 @@ func numberValue(raw json.RawMessage, field string) (float64, *fieldProblem) {
 }
 
 // decodeString decodes a raw JSON string taken from an already validated document. The
-// common case (no escapes, valid UTF-8) is a plain copy; anything else goes through
-// encoding/json, which also replaces invalid UTF-8 with U+FFFD.
+// common case (no escapes, valid UTF-8) is a plain copy; escapes go through
+// encoding/json. Bytes that are not valid UTF-8 are an error, not silently
+// replaced with U+FFFD as encoding/json would: a prompt must reach the tokenizer as
+// written.
 func decodeString(raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
 		body := raw[1 : len(raw)-1]
-		if bytes.IndexByte(body, '\\') < 0 && bytes.IndexByte(body, '"') < 0 && utf8.Valid(body) {
+		if !utf8.Valid(body) {
+			off := 0
+			for off < len(body) {
+				r, n := utf8.DecodeRune(body[off:])
+				if r == utf8.RuneError && n <= 1 {
+					break
+				}
+				off += n
+			}
+			return "", fmt.Errorf("the string has bytes that are not valid UTF-8 (first at byte %d of the value); re-encode the file as UTF-8", off)
+		}
+		if bytes.IndexByte(body, '\\') < 0 && bytes.IndexByte(body, '"') < 0 {
 			return string(body), nil
 		}
 	}

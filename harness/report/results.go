@@ -64,6 +64,8 @@ const (
 	// WarnDataset: the loader skipped, filtered or ignored part of the data
 	// (DatasetInfo.Warnings).
 	WarnDataset = "dataset"
+	// WarnDuplicateIDs: some pairs repeat the id of an earlier pair.
+	WarnDuplicateIDs = "duplicate-ids"
 	// WarnUnpinned: a scorer ran a plugin binary without a pin
 	// (--allow-unpinned), so nothing ties its numbers to a known build.
 	WarnUnpinned = "unpinned"
@@ -108,6 +110,10 @@ type DatasetInfo struct {
 	// PairOrder says how the loader chose which image of a triplet is a and
 	// which b (e.g. a seeded swap); "" when the file gives the order.
 	PairOrder string `json:"pair_order,omitempty"`
+	// NDuplicateIDs counts pairs whose id an earlier pair already had
+	// (each is still scored and counted); DuplicateIDs names a few.
+	NDuplicateIDs int      `json:"n_duplicate_ids,omitempty"`
+	DuplicateIDs  []string `json:"duplicate_ids,omitempty"`
 	// NSkippedRows counts dataset records the loader skipped (lenient mode);
 	// SkipReasons says why.
 	NSkippedRows int            `json:"n_skipped_rows"`

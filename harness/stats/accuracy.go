@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/srbench/srbench/harness/stats/internal/extsort"
+	"github.com/srbench/srbench/harness/internal/extsort"
 )
 
 // ErrNoPairs is returned (wrapped) when no pair counts towards an accuracy,

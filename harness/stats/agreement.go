@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/srbench/srbench/harness/stats/internal/extsort"
+	"github.com/srbench/srbench/harness/internal/extsort"
 )
 
 // ErrUndefined is returned (wrapped) when a statistic is undefined for the

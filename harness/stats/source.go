@@ -3,7 +3,7 @@ package stats
 import (
 	"fmt"
 
-	"github.com/srbench/srbench/harness/stats/internal/extsort"
+	"github.com/srbench/srbench/harness/internal/extsort"
 )
 
 // Source is a sequence of pairs that can be visited any number of times,

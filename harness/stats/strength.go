@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/srbench/srbench/harness/stats/internal/extsort"
+	"github.com/srbench/srbench/harness/internal/extsort"
 )
 
 // StrengthBin is the accuracy of the pairs whose label strength falls in

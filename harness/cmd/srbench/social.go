@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 func newSimulateCmd(_ *globalFlags) *cobra.Command {
 	var opts simworld.Options
 	var out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Simulate a synthetic creative community: images, an engagement log and ground truth",
@@ -24,6 +26,9 @@ by curation or training), alignment_pairs.jsonl and world.json. Deterministic pe
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return fmt.Errorf("--out is required")
+			}
+			if err := refuseNonEmpty(out, force); err != nil {
+				return err
 			}
 			start := time.Now()
 			w, err := simworld.Write(out, opts)
@@ -37,6 +42,7 @@ by curation or training), alignment_pairs.jsonl and world.json. Deterministic pe
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output directory")
+	f.BoolVar(&force, "force", false, "write into an --out directory that is not empty")
 	f.Uint64Var(&opts.Seed, "seed", 0, "world seed")
 	f.IntVar(&opts.Prompts, "prompts", 0, "number of prompts (default 300)")
 	f.IntVar(&opts.ImagesPerPrompt, "images-per-prompt", 0, "mean images per prompt (default 10)")
@@ -47,6 +53,7 @@ by curation or training), alignment_pairs.jsonl and world.json. Deterministic pe
 func newCurateCmd(_ *globalFlags) *cobra.Command {
 	var opts curate.Options
 	var in, out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "curate",
 		Short: "Curate an engagement log into preference triplets with bias controls",
@@ -60,6 +67,9 @@ funnel.json and metadata.json. See docs/social-data.md.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if in == "" || out == "" {
 				return fmt.Errorf("--in and --out are required")
+			}
+			if err := refuseNonEmpty(out, force); err != nil {
+				return err
 			}
 			start := time.Now()
 			f, err := curate.Run(in, out, opts)
@@ -84,5 +94,17 @@ funnel.json and metadata.json. See docs/social-data.md.`,
 	f.IntVar(&opts.MaxPairsPerPrompt, "max-pairs-per-prompt", 0, "cap on pairs per prompt (negative: none)")
 	f.Uint64Var(&opts.Seed, "seed", 0, "split seed")
 	f.BoolVar(&opts.Lenient, "lenient", false, "skip malformed log rows (counted) instead of failing")
+	f.BoolVar(&force, "force", false, "write into an --out directory that is not empty (its curation files are replaced)")
 	return cmd
+}
+
+// refuseNonEmpty refuses to write into a directory that already holds
+// files, unless force: a curation or simulation must not silently replace
+// another one (which a run or a trained model may have been made from).
+func refuseNonEmpty(dir string, force bool) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 || force {
+		return nil
+	}
+	return &exitError{code: 2, err: fmt.Errorf("--out %s is not empty (it holds %s, ...): choose a new directory, or pass --force to replace what it holds", dir, ents[0].Name())}
 }
