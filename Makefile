@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache proto fmt vet clean check-html
+.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto fmt vet clean check-html
 
 all: build
 
@@ -67,6 +67,10 @@ bench-memory: deps
 ## bench-cache: first run vs cached reruns of 200 pairs on a ViT-B/32-sized clipscore model (builds it once; about a minute).
 bench-cache: setup build
 	scripts/cache-speedup.sh
+
+## bench-decode: plugin peak RSS for one batch of 32 images of 49 megapixels, with and without the decode budget (a few minutes).
+bench-decode: setup
+	$(GO) test ./plugins/clipscore -run '^$$' -bench DecodeMemory -benchtime 1x
 
 ## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
 proto:

@@ -147,3 +147,24 @@ func TestBudgetBoundsConcurrentCost(t *testing.T) {
 		t.Error("budget sizes: -1 is none, 0 the default")
 	}
 }
+
+// TestDecodeCost: the estimate follows the format's layout (values worked
+// out by hand from the documented rule).
+func TestDecodeCost(t *testing.T) {
+	tests := []struct {
+		name string
+		info Info
+		want int64
+	}{
+		{"jpeg 4:2:0 baseline", Info{Format: "jpeg", Mode: ModeRGB, W: 1000, H: 1000, Subsampling: "4:2:0"}, 1000*1000*(3+1.5) + 100},
+		{"jpeg 4:4:4 progressive", Info{Format: "jpeg", Mode: ModeRGB, W: 100, H: 100, Subsampling: "4:4:4", Progressive: true}, 100*100*(3+9) + 100},
+		{"jpeg gray", Info{Format: "jpeg", Mode: ModeL, W: 100, H: 100, Subsampling: "4:0:0"}, 100*100*(1+1) + 100},
+		{"png rgba", Info{Format: "png", Mode: ModeRGBA, W: 100, H: 100}, 100*100*(4+4) + 100},
+		{"png 16-bit gray", Info{Format: "png", Mode: ModeI, W: 10, H: 10}, 10*10*(4+4) + 100},
+	}
+	for _, tt := range tests {
+		if got := DecodeCost(tt.info, 100); got != tt.want {
+			t.Errorf("%s: DecodeCost = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -377,6 +377,7 @@ func TestBadInputMessages(t *testing.T) {
 	spec := writeBench(t, 5, nil)
 	dir := filepath.Dir(spec)
 	os.WriteFile(filepath.Join(dir, "typo.yaml"), []byte("name: x\ndataset:\n  path: pairs.jsonl\n  fromat: x\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "v99.yaml"), []byte("name: x\nversion: \"99\"\ndataset:\n  path: pairs.jsonl\n"), 0o644)
 	tests := []struct {
 		name string
 		args []string
@@ -387,6 +388,12 @@ func TestBadInputMessages(t *testing.T) {
 		{"unknown format", []string{"run", "--dataset", "x.jsonl", "--format", "hpdv3-json", "--scorers", "trivial"}, `did you mean "hpdv2-json"`},
 		{"unknown policy", []string{"run", spec, "--policy", "pickscor"}, `did you mean "pickscore"`},
 		{"unknown plugin", []string{"run", spec, "--scorers", "pikscore", "--no-cache"}, `no plugin "pikscore"`},
+		{"negative batch size", []string{"run", spec, "--batch-size", "-4", "--no-cache"}, `batch size -4 (--batch-size, batch_size): want 1 to 1024`},
+		{"too many threads", []string{"run", spec, "--threads", "100000", "--no-cache"}, `100000 threads (--threads, threads): want 1 to`},
+		{"alpha out of range", []string{"run", spec, "--alpha", "2", "--no-cache"}, `alpha 2 (--alpha, alpha): want a level between 0 and 1`},
+		{"bad image size limit", []string{"run", spec, "--max-image-bytes", "lots", "--no-cache"}, `--max-image-bytes "lots": want a size such as 64MiB`},
+		{"unusable cache", []string{"run", spec, "--cache", filepath.Join(spec, "c.sqlite")}, `(run with --no-cache, or give a writable file with --cache PATH)`},
+		{"spec version", []string{"run", filepath.Join(dir, "v99.yaml")}, `field "version": "99"; this srbench reads benchmark specs of version "1"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -396,6 +403,17 @@ func TestBadInputMessages(t *testing.T) {
 				t.Errorf("srbench %v: err %v, output:\n%s\nwant it to contain %q", tc.args, err, out, tc.want)
 			}
 		})
+	}
+}
+
+// TestCurateRefusesNonEmptyOut: curate does not write over a directory
+// that holds files unless --force.
+func TestCurateRefusesNonEmptyOut(t *testing.T) {
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "metadata.json"), []byte("{}"), 0o644)
+	b, err := srbench("curate", "--in", filepath.Join(t.TempDir(), "log.jsonl"), "--out", out).CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "is not empty (it holds metadata.json, ...)") || !strings.Contains(string(b), "--force") {
+		t.Errorf("curate into a non-empty --out: %v\n%s", err, b)
 	}
 }
 
