@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/srbench/srbench/internal/selfhash"
 )
 
 // LockFileName is the name of the checksum lock file in a plugins directory.
@@ -76,18 +77,7 @@ func WriteLock(dir string) (*Lock, error) {
 }
 
 // FileSHA256 returns the hex sha256 of a file.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func FileSHA256(path string) (string, error) { return selfhash.File(path) }
 
 // Info describes a plugin binary found on disk.
 type Info struct {

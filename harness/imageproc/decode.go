@@ -141,15 +141,7 @@ type DecodeOptions struct {
 // DecodeOptions.MaxFileBytes is 0: 64 MiB.
 const DefaultMaxFileBytes = 64 << 20
 
-func (opt DecodeOptions) maxFileBytes() int64 {
-	switch {
-	case opt.MaxFileBytes == 0:
-		return DefaultMaxFileBytes
-	case opt.MaxFileBytes < 0:
-		return -1
-	}
-	return opt.MaxFileBytes
-}
+func (opt DecodeOptions) maxFileBytes() int64 { return limitOr(opt.MaxFileBytes, DefaultMaxFileBytes) }
 
 // Info describes an image file as its header declares it.
 type Info struct {

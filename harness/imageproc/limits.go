@@ -4,14 +4,18 @@ import "fmt"
 
 // maxPixels returns the effective pixel budget of opt: DefaultMaxPixels for
 // 0, no limit (-1) for negative values.
-func (opt DecodeOptions) maxPixels() int64 {
+func (opt DecodeOptions) maxPixels() int64 { return limitOr(opt.MaxPixels, DefaultMaxPixels) }
+
+// limitOr is a limit as options give it: def for 0, -1 (none) for a
+// negative value, v otherwise.
+func limitOr(v, def int64) int64 {
 	switch {
-	case opt.MaxPixels == 0:
-		return DefaultMaxPixels
-	case opt.MaxPixels < 0:
+	case v == 0:
+		return def
+	case v < 0:
 		return -1
 	}
-	return opt.MaxPixels
+	return v
 }
 
 // checkPixelBudget refuses an image whose header declares more pixels than
