@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // The fake world of the tests: 20 test pairs; a trained model is right on
@@ -119,13 +119,13 @@ func (f *fake) train(_ context.Context, trainPath, valPath, configJSON, outDir s
 	rec := map[string]any{"config": cfg, "fake_curation": curation,
 		"result": map[string]any{"history": hist, "initial_val_accuracy": 0.5, "best_val_accuracy": 0.7,
 			"best_epoch": epochs, "train_size": size}}
-	if err := report.WriteJSON(filepath.Join(outDir, TrainingFile), rec); err != nil {
+	if err := results.WriteJSON(filepath.Join(outDir, TrainingFile), rec); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(outDir, "marker"), []byte(configJSON), 0o644)
 }
 
-func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*report.Results, error) {
+func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*results.Results, error) {
 	b, err := os.ReadFile(filepath.Join(modelDir, TrainingFile))
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*
 		if correct {
 			right++
 		}
-		s := report.Sample{Index: i, ID: fmt.Sprintf("pair-%02d", i), Label: "a"}
+		s := results.Sample{Index: i, ID: fmt.Sprintf("pair-%02d", i), Label: "a"}
 		hi, lo := 0.9, 0.1
 		if i%5 == 0 {
 			hi, lo = 0.5, 0.5 // a tie: correct under Social Reward's rule
@@ -170,7 +170,7 @@ func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*
 		if i%2 == 1 { // label b: the same correctness, mirrored
 			s.Label, a, bb = "b", bb, a
 		}
-		s.Scores = map[string]report.SampleScore{"socialreward": {A: a, B: bb}}
+		s.Scores = map[string]results.SampleScore{"socialreward": {A: a, B: bb}}
 		line, err := json.Marshal(s)
 		if err != nil {
 			return nil, err
@@ -186,11 +186,11 @@ func (f *fake) evaluate(_ context.Context, modelDir, testPath, runDir string) (*
 	if err := os.WriteFile(filepath.Join(runDir, "samples.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	res := &report.Results{SchemaVersion: report.SchemaVersion,
-		Dataset: report.DatasetInfo{Format: "pairs-jsonl", Path: testPath, SHA256: "sha256:test", NPairs: fakePairs},
-		Scorers: []report.ScorerResult{{Name: "socialreward", Kind: "socialreward", ModelDir: modelDir,
+	res := &results.Results{SchemaVersion: results.SchemaVersion,
+		Dataset: results.DatasetInfo{Format: "pairs-jsonl", Path: testPath, SHA256: "sha256:test", NPairs: fakePairs},
+		Scorers: []results.ScorerResult{{Name: "socialreward", Kind: "socialreward", ModelDir: modelDir,
 			Accuracy: ptr(float64(right) / fakePairs), NPairs: fakePairs}}}
-	return res, report.WriteJSON(filepath.Join(runDir, "results.json"), res)
+	return res, results.WriteJSON(filepath.Join(runDir, "results.json"), res)
 }
 
 // testSpec is the small one-at-a-time grid of the tests: 5 cells × 3 seeds.
@@ -207,8 +207,8 @@ func testSpec() *Spec {
 	}
 }
 
-type reportResults = report.Results
+type reportResults = results.Results
 
-func writeJSON(path string, v any) error { return report.WriteJSON(path, v) }
+func writeJSON(path string, v any) error { return results.WriteJSON(path, v) }
 
 func ptr(f float64) *float64 { return &f }

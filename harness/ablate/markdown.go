@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // writeOutputs writes ablation.json, the figures and ablation.md.
 func writeOutputs(outDir string, sum *Summary) error {
-	if err := report.WriteJSON(filepath.Join(outDir, SummaryFile), sum); err != nil {
+	if err := results.WriteJSON(filepath.Join(outDir, SummaryFile), sum); err != nil {
 		return fmt.Errorf("ablation: %w", err)
 	}
 	figs, err := writeFigures(outDir, sum)
@@ -90,9 +90,9 @@ func Markdown(sum *Summary, figs []FigureInfo) string {
 			}
 			settings = settingsText(c.Settings, nil)
 		} else if t := c.VsReference; t != nil {
-			diff, ph, verdict = report.Points(t.Diff), report.PValue(t.PHolm), t.Verdict
+			diff, ph, verdict = results.Points(t.Diff), results.PValue(t.PHolm), t.Verdict
 		}
-		p("| %s | %s | %s | %d | %.0f | %s | %s | %s |\n", name, settings, report.AccuracyCI(c.MeanAccuracy, c.CI95), c.NSeeds, c.TrainTriplets, diff, ph, verdict)
+		p("| %s | %s | %s | %d | %.0f | %s | %s | %s |\n", name, settings, results.AccuracyCI(c.MeanAccuracy, c.CI95), c.NSeeds, c.TrainTriplets, diff, ph, verdict)
 	}
 	p("\nDiff is in percentage points (cell − reference).\n\n")
 
@@ -122,10 +122,10 @@ func Markdown(sum *Summary, figs []FigureInfo) string {
 	for _, c := range sum.Cells {
 		p("| %s |", c.Name)
 		for _, s := range c.Seeds {
-			p(" %s (n = %d) |", report.Percent(s.Accuracy), s.NPairs)
+			p(" %s (n = %d) |", results.Percent(s.Accuracy), s.NPairs)
 		}
 		if t := c.VsReference; t != nil {
-			p(" %d / %d | %s |\n", t.CellWins, t.ReferenceWins, report.PValue(t.P))
+			p(" %d / %d | %s |\n", t.CellWins, t.ReferenceWins, results.PValue(t.P))
 		} else {
 			p(" — | — |\n")
 		}

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // Deps are the operations Run needs from the rest of srbench; the CLI
@@ -29,7 +29,7 @@ type Deps struct {
 	Train func(ctx context.Context, trainPath, valPath, configJSON, outDir string) error
 	// Evaluate scores the test split with the model dir and writes a run
 	// directory (results.json + samples.jsonl) to runDir.
-	Evaluate func(ctx context.Context, modelDir, testPath, runDir string) (*report.Results, error)
+	Evaluate func(ctx context.Context, modelDir, testPath, runDir string) (*results.Results, error)
 }
 
 // Files and directories of an ablation's output directory.

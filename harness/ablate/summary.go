@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -239,7 +239,7 @@ func readSeed(dir string, seed uint64) (*seedData, error) {
 	}
 
 	rpath := filepath.Join(dir, RunDir, "results.json")
-	res, err := report.ReadResults(rpath)
+	res, err := results.ReadResults(rpath)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func readSeed(dir string, seed uint64) (*seedData, error) {
 	spath := filepath.Join(dir, RunDir, "samples.jsonl")
 	seen := map[string]bool{}
 	right := 0
-	err = report.ReadSamples(spath, func(s report.Sample) error {
+	err = results.ReadSamples(spath, func(s results.Sample) error {
 		if seen[s.ID] {
 			return fmt.Errorf("field \"id\": pair %q appears twice", s.ID)
 		}
@@ -448,7 +448,7 @@ func findings(sum *Summary, cells []Cell) Findings {
 	}
 	f.Best = sum.Cells[best].Name
 	b := sum.Cells[best]
-	f.Text = append(f.Text, fmt.Sprintf("Highest mean test accuracy: %s, %s over %d seeds.", cellLabel(b), report.AccuracyCI(b.MeanAccuracy, b.CI95), b.NSeeds))
+	f.Text = append(f.Text, fmt.Sprintf("Highest mean test accuracy: %s, %s over %d seeds.", cellLabel(b), results.AccuracyCI(b.MeanAccuracy, b.CI95), b.NSeeds))
 	nTests := len(sum.Cells) - 1
 	switch {
 	case nTests == 0:
@@ -458,7 +458,7 @@ func findings(sum *Summary, cells []Cell) Findings {
 		var parts []string
 		for _, c := range sum.Cells {
 			if c.VsReference != nil && c.VsReference.Significant {
-				parts = append(parts, fmt.Sprintf("%s (%s points, %s)", c.Name, report.Points(c.VsReference.Diff), shortVerdict(c.VsReference.Verdict)))
+				parts = append(parts, fmt.Sprintf("%s (%s points, %s)", c.Name, results.Points(c.VsReference.Diff), shortVerdict(c.VsReference.Verdict)))
 			}
 		}
 		f.Text = append(f.Text, fmt.Sprintf("%d of %d cells differ significantly from the reference (pooled exact McNemar over seeds, Holm, α = %v): %s.",
@@ -488,11 +488,11 @@ func findings(sum *Summary, cells []Cell) Findings {
 		case d.VsReference != nil && r.Reference:
 			pt, debWins = d.VsReference, d.VsReference.CellWins > d.VsReference.ReferenceWins
 		}
-		means := fmt.Sprintf("%s vs %s mean test accuracy (%s points)", report.Percent(d.MeanAccuracy), report.Percent(r.MeanAccuracy), report.Points(cf.Diff))
+		means := fmt.Sprintf("%s vs %s mean test accuracy (%s points)", results.Percent(d.MeanAccuracy), results.Percent(r.MeanAccuracy), results.Points(cf.Diff))
 		var text string
 		if pt != nil {
 			cf.Tested, cf.PHolm = true, pt.PHolm
-			test := fmt.Sprintf("pooled exact McNemar, Holm p = %s", report.PValue(pt.PHolm))
+			test := fmt.Sprintf("pooled exact McNemar, Holm p = %s", results.PValue(pt.PHolm))
 			switch {
 			case pt.Significant && debWins:
 				cf.Verdict = "debiased > raw"
@@ -542,8 +542,8 @@ func findings(sum *Summary, cells []Cell) Findings {
 			first, last := sf.Points[0], sf.Points[len(sf.Points)-1]
 			sf.Rises = (sf.Monotone && last.MeanAccuracy > first.MeanAccuracy) || rhoV > 0
 			span := fmt.Sprintf("mean test accuracy goes from %s at fraction %s (%.0f training triplets) to %s at fraction %s (%.0f)",
-				report.Percent(first.MeanAccuracy), FormatValue(first.Fraction), first.TrainTriplets,
-				report.Percent(last.MeanAccuracy), FormatValue(last.Fraction), last.TrainTriplets)
+				results.Percent(first.MeanAccuracy), FormatValue(first.Fraction), first.TrainTriplets,
+				results.Percent(last.MeanAccuracy), FormatValue(last.Fraction), last.TrainTriplets)
 			rho := "Spearman ρ = " + formatRho(rhoV)
 			var text string
 			switch {

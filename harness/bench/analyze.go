@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/srbench/srbench/harness/internal/extsort"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -76,7 +76,7 @@ func statsLabel(l string) (stats.Label, error) {
 // Analyze recomputes every statistic of res from the run directory's
 // samples.jsonl, in place. The identity fields of res (scorers, dataset,
 // provenance) are kept; the numbers are replaced.
-func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
+func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 	opts = opts.withDefaults()
 	if err := opts.Policy.Validate(); err != nil {
 		return err
@@ -119,7 +119,7 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		Put: func(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) },
 		Get: func(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }}, extsort.Options[uint64]{Dir: runDir})
 	defer ids.Close()
-	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
+	err = results.ReadSamples(filepath.Join(runDir, results.SamplesFile), func(s results.Sample) error {
 		if err := ids.Add(idHash(s.ID)); err != nil {
 			return err
 		}
@@ -180,12 +180,12 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 		return fmt.Errorf("analyze %s: %w", runDir, err)
 	}
 	res.Dataset.HasStrength = hasStrength
-	res.Policy = report.Policy{
+	res.Policy = results.Policy{
 		Name: opts.PolicyName, PredictionTies: opts.Policy.PredTie.String(), LabelTies: opts.Policy.LabelTie.String(),
 		Averaging: opts.Policy.Averaging.String(), Epsilon: opts.Policy.Epsilon, Alpha: opts.Alpha,
 	}
 	bopts := stats.BootstrapOptions{B: opts.B, Seed: opts.Seed}
-	res.Bootstrap = report.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
+	res.Bootstrap = results.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
 	spill := stats.Spill{Dir: runDir}
 
 	for i := range res.Scorers {
@@ -205,11 +205,11 @@ func Analyze(runDir string, res *report.Results, opts AnalyzeOptions) error {
 	for i := range names {
 		for j := i + 1; j < len(names); j++ {
 			n := common[i][j]
-			c := report.Comparison{A: names[i], B: names[j], NPairs: n, PMcNemar: 1}
+			c := results.Comparison{A: names[i], B: names[j], NPairs: n, PMcNemar: 1}
 			if n == 0 {
 				c.Note = "no pair was scored by both"
 			}
-			ag := report.AgreementEntry{A: names[i], B: names[j], N: n}
+			ag := results.AgreementEntry{A: names[i], B: names[j], N: n}
 			if n > 0 {
 				ps := sc.paired(i, j)
 				a := func(visit func(stats.Pair) error) error {
@@ -296,7 +296,7 @@ func duplicateIDs(runDir string, ids *extsort.Sorter[uint64]) (int, []string, er
 		return extra, nil, err
 	}
 	var names []string
-	err = report.ReadSamples(filepath.Join(runDir, report.SamplesFile), func(s report.Sample) error {
+	err = results.ReadSamples(filepath.Join(runDir, results.SamplesFile), func(s results.Sample) error {
 		if h := idHash(s.ID); dup[h] {
 			names = append(names, s.ID)
 			delete(dup, h)
@@ -310,75 +310,75 @@ func duplicateIDs(runDir string, ids *extsort.Sorter[uint64]) (int, []string, er
 const maxFailureExamples = 3
 
 // comparisonInterval sets c's interval: the paired prompt bootstrap, or
-// with fewer than report.MinBootstrapPrompts prompts the exact interval of
+// with fewer than results.MinBootstrapPrompts prompts the exact interval of
 // the discordant-pair difference, which inverts the McNemar test.
-func comparisonInterval(c *report.Comparison, ps stats.PairedSource, m stats.McNemarResult, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
+func comparisonInterval(c *results.Comparison, ps stats.PairedSource, m stats.McNemarResult, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
 	bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts)
 	if err != nil && !errors.Is(err, stats.ErrNoPairs) {
 		return err
 	}
-	if err == nil && bs.Clusters >= report.MinBootstrapPrompts {
-		c.CI95, c.CIMethod = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, report.CIBootstrap
+	if err == nil && bs.Clusters >= results.MinBootstrapPrompts {
+		c.CI95, c.CIMethod = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, results.CIBootstrap
 		return nil
 	}
 	iv, err := stats.ExactPairedDifference(m.AWins, m.BWins, m.AWins+m.BWins+m.Equal, 0.95)
 	if err != nil {
 		return err
 	}
-	c.CI95, c.CIMethod = [2]float64{iv.Lo, iv.Hi}, report.CIExact
+	c.CI95, c.CIMethod = [2]float64{iv.Lo, iv.Hi}, results.CIExact
 	return nil
 }
 
 // warnings lists what a reader of res must know before trusting a number.
-func warnings(res *report.Results) []report.Warning {
-	var ws []report.Warning
+func warnings(res *results.Results) []results.Warning {
+	var ws []results.Warning
 	d := res.Dataset
 	for _, w := range d.Warnings {
-		ws = append(ws, report.Warning{Kind: report.WarnDataset, Message: "dataset: " + w})
+		ws = append(ws, results.Warning{Kind: results.WarnDataset, Message: "dataset: " + w})
 	}
 	if d.NDuplicateIDs > 0 {
-		ws = append(ws, report.Warning{Kind: report.WarnDuplicateIDs, Message: fmt.Sprintf(
+		ws = append(ws, results.Warning{Kind: results.WarnDuplicateIDs, Message: fmt.Sprintf(
 			"%d pairs repeat the id of an earlier pair (e.g. %q): each copy is scored and counted, so those pairs weigh more; remove the copies or give them distinct ids",
 			d.NDuplicateIDs, strings.Join(d.DuplicateIDs, `", "`))})
 	}
 	if ab := d.NLabelA + d.NLabelB; ab > 0 {
 		share := float64(d.NLabelA) / float64(ab)
-		if share < report.LabelBalanceLo || share > report.LabelBalanceHi {
-			ws = append(ws, report.Warning{Kind: report.WarnLabelBalance, Message: fmt.Sprintf(
+		if share < results.LabelBalanceLo || share > results.LabelBalanceHi {
+			ws = append(ws, results.Warning{Kind: results.WarnLabelBalance, Message: fmt.Sprintf(
 				"the labels prefer image a in %s of the pairs (%d a, %d b): a scorer that favours one position, or that ties, is not caught by accuracy; "+
-					"give the pairs a balanced order (srbench curate does) and read the tie rules below", report.Percent(share), d.NLabelA, d.NLabelB)})
+					"give the pairs a balanced order (srbench curate does) and read the tie rules below", results.Percent(share), d.NLabelA, d.NLabelB)})
 		}
 	}
 	for _, s := range res.Scorers {
 		total := s.NPairs + s.NFailed + s.NSkipped
 		switch {
 		case s.Accuracy == nil && s.NFailed > 0:
-			ws = append(ws, report.Warning{Kind: report.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
+			ws = append(ws, results.Warning{Kind: results.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
 				"no pair counted: failed on %d of %d pairs (%s); its accuracy is undefined", s.NFailed, total, firstReason(s))})
 		case s.Accuracy == nil:
-			ws = append(ws, report.Warning{Kind: report.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
+			ws = append(ws, results.Warning{Kind: results.WarnNoPairs, Scorer: s.Name, Message: fmt.Sprintf(
 				"no pair counted (%d of %d pairs have a tied label, skipped under label ties = %s); its accuracy is undefined", s.NSkipped, total, res.Policy.LabelTies)})
 		case s.NFailed > 0:
-			ws = append(ws, report.Warning{Kind: report.WarnFailures, Scorer: s.Name, Message: fmt.Sprintf(
+			ws = append(ws, results.Warning{Kind: results.WarnFailures, Scorer: s.Name, Message: fmt.Sprintf(
 				"failed on %d of %d pairs (%s), which are left out of its accuracy (%s on the other %d)",
-				s.NFailed, total, firstReason(s), report.Percent(*s.Accuracy), s.NPairs)})
+				s.NFailed, total, firstReason(s), results.Percent(*s.Accuracy), s.NPairs)})
 		}
-		if s.Accuracy != nil && s.PredictedTieRate > report.TieWarnRate && s.ByTieRule != nil {
+		if s.Accuracy != nil && s.PredictedTieRate > results.TieWarnRate && s.ByTieRule != nil {
 			b := s.ByTieRule
-			ws = append(ws, report.Warning{Kind: report.WarnPredictedTies, Scorer: s.Name, Message: fmt.Sprintf(
+			ws = append(ws, results.Warning{Kind: results.WarnPredictedTies, Scorer: s.Name, Message: fmt.Sprintf(
 				"%s of its pairs are predicted ties (equal scores, %d of %d); its accuracy %s counts them %s, and would be %s with ties wrong, %s with ties half, %s with ties correct",
-				report.Percent(s.PredictedTieRate), s.NPredictedTies, s.NPairs, report.Percent(*s.Accuracy), res.Policy.PredictionTies,
-				report.Percent(b.Wrong), report.Percent(b.Half), report.Percent(b.Correct))})
+				results.Percent(s.PredictedTieRate), s.NPredictedTies, s.NPairs, results.Percent(*s.Accuracy), res.Policy.PredictionTies,
+				results.Percent(b.Wrong), results.Percent(b.Half), results.Percent(b.Correct))})
 		}
-		if s.Accuracy != nil && s.CIMethod != report.CIBootstrap {
-			ws = append(ws, report.Warning{Kind: report.WarnSmallSample, Scorer: s.Name, Message: fmt.Sprintf(
+		if s.Accuracy != nil && s.CIMethod != results.CIBootstrap {
+			ws = append(ws, results.Warning{Kind: results.WarnSmallSample, Scorer: s.Name, Message: fmt.Sprintf(
 				"its interval is %s, not the prompt bootstrap: %s", s.CIMethod, s.CINote)})
 		}
 		for _, u := range s.Undefined {
-			ws = append(ws, report.Warning{Kind: report.WarnUndefined, Scorer: s.Name, Message: "not defined on this data: " + u})
+			ws = append(ws, results.Warning{Kind: results.WarnUndefined, Scorer: s.Name, Message: "not defined on this data: " + u})
 		}
 		if s.PluginSHA256 != "" && !s.PluginPinned {
-			ws = append(ws, report.Warning{Kind: report.WarnUnpinned, Scorer: s.Name, Message: fmt.Sprintf(
+			ws = append(ws, results.Warning{Kind: results.WarnUnpinned, Scorer: s.Name, Message: fmt.Sprintf(
 				"its plugin binary (sha256 %s) has no pin in plugins.lock; it ran because of --allow-unpinned", s.PluginSHA256)})
 		}
 	}
@@ -386,7 +386,7 @@ func warnings(res *report.Results) []report.Warning {
 }
 
 // firstReason is a scorer's most frequent failure reason.
-func firstReason(s report.ScorerResult) string {
+func firstReason(s results.ScorerResult) string {
 	best, n := "", 0
 	for k, v := range s.FailureReasons {
 		if v > n || (v == n && k < best) {
@@ -399,7 +399,7 @@ func firstReason(s report.ScorerResult) string {
 	return fmt.Sprintf("most often: %s", best)
 }
 
-func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
+func fillScorer(sr *results.ScorerResult, ps stats.Source, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
 	sr.Accuracy, sr.CI95, sr.CIMethod, sr.CINote, sr.Wilson95, sr.BootstrapSE = nil, nil, "", "", nil, 0
 	sr.MicroAccuracy, sr.MacroAccuracy, sr.PredictedTieRate, sr.ByTieRule = nil, nil, 0, nil
 	sr.TieCalibrated, sr.Calibration, sr.Strength, sr.Undefined = nil, nil, nil, nil
@@ -430,7 +430,7 @@ func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, b
 		}
 		rules[k] = t.Accuracy
 	}
-	sr.ByTieRule = &report.TieRules{Wrong: rules[0], Half: rules[1], Correct: rules[2]}
+	sr.ByTieRule = &results.TieRules{Wrong: rules[0], Half: rules[1], Correct: rules[2]}
 	var wilson *stats.Interval
 	if opts.Policy.Averaging == stats.Micro {
 		if w, err := r.Wilson(0.95); err == nil {
@@ -444,15 +444,15 @@ func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, b
 	}
 	sr.BootstrapSE = bs.SE
 	switch {
-	case r.Prompts >= report.MinBootstrapPrompts && bs.Interval.Hi > bs.Interval.Lo:
-		sr.CI95, sr.CIMethod = &[2]float64{bs.Interval.Lo, bs.Interval.Hi}, report.CIBootstrap
+	case r.Prompts >= results.MinBootstrapPrompts && bs.Interval.Hi > bs.Interval.Lo:
+		sr.CI95, sr.CIMethod = &[2]float64{bs.Interval.Lo, bs.Interval.Hi}, results.CIBootstrap
 	default:
-		why := fmt.Sprintf("only %d prompts (a prompt bootstrap needs at least %d)", r.Prompts, report.MinBootstrapPrompts)
-		if r.Prompts >= report.MinBootstrapPrompts {
+		why := fmt.Sprintf("only %d prompts (a prompt bootstrap needs at least %d)", r.Prompts, results.MinBootstrapPrompts)
+		if r.Prompts >= results.MinBootstrapPrompts {
 			why = "every bootstrap resample gives the same accuracy"
 		}
 		if wilson != nil {
-			sr.CI95, sr.CIMethod = &[2]float64{wilson.Lo, wilson.Hi}, report.CIWilson
+			sr.CI95, sr.CIMethod = &[2]float64{wilson.Lo, wilson.Hi}, results.CIWilson
 			sr.CINote = why + "; Wilson treats pairs as independent"
 		} else {
 			// Macro: the prompts' accuracies, as if each were one trial.
@@ -460,12 +460,12 @@ func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, b
 			if err != nil {
 				return err
 			}
-			sr.CI95, sr.CIMethod = &[2]float64{w.Lo, w.Hi}, report.CIWilson
+			sr.CI95, sr.CIMethod = &[2]float64{w.Lo, w.Hi}, results.CIWilson
 			sr.CINote = why + "; Wilson over prompts"
 		}
 	}
 	if tc, err := stats.TieCalibrateOf(ps, opts.Policy.Averaging, spill); err == nil {
-		sr.TieCalibrated = &report.TieCalibrated{Accuracy: tc.Result.Accuracy, Epsilon: tc.Epsilon}
+		sr.TieCalibrated = &results.TieCalibrated{Accuracy: tc.Result.Accuracy, Epsilon: tc.Epsilon}
 	}
 	sr.Calibration = calibration(ps, r.Prompts, opts.CalibBins)
 	if sr.Calibration.Error != "" {
@@ -474,7 +474,7 @@ func fillScorer(sr *report.ScorerResult, ps stats.Source, opts AnalyzeOptions, b
 	bins, err := stats.AccuracyByStrengthOf(ps, opts.Policy, opts.StrengthBins, 0.95, spill)
 	if err == nil {
 		for _, b := range bins {
-			sr.Strength = append(sr.Strength, report.StrengthBin{Lo: b.Lo, Hi: b.Hi, Accuracy: b.Result.Accuracy,
+			sr.Strength = append(sr.Strength, results.StrengthBin{Lo: b.Lo, Hi: b.Hi, Accuracy: b.Result.Accuracy,
 				CI95: [2]float64{b.Wilson.Lo, b.Wilson.Hi}, NPairs: b.Result.Pairs})
 		}
 	}
@@ -493,18 +493,18 @@ const (
 // probability comes from a fit without its prompt's fold, unless there are
 // too few prompts or a fold cannot be fitted, when the fit is judged
 // in-sample and labelled so.
-func calibration(ps stats.Source, prompts, bins int) *report.CalibrationInfo {
-	cal := &report.CalibrationInfo{}
+func calibration(ps stats.Source, prompts, bins int) *results.CalibrationInfo {
+	cal := &results.CalibrationInfo{}
 	fit, err := stats.FitPairLogisticOf(ps)
 	if err != nil {
 		cal.Error = err.Error()
 		return cal
 	}
 	cal.Intercept, cal.Slope = fit.Intercept, fit.Slope
-	prob, method := fit.PairProb, report.CalibInSample
+	prob, method := fit.PairProb, results.CalibInSample
 	if prompts >= minCalibrationPrompts {
 		if cf, err := stats.CrossFitPairLogisticOf(ps, calibrationFolds); err == nil {
-			prob, method = cf.PairProb, report.CalibCrossFit
+			prob, method = cf.PairProb, results.CalibCrossFit
 		} else {
 			method = "in-sample (" + err.Error() + ")"
 		}
@@ -517,7 +517,7 @@ func calibration(ps stats.Source, prompts, bins int) *report.CalibrationInfo {
 	}
 	cal.ECE = rel.ECE
 	for _, b := range rel.Bins {
-		cal.Bins = append(cal.Bins, report.ReliabilityBin{Lo: b.Lo, Hi: b.Hi, MeanPred: b.MeanPred, Observed: b.Observed, Count: b.Count})
+		cal.Bins = append(cal.Bins, results.ReliabilityBin{Lo: b.Lo, Hi: b.Hi, MeanPred: b.MeanPred, Observed: b.Observed, Count: b.Count})
 	}
 	return cal
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/srbench/srbench/harness/bench"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/scorer"
 )
 
@@ -24,22 +24,22 @@ type sample struct {
 
 // writeSamples writes samples.jsonl into a new run directory and returns it
 // with a Results holding the scorers' names.
-func writeSamples(t *testing.T, names []string, ss []sample) (string, *report.Results) {
+func writeSamples(t *testing.T, names []string, ss []sample) (string, *results.Results) {
 	t.Helper()
 	dir := t.TempDir()
-	f, err := os.Create(filepath.Join(dir, report.SamplesFile))
+	f, err := os.Create(filepath.Join(dir, results.SamplesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range ss {
-		sm := report.Sample{Index: i, ID: fmt.Sprintf("pair-%d", i), PromptID: s.prompt, Prompt: s.prompt, Label: s.label,
-			Scores: map[string]report.SampleScore{}}
+		sm := results.Sample{Index: i, ID: fmt.Sprintf("pair-%d", i), PromptID: s.prompt, Prompt: s.prompt, Label: s.label,
+			Scores: map[string]results.SampleScore{}}
 		for _, n := range names {
 			if e := s.errs[n]; e != "" {
-				sm.Scores[n] = report.SampleScore{Error: e}
+				sm.Scores[n] = results.SampleScore{Error: e}
 				continue
 			}
-			sm.Scores[n] = report.SampleScore{A: s.scores[n][0], B: s.scores[n][1]}
+			sm.Scores[n] = results.SampleScore{A: s.scores[n][0], B: s.scores[n][1]}
 		}
 		b, err := jsonLine(sm)
 		if err != nil {
@@ -50,19 +50,19 @@ func writeSamples(t *testing.T, names []string, ss []sample) (string, *report.Re
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	res := &report.Results{SchemaVersion: report.SchemaVersion}
+	res := &results.Results{SchemaVersion: results.SchemaVersion}
 	for _, n := range names {
-		res.Scorers = append(res.Scorers, report.ScorerResult{Name: n})
+		res.Scorers = append(res.Scorers, results.ScorerResult{Name: n})
 	}
 	return dir, res
 }
 
-func jsonLine(s report.Sample) ([]byte, error) {
+func jsonLine(s results.Sample) ([]byte, error) {
 	b, err := json.Marshal(s)
 	return append(b, '\n'), err
 }
 
-func analyze(t *testing.T, names []string, ss []sample) *report.Results {
+func analyze(t *testing.T, names []string, ss []sample) *results.Results {
 	t.Helper()
 	dir, res := writeSamples(t, names, ss)
 	if err := bench.Analyze(dir, res, bench.AnalyzeOptions{}); err != nil {
@@ -71,7 +71,7 @@ func analyze(t *testing.T, names []string, ss []sample) *report.Results {
 	return res
 }
 
-func hasWarning(res *report.Results, kind, scorer string) bool {
+func hasWarning(res *results.Results, kind, scorer string) bool {
 	for _, w := range res.Warnings {
 		if w.Kind == kind && w.Scorer == scorer {
 			return true
@@ -101,7 +101,7 @@ func TestAnalyzeSmallSample(t *testing.T) {
 	res := analyze(t, []string{"s"}, ss)
 	s := res.Scorers[0]
 	lo, hi := wilson95(3, 3)
-	if s.Accuracy == nil || *s.Accuracy != 1 || s.CI95 == nil || s.CIMethod != report.CIWilson {
+	if s.Accuracy == nil || *s.Accuracy != 1 || s.CI95 == nil || s.CIMethod != results.CIWilson {
 		t.Fatalf("accuracy %v ci %v method %q; want 1 with a Wilson interval", s.Accuracy, s.CI95, s.CIMethod)
 	}
 	if math.Abs(s.CI95[0]-lo) > 1e-12 || math.Abs(s.CI95[1]-hi) > 1e-12 || !(s.CI95[0] < 0.5) {
@@ -110,7 +110,7 @@ func TestAnalyzeSmallSample(t *testing.T) {
 	if math.Abs(lo-3/(3+1.959963984540054*1.959963984540054)) > 1e-12 {
 		t.Errorf("textbook check: Wilson lower end for 3/3 is 3/(3+z²), got %v", lo)
 	}
-	if !hasWarning(res, report.WarnSmallSample, "s") {
+	if !hasWarning(res, results.WarnSmallSample, "s") {
 		t.Errorf("no small-sample warning: %+v", res.Warnings)
 	}
 }
@@ -135,13 +135,13 @@ func TestAnalyzeConstantScorer(t *testing.T) {
 	if c.Accuracy == nil || *c.Accuracy != 0.5 || c.PredictedTieRate != 1 || c.NPredictedTies != 40 {
 		t.Fatalf("constant scorer: accuracy %v, tie rate %v, ties %d; want 0.5, 1, 40", c.Accuracy, c.PredictedTieRate, c.NPredictedTies)
 	}
-	if c.ByTieRule == nil || *c.ByTieRule != (report.TieRules{Wrong: 0, Half: 0.5, Correct: 1}) {
+	if c.ByTieRule == nil || *c.ByTieRule != (results.TieRules{Wrong: 0, Half: 0.5, Correct: 1}) {
 		t.Errorf("by tie rule %+v, want 0, 0.5, 1", c.ByTieRule)
 	}
-	if !hasWarning(res, report.WarnPredictedTies, "const") || hasWarning(res, report.WarnPredictedTies, "good") {
+	if !hasWarning(res, results.WarnPredictedTies, "const") || hasWarning(res, results.WarnPredictedTies, "good") {
 		t.Errorf("tie warnings %+v: want one for const only", res.Warnings)
 	}
-	if hasWarning(res, report.WarnLabelBalance, "") {
+	if hasWarning(res, results.WarnLabelBalance, "") {
 		t.Errorf("balanced labels warned: %+v", res.Warnings)
 	}
 	if res.Dataset.NLabelA != 20 || res.Dataset.NLabelB != 20 {
@@ -151,7 +151,7 @@ func TestAnalyzeConstantScorer(t *testing.T) {
 		ss[i].label = "a"
 	}
 	res = analyze(t, []string{"const", "good"}, ss)
-	if !hasWarning(res, report.WarnLabelBalance, "") {
+	if !hasWarning(res, results.WarnLabelBalance, "") {
 		t.Errorf("all-a labels not warned: %+v", res.Warnings)
 	}
 }
@@ -169,7 +169,7 @@ func TestAnalyzeAllTieLabels(t *testing.T) {
 		if s.Accuracy != nil || s.CI95 != nil || s.NPairs != 0 || s.NSkipped != 30 {
 			t.Errorf("%s: accuracy %v ci %v pairs %d skipped %d; want undefined, 0 counted, 30 skipped", s.Name, s.Accuracy, s.CI95, s.NPairs, s.NSkipped)
 		}
-		if !hasWarning(res, report.WarnNoPairs, s.Name) {
+		if !hasWarning(res, results.WarnNoPairs, s.Name) {
 			t.Errorf("%s: no no-pairs warning in %+v", s.Name, res.Warnings)
 		}
 	}
@@ -194,7 +194,7 @@ func TestAnalyzeFailures(t *testing.T) {
 	if b.Accuracy != nil || b.NFailed != 25 || len(b.FailureExamples) != 1 || !strings.Contains(b.FailureExamples[0], "/typo/x.png") {
 		t.Fatalf("broken: accuracy %v failed %d examples %q", b.Accuracy, b.NFailed, b.FailureExamples)
 	}
-	if !hasWarning(res, report.WarnNoPairs, "broken") {
+	if !hasWarning(res, results.WarnNoPairs, "broken") {
 		t.Errorf("no warning for broken: %+v", res.Warnings)
 	}
 	if c := res.Comparisons[0]; c.NPairs != 0 || c.Significant || c.Note == "" {
@@ -217,7 +217,7 @@ func TestAnalyzeFewPromptsComparison(t *testing.T) {
 	}
 	res := analyze(t, []string{"x", "y"}, ss)
 	c := res.Comparisons[0]
-	if c.CIMethod != report.CIExact || c.AWins != 15 || c.BWins != 0 {
+	if c.CIMethod != results.CIExact || c.AWins != 15 || c.BWins != 0 {
 		t.Fatalf("comparison %+v: want the exact interval with 15/0 discordant pairs", c)
 	}
 	// Clopper–Pearson for 15 of 15: lower = 0.025^(1/15); the difference is (2π-1)·15/60.
@@ -277,7 +277,7 @@ func TestScorerKeyNamesEverything(t *testing.T) {
 }
 
 func TestFailureLimit(t *testing.T) {
-	res := &report.Results{Scorers: []report.ScorerResult{
+	res := &results.Results{Scorers: []results.ScorerResult{
 		{Name: "ok", NPairs: 100},
 		{Name: "few", NPairs: 98, NFailed: 2},    // 2% of 100
 		{Name: "most", NPairs: 94, NFailed: 190}, // 66.9% of 284
@@ -335,18 +335,18 @@ func TestAnalyzeDuplicateIDs(t *testing.T) {
 	}
 	dir, res := writeSamples(t, []string{"s"}, ss)
 	// Rewrite ids: pair-3 twice more, pair-7 once more.
-	b, _ := os.ReadFile(filepath.Join(dir, report.SamplesFile))
+	b, _ := os.ReadFile(filepath.Join(dir, results.SamplesFile))
 	txt := strings.Replace(string(b), `"id":"pair-10"`, `"id":"pair-3"`, 1)
 	txt = strings.Replace(txt, `"id":"pair-11"`, `"id":"pair-3"`, 1)
 	txt = strings.Replace(txt, `"id":"pair-20"`, `"id":"pair-7"`, 1)
-	os.WriteFile(filepath.Join(dir, report.SamplesFile), []byte(txt), 0o644)
+	os.WriteFile(filepath.Join(dir, results.SamplesFile), []byte(txt), 0o644)
 	if err := bench.Analyze(dir, res, bench.AnalyzeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if res.Dataset.NDuplicateIDs != 3 || strings.Join(res.Dataset.DuplicateIDs, ",") != "pair-3,pair-7" || res.Scorers[0].NPairs != 30 {
 		t.Errorf("duplicates %d %v, pairs %d; want 3 extra (pair-3, pair-7), all 30 counted", res.Dataset.NDuplicateIDs, res.Dataset.DuplicateIDs, res.Scorers[0].NPairs)
 	}
-	if !hasWarning(res, report.WarnDuplicateIDs, "") {
+	if !hasWarning(res, results.WarnDuplicateIDs, "") {
 		t.Errorf("no duplicate-ids warning: %+v", res.Warnings)
 	}
 }

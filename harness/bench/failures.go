@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // FailureLimit is how many failed pairs a scorer may have before a run is
@@ -52,7 +52,7 @@ func (l FailureLimit) String() string {
 
 // Exceeded lists, one line each, the scorers of res that failed on more
 // pairs than l allows; nil when none did.
-func (l FailureLimit) Exceeded(res *report.Results) []string {
+func (l FailureLimit) Exceeded(res *results.Results) []string {
 	var out []string
 	for _, s := range res.Scorers {
 		total := s.NPairs + s.NFailed + s.NSkipped
@@ -65,7 +65,7 @@ func (l FailureLimit) Exceeded(res *report.Results) []string {
 			over = share > l.Rate
 		}
 		if over {
-			out = append(out, fmt.Sprintf("%s failed on %d of %d pairs (%s)", s.Name, s.NFailed, total, report.Percent(share)))
+			out = append(out, fmt.Sprintf("%s failed on %d of %d pairs (%s)", s.Name, s.NFailed, total, results.Percent(share)))
 		}
 	}
 	return out

@@ -15,7 +15,7 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/scorer/scorertest"
 )
@@ -70,12 +70,12 @@ func bigDataset(t *testing.T, n int) string {
 }
 
 // ignoreVolatile drops what legitimately differs between two runs of the same benchmark.
-var ignoreVolatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
+var ignoreVolatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
 
 func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 	path := bigDataset(t, 300)
 	cfg := func(out string) bench.Config {
-		return bench.Config{Benchmark: report.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
+		return bench.Config{Benchmark: results.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
 			Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}, {Name: "s2", BatchSize: 64}}, OutDir: out, ChunkPairs: 50}
 	}
 	var n atomic.Int64
@@ -132,7 +132,7 @@ func TestCacheServesUnchangedRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	run := func(counter *atomic.Int64) *report.Results {
+	run := func(counter *atomic.Int64) *results.Results {
 		var seen []string
 		res, err := bench.Run(context.Background(), bench.Config{Dataset: dataset.Spec{Path: path},
 			Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: filepath.Join(t.TempDir(), "run"), Cache: cache},
@@ -192,7 +192,7 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := bigDataset(t, 120)
 			out := filepath.Join(t.TempDir(), "cut")
-			cfg := bench.Config{Benchmark: report.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
+			cfg := bench.Config{Benchmark: results.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
 				Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}}, OutDir: out, ChunkPairs: 40}
 			var n atomic.Int64
 			var seen []string
@@ -237,7 +237,7 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 func TestFailedLaunchLeavesNoRun(t *testing.T) {
 	path := bigDataset(t, 10)
 	out := filepath.Join(t.TempDir(), "run")
-	cfg := bench.Config{Benchmark: report.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
+	cfg := bench.Config{Benchmark: results.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
 		Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: out}
 	fail := func(context.Context, bench.ScorerSpec) (scorer.Scorer, error) { return nil, errors.New("no model") }
 	if _, err := bench.Run(context.Background(), cfg, fail); err == nil {
@@ -272,7 +272,7 @@ func (f failingCalls) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 func TestFailedCallsAreRecordedFailures(t *testing.T) {
 	path := bigDataset(t, 40)
 	out := filepath.Join(t.TempDir(), "run")
-	cfg := bench.Config{Benchmark: report.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
+	cfg := bench.Config{Benchmark: results.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
 		Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 4}}, OutDir: out, ChunkPairs: 10}
 	// Items are "L<line>/a|b"; batches of 4 items are 2 pairs: fail the batch of lines 5-6.
 	launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/srbench/srbench/harness/dataset"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/internal/atomicfile"
 )
@@ -65,9 +65,9 @@ type Launcher func(ctx context.Context, spec ScorerSpec) (scorer.Scorer, error)
 
 // Config describes a run.
 type Config struct {
-	Benchmark report.Benchmark `json:"benchmark"`
-	Dataset   dataset.Spec     `json:"dataset"`
-	Scorers   []ScorerSpec     `json:"scorers"`
+	Benchmark results.Benchmark `json:"benchmark"`
+	Dataset   dataset.Spec      `json:"dataset"`
+	Scorers   []ScorerSpec      `json:"scorers"`
 	// OutDir is the run directory (created; must not hold a previous run
 	// unless Resume is set).
 	OutDir string `json:"-"`
@@ -164,7 +164,7 @@ type Binary interface {
 // Run executes the benchmark and writes the run directory. samples.jsonl is
 // the journal: it is appended and synced chunk by chunk, so a killed run
 // can be finished with Resume.
-func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, error) {
+func Run(ctx context.Context, cfg Config, launch Launcher) (*results.Results, error) {
 	_, statErr := os.Stat(cfg.OutDir)
 	created := errors.Is(statErr, os.ErrNotExist)
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
@@ -185,7 +185,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*report.Results, err
 		return nil, err
 	}
 	cfg.Identity = nil
-	if err := report.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
+	if err := results.WriteJSON(filepath.Join(cfg.OutDir, JournalName), &cfg); err != nil {
 		return nil, err
 	}
 	res, err := execute(ctx, cfg, launch, false)
@@ -237,7 +237,7 @@ func ReadJournal(runDir string) (Config, error) {
 // samples.jsonl (dropping a torn last line) without rescoring them, and
 // scores the rest. cache and progress are the only settings taken from the
 // caller.
-func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int), launch Launcher) (*report.Results, error) {
+func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int), launch Launcher) (*results.Results, error) {
 	unlock, err := LockRunDir(runDir, "srbench run --resume")
 	if err != nil {
 		return nil, err
@@ -318,7 +318,7 @@ type chunk struct {
 	err     error
 }
 
-func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*report.Results, error) {
+func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*results.Results, error) {
 	start := time.Now()
 	dsHash, err := dataset.Hash(cfg.Dataset.Path)
 	if err != nil {
@@ -432,14 +432,14 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		if ch.err != nil {
 			return nil, ch.err
 		}
-		results := make([][]scorer.Result, len(runs))
+		chunkRes := make([][]scorer.Result, len(runs))
 		errs := make([]error, len(runs))
 		var wg sync.WaitGroup
 		for i, r := range runs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys, ch.refused)
+				chunkRes[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys, ch.refused)
 			}()
 		}
 		wg.Wait()
@@ -451,13 +451,13 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		for k, p := range ch.pairs {
 			s := sampleOf(p)
 			for i, r := range runs {
-				a, b := results[i][2*k], results[i][2*k+1]
-				ss := report.SampleScore{A: a.Score, B: b.Score}
+				a, b := chunkRes[i][2*k], chunkRes[i][2*k+1]
+				ss := results.SampleScore{A: a.Score, B: b.Score}
 				switch {
 				case a.Failed():
-					ss = report.SampleScore{Error: "image a: " + a.Err}
+					ss = results.SampleScore{Error: "image a: " + a.Err}
 				case b.Failed():
-					ss = report.SampleScore{Error: "image b: " + b.Err}
+					ss = results.SampleScore{Error: "image b: " + b.Err}
 				}
 				s.Scores[r.spec.Name] = ss
 			}
@@ -485,17 +485,17 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	}
 
 	st := src.Stats()
-	res := &report.Results{
-		SchemaVersion: report.SchemaVersion,
+	res := &results.Results{
+		SchemaVersion: results.SchemaVersion,
 		Benchmark:     cfg.Benchmark,
-		Dataset: report.DatasetInfo{
+		Dataset: results.DatasetInfo{
 			Format: string(st.Format), Path: cfg.Dataset.Path, SHA256: dsHash,
 			NSkippedRows: st.Skipped, SkipReasons: st.SkipReasons,
 			NFilteredRows: st.Filtered, FilterReasons: st.FilterReasons, Warnings: st.Warnings(),
 			PairOrder: st.PairOrder,
 		},
 		Notes: cfg.Notes,
-		Provenance: report.Provenance{
+		Provenance: results.Provenance{
 			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version, Commit: cfg.Commit,
 			StartedAt: start.UTC().Format(time.RFC3339), Resumed: resumed,
 			AllowUnpinned: cfg.AllowUnpinned, AllowOutsideImages: cfg.AllowOutsideImages,
@@ -503,7 +503,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		},
 	}
 	for _, r := range runs {
-		sr := report.ScorerResult{
+		sr := results.ScorerResult{
 			Name: r.spec.Name, Kind: r.desc.Kind, Variant: r.desc.Variant, Version: r.desc.Version,
 			Fingerprint: r.desc.Fingerprint, Runtime: r.desc.Runtime, Provider: r.desc.Provider,
 			Formula: r.desc.Formula, ModelDir: r.desc.ModelDir, Details: r.desc.Details,
@@ -535,17 +535,17 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		}
 		res.Dataset.Path = relToWD(res.Dataset.Path)
 	}
-	if err := report.WriteJSON(filepath.Join(cfg.OutDir, "results.json"), res); err != nil {
+	if err := results.WriteJSON(filepath.Join(cfg.OutDir, "results.json"), res); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-func sampleOf(p dataset.Pair) report.Sample {
-	s := report.Sample{
+func sampleOf(p dataset.Pair) results.Sample {
+	s := results.Sample{
 		Index: p.Index, ID: p.ID, PromptID: p.PromptID, Prompt: p.Prompt,
 		ImageA: p.A.Name, ImageB: p.B.Name, Label: p.Label.String(), Weight: p.Weight,
-		Scores: map[string]report.SampleScore{},
+		Scores: map[string]results.SampleScore{},
 	}
 	if !math.IsNaN(p.Strength) {
 		v := p.Strength
@@ -762,7 +762,7 @@ func recoverJournal(path string, src dataset.Source, nScorers int) (int, error) 
 		if len(line) == 0 {
 			continue
 		}
-		var s report.Sample
+		var s results.Sample
 		if err := json.Unmarshal(line, &s); err != nil {
 			return 0, fmt.Errorf("resume: %s: line %d: %w", path, n+1, err)
 		}
@@ -791,7 +791,7 @@ func reasonKey(msg string) string {
 // PrintTable writes the summary table: one line per scorer, most accurate
 // first, "n/a" for a scorer with no counted pair, and "!" after a number a
 // warning is about (see PrintWarnings).
-func PrintTable(w io.Writer, r *report.Results) {
+func PrintTable(w io.Writer, r *results.Results) {
 	flagged := map[string]map[string]bool{}
 	for _, wa := range r.Warnings {
 		if flagged[wa.Scorer] == nil {
@@ -808,7 +808,7 @@ func PrintTable(w io.Writer, r *report.Results) {
 		return " "
 	}
 	fmt.Fprintf(w, "%-14s %-12s %9s   %-14s %7s %7s  %7s  %s\n", "scorer", "variant", "accuracy", "95% CI", "pairs", "ties", "failed", "fingerprint")
-	for _, s := range report.SortedScorers(r) {
+	for _, s := range results.SortedScorers(r) {
 		fp := s.Fingerprint
 		if len(fp) > 19 {
 			fp = fp[:19]
@@ -818,18 +818,18 @@ func PrintTable(w io.Writer, r *report.Results) {
 			acc = fmt.Sprintf("%.2f%%", 100*a)
 			if s.CI95 != nil {
 				ci = fmt.Sprintf("[%5.1f, %5.1f]", 100*s.CI95[0], 100*s.CI95[1])
-				if s.CIMethod != report.CIBootstrap {
+				if s.CIMethod != results.CIBootstrap {
 					ci += "†"
 				}
 			}
 			ties = fmt.Sprintf("%.1f%%", 100*s.PredictedTieRate)
 		}
 		fmt.Fprintf(w, "%-14s %-12s %9s%s  %-14s %7d %6s%s %7d%s  %s\n", s.Name, s.Variant,
-			acc, mark(s.Name, report.WarnNoPairs, report.WarnPredictedTies), ci, s.NPairs,
-			ties, mark(s.Name, report.WarnPredictedTies), s.NFailed, mark(s.Name, report.WarnFailures, report.WarnNoPairs), fp)
+			acc, mark(s.Name, results.WarnNoPairs, results.WarnPredictedTies), ci, s.NPairs,
+			ties, mark(s.Name, results.WarnPredictedTies), s.NFailed, mark(s.Name, results.WarnFailures, results.WarnNoPairs), fp)
 	}
 	for _, s := range r.Scorers {
-		if s.Accuracy != nil && s.CIMethod != "" && s.CIMethod != report.CIBootstrap {
+		if s.Accuracy != nil && s.CIMethod != "" && s.CIMethod != results.CIBootstrap {
 			fmt.Fprintf(w, "† %s: %s interval (%s)\n", s.Name, s.CIMethod, s.CINote)
 		}
 	}
@@ -837,7 +837,7 @@ func PrintTable(w io.Writer, r *report.Results) {
 
 // PrintWarnings writes every warning of r, one per line, each starting with
 // "WARNING"; it writes nothing when there is none.
-func PrintWarnings(w io.Writer, r *report.Results) {
+func PrintWarnings(w io.Writer, r *results.Results) {
 	for _, wa := range r.Warnings {
 		who := ""
 		if wa.Scorer != "" {

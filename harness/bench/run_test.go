@@ -13,7 +13,7 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/scorer/scorertest"
 )
@@ -60,7 +60,7 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 	path := writeDataset(t, lines, sizes)
 	out := filepath.Join(t.TempDir(), "run")
 	res, err := bench.Run(context.Background(), bench.Config{
-		Benchmark:  report.Benchmark{Name: "unit"},
+		Benchmark:  results.Benchmark{Name: "unit"},
 		Dataset:    dataset.Spec{Path: path},
 		Scorers:    []bench.ScorerSpec{{Name: "s1", BatchSize: 3}, {Name: "s2", BatchSize: 5}},
 		OutDir:     out,
@@ -87,8 +87,8 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 	}
 
 	// samples.jsonl: one line per pair, in order, with the scores the trivial scorer gives.
-	var got []report.Sample
-	if err := report.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s report.Sample) error {
+	var got []results.Sample
+	if err := results.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s results.Sample) error {
 		got = append(got, s)
 		return nil
 	}); err != nil {
@@ -108,7 +108,7 @@ func TestRunWritesSamplesAndResults(t *testing.T) {
 		t.Errorf("sample 6 error %q", e)
 	}
 	// results.json round-trips.
-	rr, err := report.ReadResults(filepath.Join(out, "results.json"))
+	rr, err := results.ReadResults(filepath.Join(out, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,15 +143,15 @@ func TestRunRefusesBadInput(t *testing.T) {
 
 func ExamplePrintTable() {
 	f := func(x float64) *float64 { return &x }
-	res := &report.Results{Scorers: []report.ScorerResult{
-		{Name: "clipscore", Variant: "hessel", Accuracy: f(0.6), CI95: &[2]float64{0.55, 0.65}, CIMethod: report.CIBootstrap,
+	res := &results.Results{Scorers: []results.ScorerResult{
+		{Name: "clipscore", Variant: "hessel", Accuracy: f(0.6), CI95: &[2]float64{0.55, 0.65}, CIMethod: results.CIBootstrap,
 			NPairs: 400, Fingerprint: "sha256:0123456789abcdef0123"},
-		{Name: "socialreward", Variant: "cosine", Accuracy: f(0.7), CI95: &[2]float64{0.65, 0.75}, CIMethod: report.CIBootstrap,
+		{Name: "socialreward", Variant: "cosine", Accuracy: f(0.7), CI95: &[2]float64{0.65, 0.75}, CIMethod: results.CIBootstrap,
 			NPairs: 400, NFailed: 2, Fingerprint: "sha256:fedcba9876543210fedc"},
 		{Name: "broken", Variant: "v1", NFailed: 402, Fingerprint: "sha256:00"},
-	}, Warnings: []report.Warning{
-		{Kind: report.WarnFailures, Scorer: "socialreward", Message: "failed on 2 of 402 pairs"},
-		{Kind: report.WarnNoPairs, Scorer: "broken", Message: "no pair counted"},
+	}, Warnings: []results.Warning{
+		{Kind: results.WarnFailures, Scorer: "socialreward", Message: "failed on 2 of 402 pairs"},
+		{Kind: results.WarnNoPairs, Scorer: "broken", Message: "no pair counted"},
 	}}
 	bench.PrintTable(os.Stdout, res)
 	bench.PrintWarnings(os.Stdout, res)
@@ -212,7 +212,7 @@ func TestRunLaunchesScorersConcurrently(t *testing.T) {
 				specs = append(specs, bench.ScorerSpec{Name: n})
 			}
 			_, err := bench.Run(context.Background(), bench.Config{
-				Benchmark: report.Benchmark{Name: "unit"}, Dataset: dataset.Spec{Path: path},
+				Benchmark: results.Benchmark{Name: "unit"}, Dataset: dataset.Spec{Path: path},
 				Scorers: specs, OutDir: filepath.Join(t.TempDir(), "run"),
 			}, launch)
 			switch {

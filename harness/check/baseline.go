@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/srbench/srbench/internal/atomicfile"
 	"io"
 	"math"
 	"os"
@@ -13,8 +12,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/srbench/srbench/internal/atomicfile"
+
 	"github.com/srbench/srbench/harness/internal/suggest"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -39,7 +40,7 @@ type Baseline struct {
 	DatasetSHA256 string `json:"dataset_sha256,omitempty"`
 	// Policy is the counting rule of the baseline accuracies. When set, a run
 	// counted under another rule cannot be checked against it.
-	Policy *report.Policy `json:"policy,omitempty"`
+	Policy *results.Policy `json:"policy,omitempty"`
 	// RunDir is the baseline's run directory, relative to the baseline file
 	// (or absolute). Its samples.jsonl enables the paired test.
 	RunDir string `json:"run_dir,omitempty"`
@@ -86,12 +87,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // The raw file, with pointers to tell a missing field from a zero.
 type rawBaseline struct {
-	Version       *int           `json:"version"`
-	Benchmark     string         `json:"benchmark"`
-	DatasetSHA256 string         `json:"dataset_sha256"`
-	Policy        *report.Policy `json:"policy"`
-	RunDir        string         `json:"run_dir"`
-	Scorers       []rawScorer    `json:"scorers"`
+	Version       *int            `json:"version"`
+	Benchmark     string          `json:"benchmark"`
+	DatasetSHA256 string          `json:"dataset_sha256"`
+	Policy        *results.Policy `json:"policy"`
+	RunDir        string          `json:"run_dir"`
+	Scorers       []rawScorer     `json:"scorers"`
 }
 
 type rawScorer struct {
@@ -238,7 +239,7 @@ type fieldError struct {
 }
 
 // statsPolicy turns a results policy into the stats package's rule.
-func statsPolicy(p report.Policy) (stats.Policy, *fieldError) {
+func statsPolicy(p results.Policy) (stats.Policy, *fieldError) {
 	var pol stats.Policy
 	var err error
 	if pol.PredTie, err = stats.ParsePredTie(p.PredictionTies); err != nil {
@@ -259,12 +260,12 @@ func statsPolicy(p report.Policy) (stats.Policy, *fieldError) {
 
 // sameRule reports whether two policies count accuracy the same way (names
 // and alpha aside).
-func sameRule(a, b report.Policy) bool {
+func sameRule(a, b results.Policy) bool {
 	return a.PredictionTies == b.PredictionTies && a.LabelTies == b.LabelTies &&
 		a.Averaging == b.Averaging && a.Epsilon == b.Epsilon
 }
 
-func ruleString(p report.Policy) string {
+func ruleString(p results.Policy) string {
 	return fmt.Sprintf("%s (prediction ties %s, label ties %s, %s, epsilon %v)", p.Name, p.PredictionTies, p.LabelTies, p.Averaging, p.Epsilon)
 }
 
@@ -276,7 +277,7 @@ func ruleString(p report.Policy) string {
 // or dropped, and which failed on some pairs (their failure count becomes
 // the most the gate allows). A run scorer without counted pairs is an
 // error: a baseline without an accuracy gates nothing.
-func Update(old *Baseline, run *report.Results, runDir string) (*Baseline, []string, error) {
+func Update(old *Baseline, run *results.Results, runDir string) (*Baseline, []string, error) {
 	b := &Baseline{
 		Version: BaselineVersion, Benchmark: run.Benchmark.Name, DatasetSHA256: run.Dataset.SHA256,
 		RunDir: filepath.ToSlash(runDir),
@@ -288,7 +289,7 @@ func Update(old *Baseline, run *report.Results, runDir string) (*Baseline, []str
 	for i, s := range run.Scorers {
 		acc, ok := s.Acc()
 		if !ok {
-			return nil, nil, &InputError{File: report.ResultsFile, Field: fmt.Sprintf("scorers[%d].accuracy", i),
+			return nil, nil, &InputError{File: results.ResultsFile, Field: fmt.Sprintf("scorers[%d].accuracy", i),
 				Err: fmt.Errorf("scorer %q has no counted pairs (%d failed); a baseline without an accuracy would gate nothing", s.Name, s.NFailed)}
 		}
 		if s.NFailed > 0 {

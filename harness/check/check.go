@@ -8,17 +8,17 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
 // SampleSource streams a run's samples, calling f for each (see
-// report.ReadSamples).
-type SampleSource func(f func(report.Sample) error) error
+// results.ReadSamples).
+type SampleSource func(f func(results.Sample) error) error
 
 // SamplesFile is the SampleSource of a samples.jsonl file.
 func SamplesFile(path string) SampleSource {
-	return func(f func(report.Sample) error) error { return report.ReadSamples(path, f) }
+	return func(f func(results.Sample) error) error { return results.ReadSamples(path, f) }
 }
 
 // Options configure Check. The zero value checks at alpha 0.05 without a
@@ -102,7 +102,7 @@ type Outcome struct {
 	Pass      bool
 	Alpha     float64
 	Benchmark string
-	Policy    report.Policy
+	Policy    results.Policy
 	Scorers   []ScorerOutcome
 	// PairedNote says why no paired test ran ("" when it ran).
 	PairedNote string
@@ -111,7 +111,7 @@ type Outcome struct {
 	Warnings []string
 	// RunWarnings are the run's own warnings (results.json "warnings"):
 	// predicted ties, one-sided labels, failures.
-	RunWarnings []report.Warning
+	RunWarnings []results.Warning
 }
 
 // Failed returns the scorers that fail the gate.
@@ -147,7 +147,7 @@ const slack = 1e-9
 //
 // Errors are *InputError: a policy that does not parse, a baseline made
 // under another counting rule, malformed samples.
-func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
+func Check(b *Baseline, run *results.Results, opts Options) (*Outcome, error) {
 	alpha := opts.Alpha
 	if alpha == 0 {
 		alpha = 0.05
@@ -160,7 +160,7 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 		bfile = "baseline"
 	}
 	if rfile == "" {
-		rfile = report.ResultsFile
+		rfile = results.ResultsFile
 	}
 	pol, ferr := statsPolicy(run.Policy)
 	if ferr != nil {
@@ -188,7 +188,7 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 			short(run.Dataset.SHA256), short(b.DatasetSHA256)))
 	}
 
-	runScorers := map[string]report.ScorerResult{}
+	runScorers := map[string]results.ScorerResult{}
 	for _, s := range run.Scorers {
 		runScorers[s.Name] = s
 	}
@@ -256,7 +256,7 @@ func Check(b *Baseline, run *report.Results, opts Options) (*Outcome, error) {
 
 // failuresRose reports whether the run's scorer failed on more pairs than
 // its baseline: by count on the same dataset, by share on another.
-func failuresRose(b BaselineScorer, r report.ScorerResult, sameData bool) bool {
+func failuresRose(b BaselineScorer, r results.ScorerResult, sameData bool) bool {
 	if r.NFailed <= b.NFailed {
 		return false
 	}
@@ -270,17 +270,17 @@ func failuresRose(b BaselineScorer, r report.ScorerResult, sameData bool) bool {
 // keyed are a run's samples by pair key.
 type keyed struct {
 	keys    []string
-	samples map[string]report.Sample
+	samples map[string]results.Sample
 }
 
 // readKeyed reads a run's samples, keyed by pair id; when ids are missing or
 // repeated it keys by position instead.
 func readKeyed(src SampleSource) (keyed, error) {
-	var all []report.Sample
-	if err := src(func(s report.Sample) error { all = append(all, s); return nil }); err != nil {
+	var all []results.Sample
+	if err := src(func(s results.Sample) error { all = append(all, s); return nil }); err != nil {
 		return keyed{}, err
 	}
-	k := keyed{keys: make([]string, len(all)), samples: make(map[string]report.Sample, len(all))}
+	k := keyed{keys: make([]string, len(all)), samples: make(map[string]results.Sample, len(all))}
 	for i, s := range all {
 		if _, dup := k.samples[s.ID]; s.ID == "" || dup {
 			clear(k.samples)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -23,24 +23,24 @@ var scorerNames = []string{"socialreward", "pickscore", "clipscore"}
 // synthRun makes a run of 400 pairs over 100 prompts (all labelled A or B)
 // scored by three scorers, with results counted by hand under the Social
 // Reward policy (score of the preferred image >= the other's is correct).
-func synthRun(seed uint64) ([]report.Sample, *report.Results) {
+func synthRun(seed uint64) ([]results.Sample, *results.Results) {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	var ss []report.Sample
+	var ss []results.Sample
 	for i := range 400 {
 		label := "a"
 		if rng.IntN(2) == 1 {
 			label = "b"
 		}
-		s := report.Sample{Index: i, ID: fmt.Sprintf("pair-%03d", i), PromptID: fmt.Sprintf("p%02d", i/4), Label: label,
-			Scores: map[string]report.SampleScore{}}
+		s := results.Sample{Index: i, ID: fmt.Sprintf("pair-%03d", i), PromptID: fmt.Sprintf("p%02d", i/4), Label: label,
+			Scores: map[string]results.SampleScore{}}
 		for k, n := range scorerNames {
 			// scorer k is right with probability 0.72, 0.64, 0.60
 			right := rng.Float64() < []float64{0.72, 0.64, 0.60}[k]
 			hi, lo := 1+rng.Float64(), rng.Float64()
 			if (label == "a") == right {
-				s.Scores[n] = report.SampleScore{A: hi, B: lo}
+				s.Scores[n] = results.SampleScore{A: hi, B: lo}
 			} else {
-				s.Scores[n] = report.SampleScore{A: lo, B: hi}
+				s.Scores[n] = results.SampleScore{A: lo, B: hi}
 			}
 		}
 		ss = append(ss, s)
@@ -49,7 +49,7 @@ func synthRun(seed uint64) ([]report.Sample, *report.Results) {
 }
 
 // correct is the hand count: the preferred image's score is at least the other's.
-func correct(s report.Sample, scorer string) bool {
+func correct(s results.Sample, scorer string) bool {
 	x := s.Scores[scorer]
 	if s.Label == "a" {
 		return x.A >= x.B
@@ -57,12 +57,12 @@ func correct(s report.Sample, scorer string) bool {
 	return x.B >= x.A
 }
 
-func resultsOf(ss []report.Sample) *report.Results {
-	r := &report.Results{
-		SchemaVersion: report.SchemaVersion,
-		Benchmark:     report.Benchmark{Name: "synth"},
-		Dataset:       report.DatasetInfo{SHA256: "d5a7a5e7", NPairs: len(ss)},
-		Policy:        report.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro", Alpha: 0.05},
+func resultsOf(ss []results.Sample) *results.Results {
+	r := &results.Results{
+		SchemaVersion: results.SchemaVersion,
+		Benchmark:     results.Benchmark{Name: "synth"},
+		Dataset:       results.DatasetInfo{SHA256: "d5a7a5e7", NPairs: len(ss)},
+		Policy:        results.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro", Alpha: 0.05},
 	}
 	for _, n := range scorerNames {
 		k, failed := 0, 0
@@ -75,7 +75,7 @@ func resultsOf(ss []report.Sample) *report.Results {
 				k++
 			}
 		}
-		sr := report.ScorerResult{Name: n, Fingerprint: "sha256:" + n, NPairs: len(ss) - failed, NFailed: failed}
+		sr := results.ScorerResult{Name: n, Fingerprint: "sha256:" + n, NPairs: len(ss) - failed, NFailed: failed}
 		if sr.NPairs > 0 {
 			sr.Accuracy = ptr(float64(k) / float64(sr.NPairs))
 		}
@@ -85,20 +85,20 @@ func resultsOf(ss []report.Sample) *report.Results {
 }
 
 // fail makes the scorer fail on the first k pairs; it returns new samples.
-func fail(ss []report.Sample, scorer string, k int) []report.Sample {
+func fail(ss []results.Sample, scorer string, k int) []results.Sample {
 	out := flip(ss, scorer, 0)
 	for i := 0; i < k && i < len(out); i++ {
-		out[i].Scores[scorer] = report.SampleScore{Error: "image a: cannot decode"}
+		out[i].Scores[scorer] = results.SampleScore{Error: "image a: cannot decode"}
 	}
 	return out
 }
 
 // flip makes k pairs the scorer gets right wrong (from the end), or, with
 // k < 0, -k pairs it gets wrong right; it returns new samples.
-func flip(ss []report.Sample, scorer string, k int) []report.Sample {
-	out := make([]report.Sample, len(ss))
+func flip(ss []results.Sample, scorer string, k int) []results.Sample {
+	out := make([]results.Sample, len(ss))
 	for i, s := range ss {
-		s.Scores = map[string]report.SampleScore{}
+		s.Scores = map[string]results.SampleScore{}
 		for n, v := range ss[i].Scores {
 			s.Scores[n] = v
 		}
@@ -107,7 +107,7 @@ func flip(ss []report.Sample, scorer string, k int) []report.Sample {
 	for i := len(out) - 1; i >= 0 && k != 0; i-- {
 		if correct(out[i], scorer) == (k > 0) {
 			x := out[i].Scores[scorer]
-			out[i].Scores[scorer] = report.SampleScore{A: x.B, B: x.A}
+			out[i].Scores[scorer] = results.SampleScore{A: x.B, B: x.A}
 			if k > 0 {
 				k--
 			} else {
@@ -122,8 +122,8 @@ func flip(ss []report.Sample, scorer string, k int) []report.Sample {
 // scipy's differ from the 12th digit on large n).
 func near(got, want float64) bool { return math.Abs(got-want) <= 1e-9*math.Abs(want) }
 
-func source(ss []report.Sample) SampleSource {
-	return func(f func(report.Sample) error) error {
+func source(ss []results.Sample) SampleSource {
+	return func(f func(results.Sample) error) error {
 		for _, s := range ss {
 			if err := f(s); err != nil {
 				return err
@@ -133,7 +133,7 @@ func source(ss []report.Sample) SampleSource {
 	}
 }
 
-func mustUpdate(t *testing.T, old *Baseline, run *report.Results) *Baseline {
+func mustUpdate(t *testing.T, old *Baseline, run *results.Results) *Baseline {
 	t.Helper()
 	b, _, err := Update(old, run, "baseline-run")
 	if err != nil {
@@ -233,7 +233,7 @@ func TestCheckCases(t *testing.T) {
 	tests := []struct {
 		name     string
 		baseline func() *Baseline
-		run      func() (*report.Results, []report.Sample)
+		run      func() (*results.Results, []results.Sample)
 		pass     bool
 		status   map[string]Status
 		warning  string
@@ -243,7 +243,7 @@ func TestCheckCases(t *testing.T) {
 		{
 			name:     "better run passes",
 			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
-			run:      func() (*report.Results, []report.Sample) { x := flip(ss, "clipscore", -20); return resultsOf(x), x },
+			run:      func() (*results.Results, []results.Sample) { x := flip(ss, "clipscore", -20); return resultsOf(x), x },
 			pass:     true, status: map[string]Status{"clipscore": Pass},
 		},
 		{
@@ -253,7 +253,7 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers = append(b.Scorers, BaselineScorer{Name: "imagereward", Accuracy: 0.65, Tolerance: 0.02})
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { return run, ss },
+			run:  func() (*results.Results, []results.Sample) { return run, ss },
 			pass: false, status: map[string]Status{"imagereward": Missing, "pickscore": Pass},
 		},
 		{
@@ -263,7 +263,7 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers = b.Scorers[:2]
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { return run, ss },
+			run:  func() (*results.Results, []results.Sample) { return run, ss },
 			pass: true, status: map[string]Status{"clipscore": New},
 		},
 		{
@@ -273,7 +273,7 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers[0].Fingerprint = "sha256:old"
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { return run, ss },
+			run:  func() (*results.Results, []results.Sample) { return run, ss },
 			pass: true, warning: "socialreward: model fingerprint changed (sha256:old →",
 		},
 		{
@@ -283,7 +283,7 @@ func TestCheckCases(t *testing.T) {
 				b.DatasetSHA256 = "0ther"
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { x := flip(ss, "pickscore", 12); return resultsOf(x), x },
+			run:  func() (*results.Results, []results.Sample) { x := flip(ss, "pickscore", 12); return resultsOf(x), x },
 			pass: false, status: map[string]Status{"pickscore": Regressed}, note: "the datasets differ",
 			warning: "is not the baseline's", allow: true,
 		},
@@ -291,7 +291,7 @@ func TestCheckCases(t *testing.T) {
 			// 190 of 400 pairs fail; the 210 scored keep the accuracy within tolerance.
 			name:     "failures above the baseline's fail the gate",
 			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
-			run:      func() (*report.Results, []report.Sample) { x := fail(ss, "pickscore", 190); return resultsOf(x), x },
+			run:      func() (*results.Results, []results.Sample) { x := fail(ss, "pickscore", 190); return resultsOf(x), x },
 			pass:     false, status: map[string]Status{"pickscore": Regressed, "clipscore": Pass},
 		},
 		{
@@ -301,19 +301,19 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers[1].NFailed = 3
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { x := fail(ss, "pickscore", 3); return resultsOf(x), x },
+			run:  func() (*results.Results, []results.Sample) { x := fail(ss, "pickscore", 3); return resultsOf(x), x },
 			pass: true, status: map[string]Status{"pickscore": Pass},
 		},
 		{
 			name:     "a scorer with no counted pair fails",
 			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
-			run:      func() (*report.Results, []report.Sample) { x := fail(ss, "clipscore", 400); return resultsOf(x), x },
+			run:      func() (*results.Results, []results.Sample) { x := fail(ss, "clipscore", 400); return resultsOf(x), x },
 			pass:     false, status: map[string]Status{"clipscore": Regressed},
 		},
 		{
 			name:     "other pairs: no paired test",
 			baseline: func() *Baseline { return mustUpdate(t, nil, run) },
-			run:      func() (*report.Results, []report.Sample) { return run, ss[:399] },
+			run:      func() (*results.Results, []results.Sample) { return run, ss[:399] },
 			pass:     true, note: "the runs' pairs differ (400 in the baseline run, 399 in this run, 399 shared)",
 		},
 		{
@@ -323,7 +323,7 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers[1].Accuracy = *run.Scorers[1].Accuracy + 0.02
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { return run, ss },
+			run:  func() (*results.Results, []results.Sample) { return run, ss },
 			pass: true, status: map[string]Status{"pickscore": Pass},
 		},
 		{
@@ -333,7 +333,7 @@ func TestCheckCases(t *testing.T) {
 				b.Scorers[1].Accuracy = *run.Scorers[1].Accuracy + 0.0201
 				return b
 			},
-			run:  func() (*report.Results, []report.Sample) { return run, ss },
+			run:  func() (*results.Results, []results.Sample) { return run, ss },
 			pass: false, status: map[string]Status{"pickscore": Regressed},
 		},
 	}
@@ -602,7 +602,7 @@ func TestSamplesFile(t *testing.T) {
 	buf.WriteString("{broken\n")
 	os.WriteFile(path, buf.Bytes(), 0o644)
 	n := 0
-	err := SamplesFile(path)(func(report.Sample) error { n++; return nil })
+	err := SamplesFile(path)(func(results.Sample) error { n++; return nil })
 	if n != 3 || err == nil || !strings.Contains(err.Error(), "samples.jsonl: line 4:") {
 		t.Errorf("read %d samples, err %v; want 3 and an error at line 4", n, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/srbench/srbench/harness/check"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
 )
 
@@ -22,10 +22,10 @@ func ExampleCheck() {
 		panic(err)
 	}
 	acc := func(f float64) *float64 { return &f }
-	run := &report.Results{
-		Benchmark: report.Benchmark{Name: "picsart-test"},
-		Policy:    report.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro"},
-		Scorers: []report.ScorerResult{
+	run := &results.Results{
+		Benchmark: results.Benchmark{Name: "picsart-test"},
+		Policy:    results.Policy{Name: "socialreward", PredictionTies: "correct", LabelTies: "skip", Averaging: "micro"},
+		Scorers: []results.ScorerResult{
 			{Name: "socialreward", Accuracy: acc(0.701), NPairs: 1000},
 			{Name: "pickscore", Accuracy: acc(0.596), NPairs: 1000},
 		},

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // points formats a proportion as percentage points with one decimal.
@@ -17,19 +17,19 @@ func points(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
 func (s ScorerOutcome) Message() string {
 	switch s.Status {
 	case Missing:
-		return fmt.Sprintf("%s: in the baseline (%s) but not in the run", s.Name, report.Percent(s.Baseline))
+		return fmt.Sprintf("%s: in the baseline (%s) but not in the run", s.Name, results.Percent(s.Baseline))
 	case New:
 		if s.NoAccuracy {
 			return fmt.Sprintf("%s: n/a (no pair counted, %d failed), not in the baseline (not gated)", s.Name, s.CurrentFailed)
 		}
-		return fmt.Sprintf("%s: %s, not in the baseline (not gated)", s.Name, report.Percent(s.Current))
+		return fmt.Sprintf("%s: %s, not in the baseline (not gated)", s.Name, results.Percent(s.Current))
 	}
 	var b strings.Builder
 	if s.NoAccuracy {
-		fmt.Fprintf(&b, "%s: accuracy n/a: no pair counted (failed on %d pairs), baseline %s", s.Name, s.CurrentFailed, report.Percent(s.Baseline))
+		fmt.Fprintf(&b, "%s: accuracy n/a: no pair counted (failed on %d pairs), baseline %s", s.Name, s.CurrentFailed, results.Percent(s.Baseline))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s: accuracy %s on %d pairs, baseline %s: ", s.Name, report.Percent(s.Current), s.CurrentPairs, report.Percent(s.Baseline))
+	fmt.Fprintf(&b, "%s: accuracy %s on %d pairs, baseline %s: ", s.Name, results.Percent(s.Current), s.CurrentPairs, results.Percent(s.Baseline))
 	switch {
 	case s.Drop > 0:
 		fmt.Fprintf(&b, "%s points lower", points(s.Drop))
@@ -54,9 +54,9 @@ func (s ScorerOutcome) Message() string {
 			fmt.Fprintf(&b, " (%d shared pairs left out: failed in either run or a skipped tied label)", t.LeftOut)
 		}
 		fmt.Fprintf(&b, ": baseline better on %d, current better on %d, one-sided McNemar p = %s",
-			t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
+			t.BaselineBetter, t.CurrentBetter, results.PValue(t.P))
 		if t.PHolm != t.P {
-			fmt.Fprintf(&b, " (Holm %s)", report.PValue(t.PHolm))
+			fmt.Fprintf(&b, " (Holm %s)", results.PValue(t.PHolm))
 		}
 		if t.Worse {
 			b.WriteString(", significantly worse")
@@ -113,10 +113,10 @@ func (o *Outcome) Markdown() string {
 	for _, s := range o.Scorers {
 		base, cur, change, tol, failed, paired := "—", "—", "—", "—", "—", "—"
 		if s.Status != New {
-			base, tol = report.Percent(s.Baseline), points(s.Tolerance)
+			base, tol = results.Percent(s.Baseline), points(s.Tolerance)
 		}
 		if s.Status != Missing {
-			cur = report.Percent(s.Current)
+			cur = results.Percent(s.Current)
 			if s.NoAccuracy {
 				cur = "n/a"
 			}
@@ -129,10 +129,10 @@ func (o *Outcome) Markdown() string {
 			}
 		}
 		if (s.Status == Pass || s.Status == Regressed) && !s.NoAccuracy {
-			change = report.Points(-s.Drop)
+			change = results.Points(-s.Drop)
 		}
 		if t := s.Paired; t != nil {
-			paired = fmt.Sprintf("on %d pairs: %d worse, %d better; p = %s", t.N, t.BaselineBetter, t.CurrentBetter, report.PValue(t.P))
+			paired = fmt.Sprintf("on %d pairs: %d worse, %d better; p = %s", t.N, t.BaselineBetter, t.CurrentBetter, results.PValue(t.P))
 		}
 		result := string(s.Status)
 		if s.Status == Regressed || s.Status == Missing {

@@ -13,7 +13,7 @@ import (
 	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // AblationInputs are what an ablation grid trains and evaluates on.
@@ -85,13 +85,13 @@ func AblationDeps(in AblationInputs, outDir string, launch bench.Launcher, log i
 			_, err := TrainSocialReward(ctx, launch, in.Backbone, trainPath, valPath, outDir, configJSON, io.Discard)
 			return err
 		},
-		Evaluate: func(ctx context.Context, modelDir, testPath, runDir string) (*report.Results, error) {
+		Evaluate: func(ctx context.Context, modelDir, testPath, runDir string) (*results.Results, error) {
 			spec, err := bench.PolicyOptions("", nil, "", nil, bench.BootstrapSpec{B: 200}, 0)
 			if err != nil {
 				return nil, err
 			}
 			return bench.Run(ctx, bench.Config{
-				Benchmark: report.Benchmark{Name: "ablation-cell"},
+				Benchmark: results.Benchmark{Name: "ablation-cell"},
 				Dataset:   datasetSpec(testPath),
 				Scorers:   []bench.ScorerSpec{{Name: "socialreward", ModelDir: modelDir}},
 				OutDir:    runDir,

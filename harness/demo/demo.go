@@ -13,6 +13,7 @@ import (
 	"github.com/srbench/srbench/harness/curate"
 	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
 )
@@ -41,7 +42,7 @@ type Options struct {
 
 // Result is what the demo produced.
 type Result struct {
-	Runs    map[string]*report.Results // by benchmark name
+	Runs    map[string]*results.Results // by benchmark name
 	RunDirs map[string]string
 	Funnel  curate.Funnel
 	Skipped []string // scorers without a plugin
@@ -162,7 +163,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 	}
 	done()
 
-	res := &Result{Runs: map[string]*report.Results{}, RunDirs: map[string]string{}, Funnel: funnel}
+	res := &Result{Runs: map[string]*results.Results{}, RunDirs: map[string]string{}, Funnel: funnel}
 	trained := ""
 	if opts.Available == nil || opts.Available("socialreward") {
 		done = step("train Social Reward (adapters on the frozen demo backbone, triplet loss, margin 0.3)")

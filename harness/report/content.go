@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/srbench/srbench/harness/results"
 )
 
 // buildDoc lays out a report of r: what a reviewer needs first (notes, the
@@ -13,7 +15,7 @@ import (
 // failures, figures and, collapsed, the full numbers and provenance.
 // figs are the rendered figures; issues are problems met while making the
 // report (e.g. samples.jsonl missing).
-func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
+func buildDoc(r *results.Results, figs []figureBlock, issues []string) []block {
 	title := "srbench report: " + r.Benchmark.Name
 	if r.Benchmark.Version != "" {
 		title += " v" + r.Benchmark.Version
@@ -47,7 +49,7 @@ func buildDoc(r *Results, figs []figureBlock, issues []string) []block {
 	d := r.Dataset
 	summary := inline{
 		bold(fmt.Sprintf("%d pairs", d.NPairs)), txt(fmt.Sprintf(" over %d prompts from ", d.NPrompts)),
-		code(d.Path), txt(" (" + d.Format + ", sha256 "), code(shortHash(d.SHA256)), txt(")."),
+		code(d.Path), txt(" (" + d.Format + ", sha256 "), code(results.ShortHash(d.SHA256)), txt(")."),
 		txt(" Accuracy is counted under the "), code(r.Policy.Name),
 		txt(fmt.Sprintf(" policy; intervals are %s bootstrap intervals over %ss.", levelPct(r.Bootstrap.Level), unitOr(r.Bootstrap.Unit))),
 	}
@@ -107,51 +109,33 @@ func unitOr(u string) string {
 // fmtFloat is the shortest decimal that reads back as f.
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-func accuracyTable(r *Results) block {
+func accuracyTable(r *results.Results) block {
 	t := table{head: []string{"scorer", "accuracy [95% CI]", "pairs", "predicted ties", "failed", "variant"},
 		right: []bool{false, true, true, true, true, false}}
-	for _, s := range SortedScorers(r) {
-		ties, failed := Percent(s.PredictedTieRate), strconv.Itoa(s.NFailed)
+	for _, s := range results.SortedScorers(r) {
+		ties, failed := results.Percent(s.PredictedTieRate), strconv.Itoa(s.NFailed)
 		if s.NPairs == 0 {
-			ties = NotAvailable
+			ties = results.NotAvailable
 		}
 		tiesCell, failedCell := line(ties), line(failed)
-		if s.PredictedTieRate > TieWarnRate {
+		if s.PredictedTieRate > results.TieWarnRate {
 			tiesCell = inline{bold(ties + " ⚠")}
 		}
 		if s.NFailed > 0 {
 			failedCell = inline{bold(failed + " ⚠")}
 		}
 		t.rows = append(t.rows, []inline{
-			{bold(s.Name)}, line(ScorerAccuracy(s)), line(strconv.Itoa(s.NPairs)), tiesCell, failedCell, line(s.Variant),
+			{bold(s.Name)}, line(results.ScorerAccuracy(s)), line(strconv.Itoa(s.NPairs)), tiesCell, failedCell, line(s.Variant),
 		})
 	}
 	return t
 }
 
-// SortedScorers returns the scorers most accurate first, those without an
-// accuracy last (ties keep the results order).
-func SortedScorers(r *Results) []ScorerResult {
-	ss := slices.Clone(r.Scorers)
-	slices.SortStableFunc(ss, func(a, b ScorerResult) int {
-		x, okA := a.Acc()
-		y, okB := b.Acc()
-		if okA != okB {
-			if okA {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(y, x)
-	})
-	return ss
-}
-
 // ciFootnote explains the intervals that are not bootstrap intervals.
-func ciFootnote(r *Results) block {
+func ciFootnote(r *results.Results) block {
 	var notes []string
 	for _, s := range r.Scorers {
-		if s.CIMethod != "" && s.CIMethod != CIBootstrap && s.Accuracy != nil {
+		if s.CIMethod != "" && s.CIMethod != results.CIBootstrap && s.Accuracy != nil {
 			n := s.Name + ": " + s.CIMethod
 			if s.CINote != "" {
 				n += " (" + s.CINote + ")"
@@ -167,7 +151,7 @@ func ciFootnote(r *Results) block {
 
 // tieRuleTable shows every scorer's accuracy under each prediction-tie rule
 // when some scorer predicts ties.
-func tieRuleTable(r *Results) *table {
+func tieRuleTable(r *results.Results) *table {
 	ties := false
 	for _, s := range r.Scorers {
 		if s.NPredictedTies > 0 && s.ByTieRule != nil {
@@ -179,27 +163,27 @@ func tieRuleTable(r *Results) *table {
 	}
 	t := table{head: []string{"scorer", "predicted ties", "ties wrong", "ties half", "ties correct"},
 		right: []bool{false, true, true, true, true}}
-	for _, s := range SortedScorers(r) {
+	for _, s := range results.SortedScorers(r) {
 		if s.ByTieRule == nil {
 			continue
 		}
 		b := s.ByTieRule
 		t.rows = append(t.rows, []inline{line(s.Name),
-			line(fmt.Sprintf("%d (%s)", s.NPredictedTies, Percent(s.PredictedTieRate))),
-			line(Percent(b.Wrong)), line(Percent(b.Half)), line(Percent(b.Correct))})
+			line(fmt.Sprintf("%d (%s)", s.NPredictedTies, results.Percent(s.PredictedTieRate))),
+			line(results.Percent(b.Wrong)), line(results.Percent(b.Half)), line(results.Percent(b.Correct))})
 	}
 	return &t
 }
 
 // oriented returns c with the more accurate scorer first.
-func oriented(c Comparison) Comparison {
+func oriented(c results.Comparison) results.Comparison {
 	if c.Diff < 0 || (c.Diff == 0 && c.BWins > c.AWins) {
 		return swap(c)
 	}
 	return c
 }
 
-func comparisonsTable(r *Results) *table {
+func comparisonsTable(r *results.Results) *table {
 	if len(r.Comparisons) == 0 {
 		return nil
 	}
@@ -207,7 +191,7 @@ func comparisonsTable(r *Results) *table {
 		right: []bool{false, true, false, true, true, false, true}}
 	for _, c := range r.Comparisons {
 		c = oriented(c)
-		v := Verdict(c, r.Policy.Alpha)
+		v := results.Verdict(c, r.Policy.Alpha)
 		verdict := inline{txt(v)}
 		if significant(c, r.Policy.Alpha) && c.AWins != c.BWins {
 			verdict = inline{bold(v)}
@@ -215,14 +199,14 @@ func comparisonsTable(r *Results) *table {
 		if c.Note != "" {
 			verdict = append(verdict, txt(" — "+c.Note))
 		}
-		diff, right, p, ph := NotAvailable, NotAvailable, NotAvailable, NotAvailable
+		diff, right, p, ph := results.NotAvailable, results.NotAvailable, results.NotAvailable, results.NotAvailable
 		if c.NPairs > 0 {
-			diff = Points(c.Diff) + " " + PointsInterval(c.CI95)
-			if c.CIMethod != "" && c.CIMethod != CIBootstrap {
+			diff = results.Points(c.Diff) + " " + results.PointsInterval(c.CI95)
+			if c.CIMethod != "" && c.CIMethod != results.CIBootstrap {
 				diff += "†"
 			}
 			right = fmt.Sprintf("%s %d, %s %d", c.A, c.AWins, c.B, c.BWins)
-			p, ph = PValue(c.PMcNemar), PValue(c.PHolm)
+			p, ph = results.PValue(c.PMcNemar), results.PValue(c.PHolm)
 		}
 		t.rows = append(t.rows, []inline{
 			line(c.A + " vs " + c.B), line(diff), verdict, line(ph), line(p), line(right), line(strconv.Itoa(c.NPairs)),
@@ -231,7 +215,7 @@ func comparisonsTable(r *Results) *table {
 	return &t
 }
 
-func agreementTable(r *Results) *table {
+func agreementTable(r *results.Results) *table {
 	if len(r.Agreement) == 0 {
 		return nil
 	}
@@ -240,14 +224,14 @@ func agreementTable(r *Results) *table {
 	for _, a := range r.Agreement {
 		tau, same := "n/a", "n/a"
 		if a.N > 0 {
-			tau, same = fmt.Sprintf("%.2f", a.KendallTauB), Percent(a.SameShare)
+			tau, same = fmt.Sprintf("%.2f", a.KendallTauB), results.Percent(a.SameShare)
 		}
 		t.rows = append(t.rows, []inline{line(a.A + " vs " + a.B), line(strconv.Itoa(a.N)), line(tau), line(same)})
 	}
 	return &t
 }
 
-func settingsList(r *Results) block {
+func settingsList(r *results.Results) block {
 	p := r.Policy
 	avg := p.Averaging
 	switch p.Averaging {
@@ -265,7 +249,7 @@ func settingsList(r *Results) block {
 		{txt("Averaging: "), bold(avg)},
 		line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d; "+
 			"with fewer than %d prompts, or when every resample gives the same accuracy, the Wilson interval (micro) instead",
-			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed, MinBootstrapPrompts)),
+			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed, results.MinBootstrapPrompts)),
 		line(fmt.Sprintf("Paired tests: exact McNemar, Holm correction over %d comparisons, alpha = %s",
 			len(r.Comparisons), fmtFloat(p.Alpha))),
 	}
@@ -302,7 +286,7 @@ func reasons(m map[string]int) string {
 	return strings.Join(s, "; ")
 }
 
-func dataList(r *Results) block {
+func dataList(r *results.Results) block {
 	d := r.Dataset
 	items := []inline{
 		{txt("File: "), code(d.Path), txt(" (" + d.Format + ")")},
@@ -327,7 +311,7 @@ func dataList(r *Results) block {
 	return list{items}
 }
 
-func failureBlocks(r *Results) []block {
+func failureBlocks(r *results.Results) []block {
 	t := table{head: []string{"scorer", "reason", "pairs"}, right: []bool{false, false, true}}
 	var restarts []string
 	var examples []inline
@@ -362,7 +346,7 @@ func failureBlocks(r *Results) []block {
 	return out
 }
 
-func moreNumbers(r *Results) []block {
+func moreNumbers(r *results.Results) []block {
 	t := table{
 		head:  []string{"scorer", "micro", "macro", "tie-calibrated", "Wilson 95% (micro)", "bootstrap SE", "predicted ties", "label ties skipped", "ECE", "logistic slope", "calibration"},
 		right: []bool{false, true, true, true, true, true, true, true, true, true, false},
@@ -371,12 +355,12 @@ func moreNumbers(r *Results) []block {
 	strength.head = []string{"scorer", "label strength", "accuracy [95% Wilson]", "pairs"}
 	strength.right = []bool{false, false, true, true}
 	for _, s := range r.Scorers {
-		tc, wil, ece, slope, method := NotAvailable, NotAvailable, NotAvailable, NotAvailable, ""
+		tc, wil, ece, slope, method := results.NotAvailable, results.NotAvailable, results.NotAvailable, results.NotAvailable, ""
 		if s.TieCalibrated != nil {
-			tc = fmt.Sprintf("%s (ε = %s)", Percent(s.TieCalibrated.Accuracy), fmtG(s.TieCalibrated.Epsilon))
+			tc = fmt.Sprintf("%s (ε = %s)", results.Percent(s.TieCalibrated.Accuracy), fmtG(s.TieCalibrated.Epsilon))
 		}
 		if s.Wilson95 != nil {
-			wil = Interval(*s.Wilson95)
+			wil = results.Interval(*s.Wilson95)
 		}
 		if c := s.Calibration; c != nil {
 			if c.Error != "" {
@@ -386,13 +370,13 @@ func moreNumbers(r *Results) []block {
 			}
 		}
 		t.rows = append(t.rows, []inline{
-			line(s.Name), line(OptPercent(s.MicroAccuracy)), line(OptPercent(s.MacroAccuracy)), line(tc), line(wil),
+			line(s.Name), line(results.OptPercent(s.MicroAccuracy)), line(results.OptPercent(s.MacroAccuracy)), line(tc), line(wil),
 			line(fmt.Sprintf("%.1f pts", 100*s.BootstrapSE)), line(strconv.Itoa(s.NPredictedTies)), line(strconv.Itoa(s.NSkipped)),
 			line(ece), line(slope), line(method),
 		})
 		for _, b := range s.Strength {
 			strength.rows = append(strength.rows, []inline{
-				line(s.Name), line(fmt.Sprintf("%.2f – %.2f", b.Lo, b.Hi)), line(AccuracyCI(b.Accuracy, b.CI95)), line(strconv.Itoa(b.NPairs)),
+				line(s.Name), line(fmt.Sprintf("%.2f – %.2f", b.Lo, b.Hi)), line(results.AccuracyCI(b.Accuracy, b.CI95)), line(strconv.Itoa(b.NPairs)),
 			})
 		}
 	}
@@ -414,18 +398,18 @@ func moreNumbers(r *Results) []block {
 // fmtG formats a model constant with 4 significant digits.
 func fmtG(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) }
 
-func provenance(r *Results) []block {
+func provenance(r *results.Results) []block {
 	ids := table{head: []string{"scorer", "kind", "variant", "version", "fingerprint", "runtime", "provider", "plugin binary (sha256)"}}
 	what := table{head: []string{"scorer", "model dir", "formula", "preprocessing", "tokenizer"}}
 	var det []inline
 	for _, s := range r.Scorers {
-		bin := inline{line(NotAvailable)[0]}
+		bin := inline{line(results.NotAvailable)[0]}
 		if s.PluginSHA256 != "" {
 			pin := " (not pinned)"
 			if s.PluginPinned {
 				pin = " (pinned)"
 			}
-			bin = inline{code(shortHash(s.PluginSHA256)), txt(pin)}
+			bin = inline{code(results.ShortHash(s.PluginSHA256)), txt(pin)}
 		}
 		ids.rows = append(ids.rows, []inline{line(s.Name), line(s.Kind), line(s.Variant), line(s.Version),
 			{code(s.Fingerprint)}, line(s.Runtime), line(s.Provider), bin})

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // fixtureNumbers is the part of the fixture's results.json the content tests
@@ -206,7 +207,7 @@ func TestMarkdownSections(t *testing.T) {
 	}
 	// Nothing a reviewer must see is only inside a collapsed section: every
 	// warning of results.json is in the banner before the first <details>.
-	res, err := report.ReadResults("testdata/run/results.json")
+	res, err := results.ReadResults("testdata/run/results.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,23 +301,23 @@ func TestHTMLSelfContained(t *testing.T) {
 func TestBannersOnlyWhenNeeded(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
-		warnings []report.Warning
+		warnings []results.Warning
 		md, html []string // wanted
 		notMD    []string
 	}{
 		{"none", nil, nil, nil, []string{"[!WARNING]"}},
-		{"one for the run", []report.Warning{{Kind: report.WarnLabelBalance, Message: "the labels prefer image a in 100.0% of the pairs"}},
+		{"one for the run", []results.Warning{{Kind: results.WarnLabelBalance, Message: "the labels prefer image a in 100.0% of the pairs"}},
 			[]string{"> [!WARNING]\n> the labels prefer image a in 100.0% of the pairs\n"},
 			[]string{"<p class=\"banner-title\">Warning</p>\n<p>the labels prefer image a in 100.0% of the pairs</p>"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := fixtureRun(t)
-			res, err := report.ReadResults(filepath.Join(dir, report.ResultsFile))
+			res, err := results.ReadResults(filepath.Join(dir, results.ResultsFile))
 			if err != nil {
 				t.Fatal(err)
 			}
 			res.Warnings = tt.warnings
-			if err := report.WriteJSON(filepath.Join(dir, report.ResultsFile), res); err != nil {
+			if err := results.WriteJSON(filepath.Join(dir, results.ResultsFile), res); err != nil {
 				t.Fatal(err)
 			}
 			if err := report.Write(dir, report.Options{Figures: []report.Figure{}}); err != nil {

@@ -1,6 +1,7 @@
-// Package report defines srbench's results schema (results.json and
-// samples.jsonl) and turns a run directory into reports a reviewer wants to
-// read: report.md, report.html and the figures under plots/.
+// Package report renders a run directory into reports a reviewer wants to
+// read: report.md, report.html and the figures under plots/. It is a
+// renderer only: the schema it reads (results.json and samples.jsonl) is
+// harness/results, which everything downstream of scoring depends on.
 //
 // Reports read only results.json and samples.jsonl, so `srbench analyze` and
 // `srbench report` can be rerun without rescoring. docs/results-schema.md
@@ -24,10 +25,11 @@
 // columns turns into a card per row; figures scroll sideways) and prints. Both are built from one
 // document tree, so they cannot disagree.
 //
-// Numbers are formatted by [Percent], [Interval], [AccuracyCI], [Points],
-// [PointsInterval] and [PValue] only, e.g. "69.7% [66.1, 73.0]" and
-// "+4.1 [+0.2, +8.0]". [Verdict] calls a comparison significant exactly when
-// its Holm-adjusted p-value is below alpha.
+// Numbers are formatted by results.Percent, Interval, AccuracyCI, Points,
+// PointsInterval and PValue only, e.g. "69.7% [66.1, 73.0]" and
+// "+4.1 [+0.2, +8.0]" (so the terminal, the gate's summary and the reports
+// agree). results.Verdict calls a comparison significant exactly when its
+// Holm-adjusted p-value is below alpha.
 //
 // # Figures
 //

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/internal/plotstyle"
 )
 
@@ -41,7 +42,7 @@ type Figure struct {
 type Input struct {
 	// Dir is the run directory; a figure may read its own files there.
 	Dir     string
-	Results *Results
+	Results *results.Results
 	// Scores holds, per scorer of Results (in order), the histograms of the
 	// scores of the preferred and the rejected image of every pair it
 	// scored whose label is not a tie. It is empty when samples.jsonl is
@@ -94,14 +95,14 @@ func DefaultFigures() []Figure {
 
 // byAccuracy returns the scorers with counted pairs, most accurate first
 // (ties keep the results order).
-func byAccuracy(r *Results) []ScorerResult {
-	var ss []ScorerResult
+func byAccuracy(r *results.Results) []results.ScorerResult {
+	var ss []results.ScorerResult
 	for _, s := range r.Scorers {
 		if s.Accuracy != nil && s.CI95 != nil {
 			ss = append(ss, s)
 		}
 	}
-	slices.SortStableFunc(ss, func(a, b ScorerResult) int { return cmp.Compare(*b.Accuracy, *a.Accuracy) })
+	slices.SortStableFunc(ss, func(a, b results.ScorerResult) int { return cmp.Compare(*b.Accuracy, *a.Accuracy) })
 	return ss
 }
 
@@ -247,7 +248,7 @@ func (signedTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // comparisonOf finds the comparison of a and b, oriented as a − b.
-func comparisonOf(r *Results, a, b string) (Comparison, bool) {
+func comparisonOf(r *results.Results, a, b string) (results.Comparison, bool) {
 	for _, c := range r.Comparisons {
 		switch {
 		case c.A == a && c.B == b:
@@ -256,11 +257,11 @@ func comparisonOf(r *Results, a, b string) (Comparison, bool) {
 			return swap(c), true
 		}
 	}
-	return Comparison{}, false
+	return results.Comparison{}, false
 }
 
 // swap returns c as the comparison of B with A.
-func swap(c Comparison) Comparison {
+func swap(c results.Comparison) results.Comparison {
 	c.A, c.B = c.B, c.A
 	c.AccA, c.AccB = c.AccB, c.AccA
 	c.Diff = -c.Diff
@@ -271,7 +272,7 @@ func swap(c Comparison) Comparison {
 
 // significant is the report's one rule for "significant": the
 // Holm-adjusted p-value is below alpha.
-func significant(c Comparison, alpha float64) bool { return c.PHolm < alpha }
+func significant(c results.Comparison, alpha float64) bool { return c.PHolm < alpha }
 
 func differencesFigure(in *Input) (*Chart, error) {
 	r := in.Results
@@ -303,7 +304,7 @@ func differencesFigure(in *Input) (*Chart, error) {
 			d := 100 * c.Diff
 			m.z[i][j] = d
 			maxAbs = math.Max(maxAbs, math.Abs(d))
-			text[i][j] = Points(c.Diff)
+			text[i][j] = results.Points(c.Diff)
 			if significant(c, r.Policy.Alpha) {
 				text[i][j] += "*"
 			}
@@ -464,8 +465,8 @@ func calibrationFigure(in *Input) (*Chart, error) {
 // of: those of the scorer with the most bins (then the most pairs). Every
 // scorer's bins are quantile bins of the same strengths, so they differ
 // only where a scorer failed on or skipped some pairs.
-func strengthBinsAxis(r *Results) []StrengthBin {
-	var axis []StrengthBin
+func strengthBinsAxis(r *results.Results) []results.StrengthBin {
+	var axis []results.StrengthBin
 	n := -1
 	for _, s := range r.Scorers {
 		m := 0
@@ -482,7 +483,7 @@ func strengthBinsAxis(r *Results) []StrengthBin {
 // strengthPositions places a scorer's bins on the axis made of axis: each
 // at the axis bin nearest to its middle strength. Should two land on the
 // same place (or out of order), the scorer's own bin order is used.
-func strengthPositions(bins, axis []StrengthBin) []float64 {
+func strengthPositions(bins, axis []results.StrengthBin) []float64 {
 	pos := make([]float64, len(bins))
 	for i, b := range bins {
 		mid := (b.Lo + b.Hi) / 2
@@ -508,7 +509,7 @@ func strengthPositions(bins, axis []StrengthBin) []float64 {
 // pairs have the same strength. Numbers have two decimals (as in the
 // table of strength bins), none from 100 up, two significant digits
 // below 0.1.
-func strengthRange(b StrengthBin) string {
+func strengthRange(b results.StrengthBin) string {
 	f := func(v float64) string {
 		switch a := math.Abs(v); {
 		case a == 0:
@@ -551,7 +552,7 @@ func strengthFigure(in *Input) (*Chart, error) {
 	}
 	type series struct {
 		i   int
-		s   ScorerResult
+		s   results.ScorerResult
 		pts plotstyle.ErrPoints
 	}
 	var all []series

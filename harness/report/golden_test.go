@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/cmpimg"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -26,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func fixtureRun(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{report.ResultsFile, report.SamplesFile} {
+	for _, f := range []string{results.ResultsFile, results.SamplesFile} {
 		b, err := os.ReadFile(filepath.Join("testdata", "run", f))
 		if err != nil {
 			t.Fatal(err)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/srbench/srbench/internal/atomicfile"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/srbench/srbench/harness/results"
+	"github.com/srbench/srbench/internal/atomicfile"
 )
 
 // Options choose what Write draws. The zero value draws DefaultFigures.
@@ -21,8 +23,6 @@ type Options struct {
 
 // File names inside a run directory.
 const (
-	ResultsFile  = "results.json"
-	SamplesFile  = "samples.jsonl"
 	MarkdownFile = "report.md"
 	HTMLFile     = "report.html"
 	PlotsDir     = "plots"
@@ -36,15 +36,15 @@ var figureName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // files. A missing samples.jsonl only leaves out the score distributions
 // (the report says so); a malformed one is an error.
 func Write(runDir string, opts Options) error {
-	res, err := ReadResults(filepath.Join(runDir, ResultsFile))
+	res, err := results.ReadResults(filepath.Join(runDir, results.ResultsFile))
 	if err != nil {
 		return err
 	}
 	in := &Input{Dir: runDir, Results: res}
 	var issues []string
-	in.Scores, err = readScores(filepath.Join(runDir, SamplesFile), res)
+	in.Scores, err = readScores(filepath.Join(runDir, results.SamplesFile), res)
 	if errors.Is(err, fs.ErrNotExist) {
-		issues = append(issues, SamplesFile+" not found in the run directory: score distributions are left out.")
+		issues = append(issues, results.SamplesFile+" not found in the run directory: score distributions are left out.")
 	} else if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func writeFile(path string, data []byte) error { return atomicfile.WriteBytes(pa
 // readScores builds, per scorer of res, the histograms of the scores of the
 // preferred and the rejected image of each scored pair with an A or B
 // label, in two streaming passes over samples.jsonl (range, then counts).
-func readScores(path string, res *Results) ([]ScoreHistogram, error) {
+func readScores(path string, res *results.Results) ([]ScoreHistogram, error) {
 	out := make([]ScoreHistogram, len(res.Scorers))
 	idx := make(map[string]int, len(res.Scorers))
 	for i, s := range res.Scorers {
@@ -153,7 +153,7 @@ func readScores(path string, res *Results) ([]ScoreHistogram, error) {
 	}
 	// each visits every counted (scorer, preferred, rejected) of the file.
 	each := func(f func(i int, pref, rej float64)) error {
-		return ReadSamples(path, func(s Sample) error {
+		return results.ReadSamples(path, func(s results.Sample) error {
 			var swap bool
 			switch s.Label {
 			case "a":

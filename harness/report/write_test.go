@@ -13,11 +13,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 func TestWriteWithoutSamples(t *testing.T) {
 	dir := fixtureRun(t)
-	if err := os.Remove(filepath.Join(dir, report.SamplesFile)); err != nil {
+	if err := os.Remove(filepath.Join(dir, results.SamplesFile)); err != nil {
 		t.Fatal(err)
 	}
 	if err := report.Write(dir, report.Options{}); err != nil {
@@ -45,10 +46,10 @@ func TestWriteBadInput(t *testing.T) {
 		content string
 		want    string
 	}{
-		{"results not JSON", report.ResultsFile, "{", "results.json: unexpected end of JSON input"},
-		{"results from a newer schema", report.ResultsFile, `{"schema_version": 9}`, `field "schema_version" is 9`},
-		{"samples line malformed", report.SamplesFile, "{\"label\":\"a\"}\n{oops\n", "samples.jsonl: line 2:"},
-		{"samples label unknown", report.SamplesFile, "{\"label\":\"left\"}\n", `samples.jsonl: line 1: field "label": "left", want a, b or tie`},
+		{"results not JSON", results.ResultsFile, "{", "results.json: unexpected end of JSON input"},
+		{"results from a newer schema", results.ResultsFile, `{"schema_version": 9}`, `field "schema_version" is 9`},
+		{"samples line malformed", results.SamplesFile, "{\"label\":\"a\"}\n{oops\n", "samples.jsonl: line 2:"},
+		{"samples label unknown", results.SamplesFile, "{\"label\":\"left\"}\n", `samples.jsonl: line 1: field "label": "left", want a, b or tie`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +158,7 @@ func TestGoldenCatchesChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := report.ReadResults("testdata/run/results.json")
+	res, err := results.ReadResults("testdata/run/results.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestGoldenCatchesChange(t *testing.T) {
 // TestFigureLabels checks the numbers printed inside the figures against
 // the fixture, independently of the golden files.
 func TestFigureLabels(t *testing.T) {
-	res, err := report.ReadResults("testdata/run/results.json")
+	res, err := results.ReadResults("testdata/run/results.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 func newAnalyzeCmd(_ *globalFlags) *cobra.Command {
@@ -31,7 +32,7 @@ policy and bootstrap settings are kept; flags change them (e.g. --policy imagere
 				}
 				defer unlock()
 			}
-			res, err := report.ReadResults(path)
+			res, err := results.ReadResults(path)
 			if err != nil {
 				return err
 			}
@@ -49,7 +50,7 @@ policy and bootstrap settings are kept; flags change them (e.g. --policy imagere
 			if err := bench.Analyze(dir, res, opts); err != nil {
 				return err
 			}
-			if err := report.WriteJSON(path, res); err != nil {
+			if err := results.WriteJSON(path, res); err != nil {
 				return err
 			}
 			if err := report.Write(dir, report.Options{}); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/srbench/srbench/harness/check"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 type checkFlags struct {
@@ -65,8 +65,8 @@ func runCheck(cmd *cobra.Command, f *checkFlags, runDir string) error {
 	if f.baseline == "" {
 		return unusable(errors.New("--baseline FILE is required"))
 	}
-	resultsPath := filepath.Join(runDir, report.ResultsFile)
-	run, err := report.ReadResults(resultsPath)
+	resultsPath := filepath.Join(runDir, results.ResultsFile)
+	run, err := results.ReadResults(resultsPath)
 	if err != nil {
 		return unusable(err)
 	}
@@ -84,7 +84,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, runDir string) error {
 		if !filepath.IsAbs(baseRun) {
 			baseRun = filepath.Join(filepath.Dir(f.baseline), baseRun)
 		}
-		bs, rs := filepath.Join(baseRun, report.SamplesFile), filepath.Join(runDir, report.SamplesFile)
+		bs, rs := filepath.Join(baseRun, results.SamplesFile), filepath.Join(runDir, results.SamplesFile)
 		for _, p := range []string{bs, rs} {
 			if _, err := os.Stat(p); err != nil {
 				missing = append(missing, p)
@@ -123,7 +123,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, runDir string) error {
 	return nil
 }
 
-func updateBaseline(cmd *cobra.Command, f *checkFlags, run *report.Results, runDir string) error {
+func updateBaseline(cmd *cobra.Command, f *checkFlags, run *results.Results, runDir string) error {
 	old, err := check.LoadBaseline(f.baseline)
 	if errors.Is(err, fs.ErrNotExist) {
 		old, err = nil, nil
@@ -154,7 +154,7 @@ func updateBaseline(cmd *cobra.Command, f *checkFlags, run *report.Results, runD
 	}
 	fmt.Fprintf(w, "wrote baseline %s from %s: %d scorer(s), run_dir %q\n", f.baseline, runDir, len(b.Scorers), b.RunDir)
 	for _, s := range b.Scorers {
-		fmt.Fprintf(w, "  %-16s %s (tolerance %.1f points, %d failed pairs allowed)\n", s.Name, report.Percent(s.Accuracy), 100*s.Tolerance, s.NFailed)
+		fmt.Fprintf(w, "  %-16s %s (tolerance %.1f points, %d failed pairs allowed)\n", s.Name, results.Percent(s.Accuracy), 100*s.Tolerance, s.NFailed)
 	}
 	return nil
 }

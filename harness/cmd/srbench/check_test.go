@@ -8,8 +8,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // fixtureRun copies the report package's fixture run (3 scorers × 400 pairs)
@@ -19,7 +18,7 @@ func fixtureRun(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{report.ResultsFile, report.SamplesFile} {
+	for _, f := range []string{results.ResultsFile, results.SamplesFile} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "report", "testdata", "run", f))
 		if err != nil {
 			t.Fatal(err)
@@ -86,14 +85,14 @@ func TestCheckCommand(t *testing.T) {
 	})
 
 	t.Run("3 points lower fails with exit 1", func(t *testing.T) {
-		res, err := report.ReadResults(filepath.Join(cur, report.ResultsFile))
+		res, err := results.ReadResults(filepath.Join(cur, results.ResultsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		low := filepath.Join(dir, "low-run")
 		fixtureRun(t, low)
 		*res.Scorers[1].Accuracy -= 0.03 // pickscore
-		if err := report.WriteJSON(filepath.Join(low, report.ResultsFile), res); err != nil {
+		if err := results.WriteJSON(filepath.Join(low, results.ResultsFile), res); err != nil {
 			t.Fatal(err)
 		}
 		out, code := runCLI(t, "check", "--baseline", baseline, low)

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/srbench/srbench/harness/onnx"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/internal/testmodels"
 )
 
@@ -272,7 +272,7 @@ func TestConstantScorerIsCaught(t *testing.T) {
 				t.Errorf("demo-social labels: %d a, %d b (%.1f%% a), want 35-65%% a", d.NLabelA, d.NLabelB, 100*share)
 			}
 			for _, w := range res.Warnings {
-				if w.Kind == report.WarnLabelBalance {
+				if w.Kind == results.WarnLabelBalance {
 					t.Errorf("balanced demo-social still warns: %s", w.Message)
 				}
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/internal/selfhash"
 	"github.com/srbench/srbench/internal/testmodels"
 )
@@ -100,11 +101,11 @@ func runOK(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-var volatile = cmpopts.IgnoreFields(report.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
+var volatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
 
-func readResults(t *testing.T, dir string) *report.Results {
+func readResults(t *testing.T, dir string) *results.Results {
 	t.Helper()
-	r, err := report.ReadResults(filepath.Join(dir, "results.json"))
+	r, err := results.ReadResults(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,10 +362,10 @@ func TestFailedRunIsLoud(t *testing.T) {
 	}
 }
 
-func readSamples(t *testing.T, dir string) []report.Sample {
+func readSamples(t *testing.T, dir string) []results.Sample {
 	t.Helper()
-	var out []report.Sample
-	if err := report.ReadSamples(filepath.Join(dir, report.SamplesFile), func(s report.Sample) error {
+	var out []results.Sample
+	if err := results.ReadSamples(filepath.Join(dir, results.SamplesFile), func(s results.Sample) error {
 		out = append(out, s)
 		return nil
 	}); err != nil {

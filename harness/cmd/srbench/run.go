@@ -17,6 +17,7 @@ import (
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // policyFlags are the statistics flags shared by run and analyze.
@@ -152,7 +153,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				if models == "" || cmd.Flags().Changed("models") {
 					models = g.models
 				}
-				return runAndPrint(cmd, resumeTotal(journal, f.noBar), func(progress func(int)) (*report.Results, string, error) {
+				return runAndPrint(cmd, resumeTotal(journal, f.noBar), func(progress func(int)) (*results.Results, string, error) {
 					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcherAt(pluginDir, models, h))
 					return res, f.resume, err
 				}, f.noBar, limit)
@@ -171,7 +172,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 			if !f.noBar {
 				total, _ = bench.CountPairs(cfg.Dataset) // only for the ETA; errors surface in the run
 			}
-			return runAndPrint(cmd, total, func(progress func(int)) (*report.Results, string, error) {
+			return runAndPrint(cmd, total, func(progress func(int)) (*results.Results, string, error) {
 				cfg.Progress = progress
 				res, err := bench.Run(cmd.Context(), cfg, launcher(g, h))
 				return res, cfg.OutDir, err
@@ -295,7 +296,7 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 // runAndPrint runs a benchmark with a progress bar and prints the summary.
 // A scorer that failed on more pairs than limit allows makes it return an
 // error with exit status bench.ExitFailures, after everything is written.
-func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*report.Results, string, error), noBar bool, limit bench.FailureLimit) error {
+func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*results.Results, string, error), noBar bool, limit bench.FailureLimit) error {
 	var progress func(int)
 	if !noBar {
 		if total <= 0 {
@@ -326,7 +327,7 @@ func runAndPrint(cmd *cobra.Command, total int, run func(progress func(int)) (*r
 }
 
 // failureError is the exit-status-3 error for scorers over the failure limit.
-func failureError(res *report.Results, dir string, limit bench.FailureLimit) error {
+func failureError(res *results.Results, dir string, limit bench.FailureLimit) error {
 	over := limit.Exceeded(res)
 	if len(over) == 0 {
 		return nil
@@ -336,7 +337,7 @@ func failureError(res *report.Results, dir string, limit bench.FailureLimit) err
 		strings.Join(over, "; "), limit, dir)}
 }
 
-func printSummary(w io.Writer, res *report.Results, dir string) {
+func printSummary(w io.Writer, res *results.Results, dir string) {
 	fmt.Fprintf(w, "\n%s: %d pairs, %d prompts (%s, sha256 %s)\n", res.Benchmark.Name, res.Dataset.NPairs, res.Dataset.NPrompts, res.Dataset.Format, short(res.Dataset.SHA256))
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
@@ -350,7 +351,7 @@ func printSummary(w io.Writer, res *report.Results, dir string) {
 	fmt.Fprintf(w, "run directory: %s\n", dir)
 }
 
-func printPolicy(w io.Writer, res *report.Results) {
+func printPolicy(w io.Writer, res *results.Results) {
 	fmt.Fprintf(w, "policy %s: prediction ties %s, label ties %s, %s average; 95%% CI: bootstrap over %ss (B=%d, seed %d)\n",
 		res.Policy.Name, res.Policy.PredictionTies, res.Policy.LabelTies, res.Policy.Averaging, res.Bootstrap.Unit, res.Bootstrap.B, res.Bootstrap.Seed)
 	if len(res.Comparisons) > 0 {
@@ -370,7 +371,7 @@ func printPolicy(w io.Writer, res *report.Results) {
 			}
 		}
 		dagger := ""
-		if c.CIMethod != "" && c.CIMethod != report.CIBootstrap {
+		if c.CIMethod != "" && c.CIMethod != results.CIBootstrap {
 			dagger = "†"
 		}
 		note := ""

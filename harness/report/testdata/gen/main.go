@@ -24,7 +24,7 @@ import (
 	"path/filepath"
 
 	"github.com/srbench/srbench/harness/bench"
-	"github.com/srbench/srbench/harness/report"
+	"github.com/srbench/srbench/harness/results"
 )
 
 // scorer is a synthetic scorer: score = offset + scale·(quality + shared +
@@ -79,11 +79,11 @@ func run(out string) error {
 			}
 			strength = math.Round(strength*1000) / 1000
 			shA, shB := 0.6*rng.NormFloat64(), 0.6*rng.NormFloat64()
-			s := report.Sample{
+			s := results.Sample{
 				Index: idx, ID: fmt.Sprintf("%s-%d", promptID, k), PromptID: promptID,
 				Prompt: fmt.Sprintf("synthetic prompt %d", p),
 				ImageA: fmt.Sprintf("images/%s/%d-a.png", promptID, k), ImageB: fmt.Sprintf("images/%s/%d-b.png", promptID, k),
-				Label: label, Weight: 1, Strength: &strength, Scores: map[string]report.SampleScore{},
+				Label: label, Weight: 1, Strength: &strength, Scores: map[string]results.SampleScore{},
 			}
 			for _, sc := range scorers {
 				a := sc.offset + sc.scale*(qA+shA+sc.noise*rng.NormFloat64())
@@ -92,9 +92,9 @@ func run(out string) error {
 					a, b = math.Round(a/sc.round)*sc.round, math.Round(b/sc.round)*sc.round
 				}
 				a, b = math.Round(a*1e6)/1e6, math.Round(b*1e6)/1e6
-				ss := report.SampleScore{A: a, B: b}
+				ss := results.SampleScore{A: a, B: b}
 				if sc.failEvery > 0 && idx%sc.failEvery == sc.failEvery-1 {
-					ss = report.SampleScore{Error: fmt.Sprintf("image b: %s: decode: unsupported WebP feature", s.ImageB)}
+					ss = results.SampleScore{Error: fmt.Sprintf("image b: %s: decode: unsupported WebP feature", s.ImageB)}
 				}
 				s.Scores[sc.name] = ss
 			}
@@ -115,10 +115,10 @@ func run(out string) error {
 		return err
 	}
 
-	res := &report.Results{
-		SchemaVersion: report.SchemaVersion,
-		Benchmark:     report.Benchmark{Name: "synthetic-pairs", Version: "1", Description: "Fixture for the report tests: 400 synthetic pairs over 100 prompts."},
-		Dataset: report.DatasetInfo{
+	res := &results.Results{
+		SchemaVersion: results.SchemaVersion,
+		Benchmark:     results.Benchmark{Name: "synthetic-pairs", Version: "1", Description: "Fixture for the report tests: 400 synthetic pairs over 100 prompts."},
+		Dataset: results.DatasetInfo{
 			Format: "pairs-jsonl", Path: "data/synthetic-pairs.jsonl", SHA256: hex.EncodeToString(h.Sum(nil)),
 			NSkippedRows: 2, SkipReasons: map[string]int{`missing field "prompt"`: 2},
 			NFilteredRows: 5, FilterReasons: map[string]int{`split "validation"`: 5},
@@ -127,7 +127,7 @@ func run(out string) error {
 				`unknown field "seed" ignored (first on line 1)`,
 			},
 		},
-		Provenance: report.Provenance{
+		Provenance: results.Provenance{
 			Command:   []string{"srbench", "run", "--dataset", "data/synthetic-pairs.jsonl", "--scorers", "socialreward,pickscore,clipscore", "--lenient", "--out", "runs/fixture"},
 			Commit:    "0123456789abcdef0123456789abcdef01234567",
 			GoVersion: "go1.26.0", Srbench: "0.1.0", StartedAt: "2025-01-01T00:00:00Z", Seconds: 12.5, Cached: 0,
@@ -135,7 +135,7 @@ func run(out string) error {
 		Notes: []string{"Synthetic world, demo models: these numbers say nothing about real scorers."},
 	}
 	for _, sc := range scorers {
-		res.Scorers = append(res.Scorers, report.ScorerResult{
+		res.Scorers = append(res.Scorers, results.ScorerResult{
 			Name: sc.name, Kind: sc.kind, Variant: sc.variant, Version: "0.1.0",
 			Fingerprint: "sha256:" + fmt.Sprintf("%x", sha256.Sum256([]byte(sc.name))),
 			Runtime:     "onnxruntime 1.22.0", Provider: "cpu",
@@ -147,5 +147,5 @@ func run(out string) error {
 	if err := bench.Analyze(out, res, bench.AnalyzeOptions{}); err != nil {
 		return err
 	}
-	return report.WriteJSON(filepath.Join(out, "results.json"), res)
+	return results.WriteJSON(filepath.Join(out, "results.json"), res)
 }

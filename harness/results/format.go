@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"fmt"
@@ -99,9 +99,9 @@ func Verdict(c Comparison, alpha float64) string {
 	return c.B + " > " + c.A + ", significant"
 }
 
-// shortHash shortens a "sha256:…" or hex fingerprint for tables: the first 12
+// ShortHash shortens a "sha256:…" or hex fingerprint for tables: the first 12
 // hex digits and an ellipsis.
-func shortHash(h string) string {
+func ShortHash(h string) string {
 	prefix := ""
 	if i := strings.IndexByte(h, ':'); i >= 0 {
 		prefix, h = h[:i+1], h[i+1:]

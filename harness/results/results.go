@@ -1,9 +1,19 @@
-package report
+package results
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+)
+
+// File names in a run directory.
+const (
+	// ResultsFile holds Results.
+	ResultsFile = "results.json"
+	// SamplesFile holds one Sample per line.
+	SamplesFile = "samples.jsonl"
 )
 
 // SchemaVersion is the version of results.json and samples.jsonl. It changes
@@ -404,4 +414,22 @@ type SampleScore struct {
 	A     float64 `json:"a"`
 	B     float64 `json:"b"`
 	Error string  `json:"error,omitempty"`
+}
+
+// SortedScorers returns the scorers most accurate first, those without an
+// accuracy last (ties keep the results order).
+func SortedScorers(r *Results) []ScorerResult {
+	ss := slices.Clone(r.Scorers)
+	slices.SortStableFunc(ss, func(a, b ScorerResult) int {
+		x, okA := a.Acc()
+		y, okB := b.Acc()
+		if okA != okB {
+			if okA {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(y, x)
+	})
+	return ss
 }

@@ -1,4 +1,4 @@
-package report
+package results
 
 import (
 	"math"
@@ -27,10 +27,9 @@ func TestFormat(t *testing.T) {
 		{"p large", PValue(0.5893), "0.59"},
 		{"p one", PValue(1), "1.00"},
 		{"p NaN", PValue(math.NaN()), "n/a"},
-		{"short hash", shortHash("sha256:0123456789abcdef0123"), "sha256:0123456789ab…"},
-		{"short hash plain", shortHash("0123456789abcdef"), "0123456789ab…"},
-		{"short hash short", shortHash("abc"), "abc"},
-		{"shell join", shellJoin([]string{"srbench", "run", "--name", "my run", "it's", ""}), `srbench run --name 'my run' 'it'\''s' ''`},
+		{"short hash", ShortHash("sha256:0123456789abcdef0123"), "sha256:0123456789ab…"},
+		{"short hash plain", ShortHash("0123456789abcdef"), "0123456789ab…"},
+		{"short hash short", ShortHash("abc"), "abc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,53 +63,5 @@ func TestVerdict(t *testing.T) {
 				t.Errorf("Verdict = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestMarkdownEscaping(t *testing.T) {
-	blocks := []block{
-		para{inline{txt("a <b> *c* _d_ [x](y) |e|")}},
-		table{head: []string{"h|1"}, rows: [][]inline{{{txt("p|q_r"), code("a|b`c")}}}},
-		list{items: []inline{{txt("|s| ≤ ε")}}},
-	}
-	got := renderMarkdown(blocks)
-	want := "a &lt;b> \\*c\\* \\_d\\_ [x\\](y) |e|\n" +
-		"\n| h\\|1 |\n| --- |\n| p\\|q\\_r``a\\|b`c`` |\n" +
-		"\n- |s| ≤ ε\n"
-	if got != want {
-		t.Errorf("renderMarkdown:\n got %q\nwant %q", got, want)
-	}
-	h := renderHTML("t<", blocks)
-	for _, bad := range []string{"<b>", "t<<"} {
-		if contains(h, bad) {
-			t.Errorf("HTML contains unescaped %q", bad)
-		}
-	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
-}
-
-func TestHistogram(t *testing.T) {
-	vals := []float64{0, 0.1, 0.25, 0.5, 0.75, 0.99, 1}
-	got := make([]float64, 4)
-	for _, v := range vals {
-		got[histBin(v, 0, 1, 4)]++
-	}
-	want := []float64{2, 1, 1, 3} // an edge value goes up a bin; hi into the last
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("histogram = %v, want %v", got, want)
-		}
-	}
-	outline := stepOutline(got, 0, 1)
-	if len(outline) != 2*4+2 || outline[0].Y != 0 || outline[len(outline)-1].Y != 0 || outline[len(outline)-1].X != 1 {
-		t.Errorf("stepOutline = %v", outline)
 	}
 }
