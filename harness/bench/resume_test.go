@@ -44,7 +44,7 @@ func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Res
 }
 
 func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string, interrupt ...func()) bench.Launcher {
-	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+	return func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:" + spec.Name}})
 		if err != nil {
 			return nil, err
@@ -53,7 +53,7 @@ func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string, inte
 		if len(interrupt) > 0 {
 			c.interrupt = interrupt[0]
 		}
-		return c, nil
+		return bench.InProcess(c), nil
 	}
 }
 
@@ -158,12 +158,12 @@ func TestCacheServesUnchangedRerun(t *testing.T) {
 
 // describing overrides a scorer's description (a changed model or variant).
 type describing struct {
-	scorer.Scorer
+	bench.Plugin
 	fingerprint, variant string
 }
 
 func (d describing) Describe(ctx context.Context) (scorer.Description, error) {
-	desc, err := d.Scorer.Describe(ctx)
+	desc, err := d.Plugin.Describe(ctx)
 	if d.fingerprint != "" {
 		desc.Fingerprint = d.fingerprint
 	}
@@ -212,9 +212,12 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+			launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 				sc, err := countingLauncher(&n, 0, &seen)(ctx, spec)
-				return describing{Scorer: sc, fingerprint: tt.fingerprint, variant: tt.variant}, err
+				if err != nil {
+					return nil, err
+				}
+				return describing{Plugin: sc, fingerprint: tt.fingerprint, variant: tt.variant}, nil
 			}
 			_, err := bench.Resume(context.Background(), out, nil, nil, launch)
 			var ce *bench.ChangedError
@@ -239,7 +242,7 @@ func TestFailedLaunchLeavesNoRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	cfg := bench.Config{Benchmark: results.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
 		Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: out}
-	fail := func(context.Context, bench.ScorerSpec) (scorer.Scorer, error) { return nil, errors.New("no model") }
+	fail := func(context.Context, bench.ScorerSpec) (bench.Plugin, error) { return nil, errors.New("no model") }
 	if _, err := bench.Run(context.Background(), cfg, fail); err == nil {
 		t.Fatal("no error")
 	}
@@ -275,9 +278,12 @@ func TestFailedCallsAreRecordedFailures(t *testing.T) {
 	cfg := bench.Config{Benchmark: results.Benchmark{Name: "x"}, Dataset: dataset.Spec{Path: path},
 		Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 4}}, OutDir: out, ChunkPairs: 10}
 	// Items are "L<line>/a|b"; batches of 4 items are 2 pairs: fail the batch of lines 5-6.
-	launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+	launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:s1"}})
-		return failingCalls{Scorer: sc, bad: map[string]bool{"L5/a": true}}, err
+		if err != nil {
+			return nil, err
+		}
+		return bench.InProcess(failingCalls{Scorer: sc, bad: map[string]bool{"L5/a": true}}), nil
 	}
 	res, err := bench.Run(context.Background(), cfg, launch)
 	if err != nil {

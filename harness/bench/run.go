@@ -61,7 +61,7 @@ const (
 // harness/host; tests can pass in-process scorers.
 // Run calls it for all scorers at once, so it must be safe for concurrent
 // use.
-type Launcher func(ctx context.Context, spec ScorerSpec) (scorer.Scorer, error)
+type Launcher func(ctx context.Context, spec ScorerSpec) (Plugin, error)
 
 // Config describes a run.
 type Config struct {
@@ -149,17 +149,6 @@ func Reproducible() bool { return os.Getenv(ReproducibleEnv) == "1" }
 
 // JournalName is the run configuration snapshot that makes a run resumable.
 const JournalName = "run.json"
-
-// Restarter is implemented by scorers that can report plugin restarts.
-type Restarter interface{ Restarts() int }
-
-// Binary is implemented by scorers that run in a plugin process: the sha256
-// of the plugin's executable and whether it matched a pin. The binary's
-// hash is part of the score-cache key and of results.json.
-type Binary interface {
-	BinarySHA256() string
-	Pinned() bool
-}
 
 // Run executes the benchmark and writes the run directory. samples.jsonl is
 // the journal: it is appended and synced chunk by chunk, so a killed run
@@ -300,7 +289,7 @@ func Validate(cfg *Config) error {
 // running is one launched scorer.
 type running struct {
 	spec      ScorerSpec
-	sc        scorer.Scorer
+	sc        Plugin
 	desc      scorer.Description
 	cacheKey  string
 	scored    int // items sent to the plugin
@@ -365,20 +354,13 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			if spec.BatchSize <= 0 {
 				spec.BatchSize = 16
 			}
-			bin := ""
-			if b, ok := sc.(Binary); ok {
-				bin = b.BinarySHA256()
-			}
-			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, bin, spec.Options)
+			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, sc.BinarySHA256(), spec.Options)
 		})
 	}
 	wg.Wait()
 	for _, r := range runs {
-		if r == nil {
-			continue
-		}
-		if c, ok := r.sc.(io.Closer); ok {
-			defer c.Close()
+		if r != nil {
+			defer r.sc.Kill()
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -386,12 +368,9 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	}
 	id := &RunIdentity{DatasetSHA256: dsHash}
 	for _, r := range runs {
-		si := ScorerIdentity{Name: r.spec.Name, Version: r.desc.Version, Fingerprint: r.desc.Fingerprint, Variant: r.desc.Variant,
-			Runtime: r.desc.Runtime, Provider: r.desc.Provider, ModelDir: r.spec.ModelDir}
-		if b, ok := r.sc.(Binary); ok {
-			si.PluginSHA256 = b.BinarySHA256()
-		}
-		id.Scorers = append(id.Scorers, si)
+		id.Scorers = append(id.Scorers, ScorerIdentity{Name: r.spec.Name, Version: r.desc.Version, Fingerprint: r.desc.Fingerprint,
+			Variant: r.desc.Variant, Runtime: r.desc.Runtime, Provider: r.desc.Provider, ModelDir: r.spec.ModelDir,
+			PluginSHA256: r.sc.BinarySHA256()})
 	}
 	switch {
 	case resumed && cfg.Identity != nil:
@@ -509,17 +488,13 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			Formula: r.desc.Formula, ModelDir: r.desc.ModelDir, Details: r.desc.Details,
 			Preprocess: r.desc.Preprocessing, Tokenizer: r.desc.Tokenizer,
 		}
-		if rs, ok := r.sc.(Restarter); ok {
-			sr.Restarts = rs.Restarts()
-		}
-		if b, ok := r.sc.(Binary); ok {
-			sr.PluginSHA256, sr.PluginPinned = b.BinarySHA256(), b.Pinned()
-		}
-		if m, ok := r.sc.(interface{ PeakRSS() int64 }); ok && m.PeakRSS() > 0 && !Reproducible() {
+		sr.Restarts = r.sc.Restarts()
+		sr.PluginSHA256, sr.PluginPinned = r.sc.BinarySHA256(), r.sc.Pinned()
+		if peak := r.sc.PeakRSS(); peak > 0 && !Reproducible() {
 			if res.Provenance.PluginPeakRSS == nil {
 				res.Provenance.PluginPeakRSS = map[string]int64{}
 			}
-			res.Provenance.PluginPeakRSS[r.spec.Name] = m.PeakRSS()
+			res.Provenance.PluginPeakRSS[r.spec.Name] = peak
 		}
 		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)

@@ -37,13 +37,21 @@ func writeDataset(t *testing.T, lines []string, sizes map[string]int) string {
 }
 
 func trivialLauncher(opts map[string]string) bench.Launcher {
-	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+	return func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		o := map[string]string{"fingerprint": "sha256:" + spec.Name}
 		for k, v := range opts {
 			o[k] = v
 		}
-		return scorertest.New(ctx, scorer.Config{ModelDir: spec.ModelDir, Options: o})
+		return inProcess(scorertest.New(ctx, scorer.Config{ModelDir: spec.ModelDir, Options: o}))
 	}
+}
+
+// inProcess wraps a scorer made in this process as a bench.Plugin.
+func inProcess(sc scorer.Scorer, err error) (bench.Plugin, error) {
+	if err != nil {
+		return nil, err
+	}
+	return bench.InProcess(sc), nil
 }
 
 func TestRunWritesSamplesAndResults(t *testing.T) {
@@ -166,11 +174,11 @@ func ExamplePrintTable() {
 
 // closeCounter wraps a scorer and counts Close calls.
 type closeCounter struct {
-	scorer.Scorer
+	bench.Plugin
 	closed *atomic.Int32
 }
 
-func (c closeCounter) Close() error { c.closed.Add(1); return nil }
+func (c closeCounter) Kill() { c.closed.Add(1) }
 
 // Scorers are launched concurrently (each launch here waits until all have
 // started, which would time out one at a time); when one fails, the error
@@ -192,7 +200,7 @@ func TestRunLaunchesScorersConcurrently(t *testing.T) {
 			var started sync.WaitGroup
 			started.Add(len(names))
 			var closed atomic.Int32
-			launch := func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+			launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 				started.Done()
 				wait := make(chan struct{})
 				go func() { started.Wait(); close(wait) }()
@@ -205,7 +213,10 @@ func TestRunLaunchesScorersConcurrently(t *testing.T) {
 					return nil, errors.New("no model here")
 				}
 				sc, err := trivialLauncher(nil)(ctx, spec)
-				return closeCounter{sc, &closed}, err
+				if err != nil {
+					return nil, err
+				}
+				return closeCounter{sc, &closed}, nil
 			}
 			var specs []bench.ScorerSpec
 			for _, n := range names {

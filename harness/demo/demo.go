@@ -11,10 +11,9 @@ import (
 	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
-	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/pipeline"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/results"
-	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
 )
 
@@ -51,46 +50,6 @@ type Result struct {
 	// Ablation is the ablation summary (nil when skipped) and AblationDir its directory.
 	Ablation    *ablate.Summary
 	AblationDir string
-}
-
-// trainer is a launched scorer that can train (a host.Plugin).
-type trainer interface {
-	Train(ctx context.Context, req scorer.TrainRequest, progress func(scorer.TrainEvent)) (scorer.TrainEvent, error)
-}
-
-// TrainSocialReward trains Social Reward adapters through the socialreward
-// plugin (launched with the backbone directory) and returns the last event.
-func TrainSocialReward(ctx context.Context, launch bench.Launcher, backbone, trainPath, valPath, out, config string, log io.Writer) (scorer.TrainEvent, error) {
-	sc, err := launch(ctx, bench.ScorerSpec{Name: "socialreward", ModelDir: backbone})
-	if err != nil {
-		return scorer.TrainEvent{}, err
-	}
-	if c, ok := sc.(io.Closer); ok {
-		defer c.Close()
-	}
-	if k, ok := sc.(interface{ Kill() }); ok {
-		defer k.Kill()
-	}
-	tr, ok := sc.(trainer)
-	if !ok {
-		return scorer.TrainEvent{}, scorer.ErrNotTrainable
-	}
-	abs := func(p string) string {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			return p
-		}
-		return a
-	}
-	return tr.Train(ctx, scorer.TrainRequest{Config: config, Train: abs(trainPath), Validation: abs(valPath), OutDir: abs(out)},
-		func(e scorer.TrainEvent) {
-			switch {
-			case e.Message != "":
-				fmt.Fprintf(log, "    %s\n", e.Message)
-			case e.CheckpointDir == "" && e.Epoch > 0:
-				fmt.Fprintf(log, "    epoch %d: loss %.4f, validation accuracy %.1f%%\n", e.Epoch, e.Loss, 100*e.ValAccuracy)
-			}
-		})
 }
 
 // The demo's benchmarks, in the order they run.
@@ -168,7 +127,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 	if opts.Available == nil || opts.Available("socialreward") {
 		done = step("train Social Reward (adapters on the frozen demo backbone, triplet loss, margin 0.3)")
 		trained = filepath.Join(modelsDir, "socialreward")
-		ev, err := TrainSocialReward(ctx, launch, backbone,
+		ev, err := pipeline.TrainSocialReward(ctx, launch, backbone,
 			filepath.Join(curatedDir, "train.jsonl"), filepath.Join(curatedDir, "validation.jsonl"), trained, `{"seed": 1}`, log)
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
@@ -238,8 +197,8 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 			return nil, err
 		}
 		done = step("ablation %s: %d cells x %d seeds", spec.Name, len(cells), len(spec.Seeds))
-		in := AblationInputs{Log: filepath.Join(worldDir, simworld.LogJSONL), Backbone: backbone, Seed: opts.Seed}
-		sum, err := ablate.Run(ctx, spec, res.AblationDir, AblationDeps(in, res.AblationDir, launch, log), io.Discard)
+		in := pipeline.AblationInputs{Log: filepath.Join(worldDir, simworld.LogJSONL), Backbone: backbone, Seed: opts.Seed}
+		sum, err := ablate.Run(ctx, spec, res.AblationDir, pipeline.AblationDeps(in, res.AblationDir, launch, log), io.Discard)
 		if err != nil {
 			return nil, fmt.Errorf("ablation: %w", err)
 		}
@@ -256,9 +215,4 @@ func appendOnce(xs []string, x string) []string {
 		}
 	}
 	return append(xs, x)
-}
-
-// datasetSpec is a pairs JSONL dataset spec.
-func datasetSpec(path string) dataset.Spec {
-	return dataset.Spec{Format: dataset.PairsJSONL, Path: path}
 }

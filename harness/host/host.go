@@ -459,19 +459,19 @@ func (p *Plugin) restart(ctx context.Context, dead *plugin.Client) error {
 	return p.start(ctx)
 }
 
-// Train runs training in the plugin (see scorer.Trainer), streaming
-// progress; scorer.ErrNotTrainable when the plugin cannot train. A plugin
+// Train implements scorer.Trainer: it runs training in the plugin, passing
+// every progress event to emit (the last one names the trained model
+// directory); scorer.ErrNotTrainable when the plugin cannot train. A plugin
 // that dies during training is not restarted: the error is returned.
-func (p *Plugin) Train(ctx context.Context, req scorer.TrainRequest, progress func(scorer.TrainEvent)) (scorer.TrainEvent, error) {
+func (p *Plugin) Train(ctx context.Context, req scorer.TrainRequest, emit func(scorer.TrainEvent) error) error {
 	p.mu.Lock()
 	sc := p.sc
 	p.mu.Unlock()
 	if sc == nil {
-		return scorer.TrainEvent{}, fmt.Errorf("plugin %q is not running", p.info.Name)
+		return fmt.Errorf("plugin %q is not running", p.info.Name)
 	}
-	ev, err := sc.Train(ctx, req, progress)
-	if err != nil {
-		return ev, fmt.Errorf("plugin %q: train: %w", p.info.Name, err)
+	if err := sc.Train(ctx, req, emit); err != nil {
+		return fmt.Errorf("plugin %q: train: %w", p.info.Name, err)
 	}
-	return ev, nil
+	return nil
 }

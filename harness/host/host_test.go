@@ -94,6 +94,25 @@ func alive(pid int) bool {
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
 }
 
+// waitStopped waits until pid is in the stopped state (SIGSTOP is
+// delivered asynchronously), failing the test after 5 s.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatalf("process %d: %v", pid, err)
+		}
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'T' {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("process %d did not stop within 5 s", pid)
+}
+
 func waitDead(pid int, within time.Duration) bool {
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -321,6 +340,7 @@ func TestHungPluginIsKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(stopped, syscall.SIGKILL)
+	waitStopped(t, stopped)
 	start := time.Now()
 	res, err := p.Score(context.Background(), []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}})
 	if err != nil {
@@ -354,6 +374,7 @@ func TestHungPluginGivesUp(t *testing.T) {
 	pid := p.Pid()
 	syscall.Kill(pid, syscall.SIGSTOP)
 	defer syscall.Kill(pid, syscall.SIGKILL)
+	waitStopped(t, pid)
 	_, err = p.Score(context.Background(), []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
 	var he *host.HungError
 	if !errors.As(err, &he) || !strings.Contains(err.Error(), "--plugin-timeout") {
@@ -380,6 +401,7 @@ func TestCloseKillsStoppedPlugin(t *testing.T) {
 	pid := p.Pid()
 	syscall.Kill(pid, syscall.SIGSTOP)
 	defer syscall.Kill(pid, syscall.SIGKILL)
+	waitStopped(t, pid)
 	done := make(chan struct{})
 	go func() { h.Close(); close(done) }()
 	select {

@@ -149,8 +149,9 @@ func TestTrainStreamsEventsOrIsUnsupported(t *testing.T) {
 			}
 			out := t.TempDir()
 			var events []scorer.TrainEvent
-			last, err := c.Train(context.Background(), scorer.TrainRequest{Train: "/data/train.jsonl", OutDir: out},
-				func(e scorer.TrainEvent) { events = append(events, e) })
+			var last scorer.TrainEvent
+			err := c.Train(context.Background(), scorer.TrainRequest{Train: "/data/train.jsonl", OutDir: out},
+				scorer.LastEvent(&last, func(e scorer.TrainEvent) { events = append(events, e) }))
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("got %v, want %v", err, tc.wantErr)

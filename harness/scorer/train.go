@@ -81,17 +81,21 @@ func (t *trainServer) Train(req *pb.TrainRequest, stream pb.Trainer_TrainServer)
 	return nil
 }
 
-// Train runs training in the plugin, calling progress for every event, and
-// returns the last event (which names the trained model directory). It
-// returns ErrNotTrainable when the plugin cannot train.
-func (c *Client) Train(ctx context.Context, req TrainRequest, progress func(TrainEvent)) (TrainEvent, error) {
+// Train implements Trainer on the host side, in the plugin's own shape: it
+// runs training in the plugin and passes every event to emit (an error
+// from emit stops training and is returned); the last event names the
+// trained model directory, and training that ends without one is an error.
+// It returns ErrNotTrainable when the plugin cannot train.
+func (c *Client) Train(ctx context.Context, req TrainRequest, emit func(TrainEvent) error) error {
 	if c.trainer == nil {
-		return TrainEvent{}, ErrNotTrainable
+		return ErrNotTrainable
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stream, err := c.trainer.Train(ctx, &pb.TrainRequest{ConfigJson: req.Config, TrainPath: req.Train,
 		ValidationPath: req.Validation, Format: req.Format, ImagesRoot: req.Images, OutDir: req.OutDir})
 	if err != nil {
-		return TrainEvent{}, unwrapTrainErr(err)
+		return unwrapTrainErr(err)
 	}
 	var last TrainEvent
 	for {
@@ -100,19 +104,33 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, progress func(Trai
 			break
 		}
 		if err != nil {
-			return last, unwrapTrainErr(err)
+			return unwrapTrainErr(err)
 		}
 		last = TrainEvent{Epoch: int(x.GetEpoch()), Step: x.GetStep(), TotalSteps: x.GetTotalSteps(), Loss: x.GetLoss(),
 			HasValidation: x.GetHasValidation(), ValAccuracy: x.GetValidationAccuracy(), Message: x.GetMessage(),
 			CheckpointDir: x.GetCheckpointDir(), Metrics: x.GetMetricsJson()}
-		if progress != nil {
-			progress(last)
+		if emit != nil {
+			if err := emit(last); err != nil {
+				return err
+			}
 		}
 	}
 	if last.CheckpointDir == "" {
-		return last, fmt.Errorf("training ended without naming a checkpoint")
+		return fmt.Errorf("training ended without naming a checkpoint")
 	}
-	return last, nil
+	return nil
+}
+
+// LastEvent returns an emit function that keeps the last event in *last
+// and passes each event to progress (which may be nil).
+func LastEvent(last *TrainEvent, progress func(TrainEvent)) func(TrainEvent) error {
+	return func(e TrainEvent) error {
+		*last = e
+		if progress != nil {
+			progress(e)
+		}
+		return nil
+	}
 }
 
 func unwrapTrainErr(err error) error {

@@ -8,11 +8,11 @@ import (
 
 	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/bench"
-	"github.com/srbench/srbench/harness/demo"
+	"github.com/srbench/srbench/harness/pipeline"
 )
 
 func newAblateCmd(g *globalFlags) *cobra.Command {
-	var in demo.AblationInputs
+	var in pipeline.AblationInputs
 	var out, benchDir string
 	cmd := &cobra.Command{
 		Use:   "ablate SPEC",
@@ -39,7 +39,7 @@ with the same OUT resumes: finished cells are never retrained.`,
 			}
 			h := newHost(g)
 			defer h.Close()
-			sum, err := ablate.Run(cmd.Context(), spec, out, demo.AblationDeps(in, out, launcher(g, h), cmd.ErrOrStderr()), cmd.ErrOrStderr())
+			sum, err := ablate.Run(cmd.Context(), spec, out, pipeline.AblationDeps(in, out, launcher(g, h), cmd.ErrOrStderr()), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

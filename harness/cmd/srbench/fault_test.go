@@ -86,6 +86,7 @@ func TestStoppedPluginRunFinishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(plugin, syscall.SIGKILL)
+	waitStopped(t, plugin)
 	// Deadline of a batch of 8 items: 1 s + 8 × 50 ms; then the restart.
 	code, took := waitExit(t, cmd, 30*time.Second)
 	if code != 0 {
@@ -128,6 +129,7 @@ func TestSignalEndsRunWithStoppedPlugin(t *testing.T) {
 			if err := syscall.Kill(plugin, syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
+			waitStopped(t, plugin)
 			time.Sleep(100 * time.Millisecond) // let a call block on the stopped plugin
 			if err := cmd.Process.Signal(tt.sig); err != nil {
 				t.Fatal(err)
@@ -149,6 +151,25 @@ func TestSignalEndsRunWithStoppedPlugin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitStopped waits until pid is stopped (SIGSTOP is delivered
+// asynchronously), failing the test after 5 s.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		if err != nil {
+			t.Fatalf("process %d: %v", pid, err)
+		}
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'T' {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("process %d did not stop within 5 s", pid)
 }
 
 // waitDead reports whether pid is gone (or a zombie) within d.

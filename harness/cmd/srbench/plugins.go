@@ -41,7 +41,7 @@ func launcher(g *globalFlags, h *host.Host) bench.Launcher {
 // launcherAt launches scorers as plugins from pluginDir; a scorer without a
 // model directory loads <modelsRoot>/<plugin name>.
 func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
-	return func(ctx context.Context, spec bench.ScorerSpec) (scorer.Scorer, error) {
+	return func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		info, err := host.Find(pluginDir, spec.PluginName())
 		if err != nil {
 			return nil, err
@@ -56,11 +56,15 @@ func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
 		if abs, err := filepath.Abs(dir); err == nil {
 			dir = abs
 		}
-		return h.Launch(ctx, info, scorer.Config{
+		p, err := h.Launch(ctx, info, scorer.Config{
 			ModelDir: dir, IntraOpThreads: spec.Threads, BatchSize: spec.BatchSize,
 			MaxImageBytes: spec.MaxImageBytes, DecodeMemoryBytes: spec.DecodeMemoryBytes,
 			Provider: spec.Provider, Options: spec.Options,
 		})
+		if err != nil {
+			return nil, err // not a nil *host.Plugin in a non-nil interface
+		}
+		return p, nil
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/srbench/srbench/harness/bench"
-	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/trainexport"
 )
@@ -49,11 +48,11 @@ single settings.`,
 			}
 			h := newHost(g)
 			defer h.Close()
-			sc, err := launcher(g, h)(cmd.Context(), bench.ScorerSpec{Name: f.scorer, ModelDir: f.model})
+			p, err := launcher(g, h)(cmd.Context(), bench.ScorerSpec{Name: f.scorer, ModelDir: f.model})
 			if err != nil {
 				return err
 			}
-			p := sc.(*host.Plugin)
+			defer p.Kill()
 			abs := func(s string) string {
 				if s == "" {
 					return ""
@@ -66,8 +65,9 @@ single settings.`,
 			}
 			var bar *progressbar.ProgressBar
 			start := time.Now()
-			last, err := p.Train(cmd.Context(), scorer.TrainRequest{Config: cfgJSON, Train: abs(f.trainPath), Validation: abs(f.valPath),
-				Format: f.format, Images: abs(f.images), OutDir: abs(f.out)}, func(e scorer.TrainEvent) {
+			var last scorer.TrainEvent
+			err = p.Train(cmd.Context(), scorer.TrainRequest{Config: cfgJSON, Train: abs(f.trainPath), Validation: abs(f.valPath),
+				Format: f.format, Images: abs(f.images), OutDir: abs(f.out)}, scorer.LastEvent(&last, func(e scorer.TrainEvent) {
 				if e.Message != "" {
 					fmt.Fprintln(cmd.ErrOrStderr(), e.Message)
 					return
@@ -82,7 +82,7 @@ single settings.`,
 				}
 				bar.Describe(fmt.Sprintf("epoch %d loss %.4f val %.1f%%", e.Epoch, e.Loss, 100*e.ValAccuracy))
 				_ = bar.Set64(e.Step)
-			})
+			}))
 			if bar != nil {
 				bar.Finish()
 			}

@@ -1,7 +1,8 @@
-package demo
+package pipeline
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/srbench/srbench/harness/ablate"
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
+	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/results"
 )
 
@@ -24,7 +26,16 @@ type AblationInputs struct {
 	Backbone string
 	// Seed is the curation seed (the split by prompt).
 	Seed uint64
+	// Bootstrap is the bootstrap resamples of each cell's evaluation;
+	// 0 = DefaultCellBootstrap. A cell's own interval is not what the
+	// ablation reports (its seed intervals and paired tests are), so it is
+	// kept small.
+	Bootstrap int
 }
+
+// DefaultCellBootstrap is the bootstrap resamples of an ablation cell's
+// evaluation run when AblationInputs.Bootstrap is 0.
+const DefaultCellBootstrap = 200
 
 // AblationDeps returns the ablation dependencies backed by curate, the
 // socialreward plugin (through launch) and the benchmark runner. Every
@@ -86,13 +97,13 @@ func AblationDeps(in AblationInputs, outDir string, launch bench.Launcher, log i
 			return err
 		},
 		Evaluate: func(ctx context.Context, modelDir, testPath, runDir string) (*results.Results, error) {
-			spec, err := bench.PolicyOptions("", nil, "", nil, bench.BootstrapSpec{B: 200}, 0)
+			spec, err := bench.PolicyOptions("", nil, "", nil, bench.BootstrapSpec{B: cmp.Or(in.Bootstrap, DefaultCellBootstrap)}, 0)
 			if err != nil {
 				return nil, err
 			}
 			return bench.Run(ctx, bench.Config{
 				Benchmark: results.Benchmark{Name: "ablation-cell"},
-				Dataset:   datasetSpec(testPath),
+				Dataset:   dataset.Spec{Format: dataset.PairsJSONL, Path: testPath},
 				Scorers:   []bench.ScorerSpec{{Name: "socialreward", ModelDir: modelDir}},
 				OutDir:    runDir,
 				Analyze:   spec,
