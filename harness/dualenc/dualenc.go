@@ -324,112 +324,68 @@ func (e *Encoder) size() int {
 	return w
 }
 
-// prepared is one batch of decoded, preprocessed images.
-type prepared struct {
-	idx    []int     // indices into the request's distinct images that decoded
-	pixels []float32 // [len(idx), 3, N, N]
-}
-
 // embedImages decodes and preprocesses images in batches on a worker pool
-// while the previous batch runs through the vision model.
+// (imageproc.Loader.Batches) while the previous batch runs through the
+// vision model.
 func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]float32, []string, error) {
 	n := e.size()
-	per := 3 * n * n
 	emb := make([][]float32, len(imgs))
-	errs := make([]string, len(imgs))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan prepared, 1)
-	go func() {
-		defer close(batches)
-		for lo := 0; lo < len(imgs); lo += e.BatchSize {
-			hi := min(lo+e.BatchSize, len(imgs))
-			pix := make([]float32, (hi-lo)*per)
-			ok := make([]bool, hi-lo)
-			var wg sync.WaitGroup
-			next := make(chan int)
-			for w := 0; w < e.workers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for k := range next {
-						if err := e.preprocess(ctx, imgs[lo+k], pix[k*per:(k+1)*per]); err != nil {
-							errs[lo+k] = err.Error()
-							continue
-						}
-						ok[k] = true
-					}
-				}()
-			}
-			for k := 0; k < hi-lo; k++ {
-				next <- k
-			}
-			close(next)
-			wg.Wait()
-			// Compact the images that decoded.
-			var p prepared
-			for k := 0; k < hi-lo; k++ {
-				if !ok[k] {
-					continue
-				}
-				if m := len(p.idx); m != k {
-					copy(pix[m*per:(m+1)*per], pix[k*per:(k+1)*per])
-				}
-				p.idx = append(p.idx, lo+k)
-			}
-			p.pixels = pix[:len(p.idx)*per]
-			select {
-			case batches <- p:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	// The first batch decodes while the model loads (on first use).
-	if err := e.sessions(); err != nil {
-		return nil, nil, err
-	}
-	for p := range batches {
-		if len(p.idx) == 0 {
-			continue
-		}
-		in := map[string]onnx.Tensor{"pixel_values": {Shape: []int64{int64(len(p.idx)), 3, int64(n), int64(n)}, Float32: p.pixels}}
-		var res map[string]onnx.Tensor
-		var err error
-		if !e.split {
-			// The combined graph needs text too: one empty prompt, discarded.
-			b, terr := tokenize.EncodeBatch(e.Tokenizer, []string{""})
-			if terr != nil {
-				return nil, nil, terr
+	loaded := make(chan error, 1)
+	go func() { loaded <- e.sessions() }()
+	var sessErr error
+	waited := false
+	errs, err := e.loader.Batches(ctx, len(imgs), imageproc.BatchOptions{BatchSize: e.BatchSize, Workers: e.workers},
+		func(i int) (string, []byte, string) { return imgs[i].ImagePath, imgs[i].ImageBytes, "" },
+		func(idx []int, pixels []float32) error {
+			if !waited {
+				waited, sessErr = true, <-loaded
 			}
-			maps.Copy(in, textInputs(e.combined, b))
-			res, err = e.combined.Run(in)
-		} else {
-			res, err = e.vision.Run(in)
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("vision model: %w", err)
-		}
-		rows, err := split(res, "image_embeds", len(p.idx))
-		if err != nil {
-			return nil, nil, err
-		}
-		for k, j := range p.idx {
-			emb[j] = rows[k]
+			if sessErr != nil {
+				return sessErr
+			}
+			in := map[string]onnx.Tensor{"pixel_values": {Shape: []int64{int64(len(idx)), 3, int64(n), int64(n)}, Float32: pixels}}
+			var res map[string]onnx.Tensor
+			var err error
+			if !e.split {
+				// The combined graph needs text too: one empty prompt, discarded.
+				b, terr := tokenize.EncodeBatch(e.Tokenizer, []string{""})
+				if terr != nil {
+					return terr
+				}
+				maps.Copy(in, textInputs(e.combined, b))
+				res, err = e.combined.Run(in)
+			} else {
+				res, err = e.vision.Run(in)
+			}
+			if err != nil {
+				return fmt.Errorf("vision model: %w", err)
+			}
+			rows, err := split(res, "image_embeds", len(idx))
+			if err != nil {
+				return err
+			}
+			for k, j := range idx {
+				emb[j] = rows[k]
+			}
+			return nil
+		})
+	if !waited {
+		// No batch ran (every image failed): still report a model that
+		// cannot load, as the embedding of a first batch would have.
+		if serr := <-loaded; serr != nil && err == nil {
+			err = serr
 		}
 	}
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return nil, nil, err
+	}
+	for i, msg := range errs {
+		if msg != "" && imgs[i].ImageBytes != nil {
+			errs[i] = fmt.Sprintf("image bytes of item %q: %s", imgs[i].ID, msg)
+		}
 	}
 	return emb, errs, nil
-}
-
-func (e *Encoder) preprocess(ctx context.Context, it scorer.Item, dst []float32) error {
-	err := e.loader.Load(ctx, it.ImagePath, it.ImageBytes, dst)
-	if err != nil && it.ImageBytes != nil {
-		err = fmt.Errorf("image bytes of item %q: %w", it.ID, err)
-	}
-	return err
 }
 
 // split cuts a [rows, dim] output into rows.

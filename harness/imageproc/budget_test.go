@@ -3,6 +3,7 @@ package imageproc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,77 @@ func TestDecodeCost(t *testing.T) {
 		if got := DecodeCost(tt.info, 100); got != tt.want {
 			t.Errorf("%s: DecodeCost = %d, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestBatches: every image that loads reaches run once, in order, in
+// batches of at most BatchSize, with the tensor Load gives it alone;
+// skipped and failing images are per-item errors; a run error stops the
+// loop.
+func TestBatches(t *testing.T) {
+	p, err := NewPipeline("openai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLoader(p, 0, 0)
+	golden := func(name string) string { return filepath.Join("..", "..", "..", "shared", "golden", "images", name) }
+	good := []string{golden("astronaut.png"), golden("coffee_q90_420.jpg"), golden("chelsea_rgba.png"), golden("rocket_palette.gif")}
+	bad := filepath.Join(t.TempDir(), "bad.png")
+	os.WriteFile(bad, []byte("not an image at all, but long enough"), 0o644)
+	// Items: good0, bad, good1, skip, good2, good3, good0
+	paths := []string{good[0], bad, good[1], "", good[2], good[3], good[0]}
+	per := 3 * 224 * 224
+	want := make([][]float32, len(paths))
+	for i, path := range paths {
+		if path == "" || path == bad {
+			continue
+		}
+		want[i] = make([]float32, per)
+		if err := l.Load(context.Background(), path, nil, want[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []int{1, 2, 3, 7, 32} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			var seen []int
+			errs, err := l.Batches(context.Background(), len(paths), BatchOptions{BatchSize: size, Workers: 2},
+				func(i int) (string, []byte, string) {
+					if paths[i] == "" {
+						return "", nil, "skipped: bad prompt"
+					}
+					return paths[i], nil, ""
+				},
+				func(idx []int, pixels []float32) error {
+					if len(idx) > size || len(pixels) != len(idx)*per {
+						t.Errorf("batch of %d images, %d values (size %d)", len(idx), len(pixels), size)
+					}
+					for k, i := range idx {
+						for j := range per {
+							if pixels[k*per+j] != want[i][j] {
+								t.Fatalf("item %d: pixel %d differs from Load alone", i, j)
+							}
+						}
+					}
+					seen = append(seen, idx...)
+					return nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(seen) != "[0 2 4 5 6]" {
+				t.Errorf("items run %v, want [0 2 4 5 6]", seen)
+			}
+			if errs[3] != "skipped: bad prompt" || !strings.Contains(errs[1], "bad.png") || errs[0] != "" {
+				t.Errorf("errors %q", errs)
+			}
+		})
+	}
+	stop := errors.New("stop")
+	calls := 0
+	_, err = l.Batches(context.Background(), len(good), BatchOptions{BatchSize: 1, Workers: 1},
+		func(i int) (string, []byte, string) { return good[i], nil, "" },
+		func([]int, []float32) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("run error: %v after %d calls, want it returned after 1", err, calls)
 	}
 }

@@ -268,163 +268,106 @@ func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
 	return d, nil
 }
 
-// batch is one chunk of items ready for ONNX Runtime.
-type batch struct {
-	idx    []int     // indices into the request of the rows, in order
-	ids    []int64   // [len(idx), 35]
-	mask   []int64   // [len(idx), 35]
-	pixels []float32 // [len(idx), 3, size, size]
-	buf    []float32 // the whole pixel buffer, to recycle
-}
-
-// Score implements scorer.Scorer. Items are cut into chunks of the batch
-// size; a producer goroutine tokenizes and (with a worker pool) decodes and
-// preprocesses chunk k+1 while ONNX Runtime runs chunk k.
+// Score implements scorer.Scorer. Prompts are tokenized first (cheap, once
+// per distinct prompt); then imageproc.Loader.Batches cuts the items into
+// batches and decodes and preprocesses batch k+1 on a worker pool while
+// ONNX Runtime runs batch k.
 func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	out := make([]scorer.Result, len(items))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan batch, 1)
-	free := make(chan []float32, 2) // pixel buffers handed back after a run
-	go func() {
-		defer close(batches)
-		enc := map[string]tokenize.Encoding{} // per distinct prompt
-		encErr := map[string]error{}
-		for lo := 0; lo < len(items); lo += s.batchSize {
-			chunk := items[lo:min(lo+s.batchSize, len(items))]
-			var buf []float32
-			select {
-			case buf = <-free:
-			default:
-			}
-			b := s.prepare(ctx, chunk, lo, out, enc, encErr, buf)
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-				return
-			}
+	enc := map[string]tokenize.Encoding{} // per distinct prompt
+	encErr := map[string]error{}
+	for _, it := range items {
+		if _, ok := enc[it.Prompt]; ok {
+			continue
 		}
-	}()
+		if _, bad := encErr[it.Prompt]; bad {
+			continue
+		}
+		if e, err := s.tok.Encode(it.Prompt); err != nil {
+			encErr[it.Prompt] = err
+		} else {
+			enc[it.Prompt] = e
+		}
+	}
 	// The first batch is prepared while the model loads (on first use).
-	sess, err := s.session()
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := s.session()
+		loaded <- err
+	}()
+	var sessErr error
+	waited := false
+	n := int64(s.size)
+	seq := int64(s.tok.MaxLength())
+	errs, err := s.loader.Batches(ctx, len(items), imageproc.BatchOptions{BatchSize: s.batchSize, Workers: s.workers},
+		func(i int) (string, []byte, string) {
+			it := items[i]
+			if err := encErr[it.Prompt]; err != nil {
+				return "", nil, fmt.Sprintf("item %q: prompt: %v", it.ID, err)
+			}
+			return it.ImagePath, it.ImageBytes, ""
+		},
+		func(idx []int, pixels []float32) error {
+			if !waited {
+				waited, sessErr = true, <-loaded
+			}
+			if sessErr != nil {
+				return sessErr
+			}
+			sess, _ := s.session()
+			rows := int64(len(idx))
+			ids := make([]int64, 0, len(idx)*int(seq))
+			mask := make([]int64, 0, len(idx)*int(seq))
+			for _, i := range idx {
+				e := enc[items[i].Prompt]
+				ids, mask = append(ids, e.IDs...), append(mask, e.AttentionMask...)
+			}
+			res, err := sess.Run(map[string]onnx.Tensor{
+				blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: ids},
+				blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: mask},
+				blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: pixels},
+			})
+			if err != nil {
+				return fmt.Errorf("imagereward: %w", err)
+			}
+			raw, ok := res[blipmodel.RewardRaw]
+			if !ok || len(raw.Shape) != 2 || raw.Shape[0] != rows || raw.Shape[1] != 1 || len(raw.Float32) != len(idx) {
+				return fmt.Errorf("imagereward: model %s: output %q has shape %v, want [%d, 1]", sess.Path(), blipmodel.RewardRaw, raw.Shape, rows)
+			}
+			for k, i := range idx {
+				r := float64(raw.Float32[k])
+				score := (r - s.mean) / s.std
+				if math.IsNaN(score) || math.IsInf(score, 0) {
+					out[i] = scorer.Result{Err: fmt.Sprintf("item %q: model output %s is %v, reward (%v - %s) / %s is not finite; no score",
+						items[i].ID, blipmodel.RewardRaw, r, r, fmtFloat(s.mean), fmtFloat(s.std))}
+					continue
+				}
+				out[i] = scorer.Result{Score: score}
+			}
+			return nil
+		})
+	if !waited {
+		if serr := <-loaded; serr != nil && err == nil {
+			err = serr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	n := int64(s.size)
-	per := 3 * s.size * s.size
-	for b := range batches {
-		if len(b.idx) == 0 {
+	for i, msg := range errs {
+		if msg == "" {
 			continue
 		}
-		rows := int64(len(b.idx))
-		seq := int64(s.tok.MaxLength())
-		res, err := sess.Run(map[string]onnx.Tensor{
-			blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: b.ids},
-			blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: b.mask},
-			blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: b.pixels[:len(b.idx)*per]},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("imagereward: %w", err)
-		}
-		select {
-		case free <- b.buf:
-		default:
-		}
-		raw, ok := res[blipmodel.RewardRaw]
-		if !ok || len(raw.Shape) != 2 || raw.Shape[0] != rows || raw.Shape[1] != 1 || len(raw.Float32) != len(b.idx) {
-			return nil, fmt.Errorf("imagereward: model %s: output %q has shape %v, want [%d, 1]", sess.Path(), blipmodel.RewardRaw, raw.Shape, rows)
-		}
-		for k, i := range b.idx {
-			r := float64(raw.Float32[k])
-			score := (r - s.mean) / s.std
-			if math.IsNaN(score) || math.IsInf(score, 0) {
-				out[i] = scorer.Result{Err: fmt.Sprintf("item %q: model output %s is %v, reward (%v - %s) / %s is not finite; no score",
-					items[i].ID, blipmodel.RewardRaw, r, r, fmtFloat(s.mean), fmtFloat(s.std))}
-				continue
+		if encErr[items[i].Prompt] == nil {
+			if items[i].ImageBytes != nil {
+				msg = fmt.Sprintf("image bytes of item %q: %s", items[i].ID, msg)
+			} else {
+				msg = fmt.Sprintf("item %q: %s", items[i].ID, msg)
 			}
-			out[i] = scorer.Result{Score: score}
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+		out[i] = scorer.Result{Err: msg}
 	}
 	return out, nil
-}
-
-// prepare tokenizes, decodes and preprocesses one chunk (items lo… of the
-// request) into a batch of the items that succeeded; failures go into
-// out[lo+k].Err. buf, when large enough, is reused for the pixels.
-func (s *ImageReward) prepare(ctx context.Context, chunk []scorer.Item, lo int, out []scorer.Result, enc map[string]tokenize.Encoding, encErr map[string]error, buf []float32) batch {
-	per := 3 * s.size * s.size
-	if cap(buf) < len(chunk)*per {
-		buf = make([]float32, s.batchSize*per)
-	}
-	pix := buf[:len(chunk)*per]
-	errs := make([]string, len(chunk))
-	// Tokenize (cheap, and cached per prompt) before the workers start.
-	for k, it := range chunk {
-		if _, ok := enc[it.Prompt]; !ok {
-			if _, bad := encErr[it.Prompt]; !bad {
-				e, err := s.tok.Encode(it.Prompt)
-				if err != nil {
-					encErr[it.Prompt] = err
-				} else {
-					enc[it.Prompt] = e
-				}
-			}
-		}
-		if err := encErr[it.Prompt]; err != nil {
-			errs[k] = fmt.Sprintf("item %q: prompt: %v", it.ID, err)
-		}
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(s.workers, len(chunk)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range next {
-				if err := s.preprocess(ctx, chunk[k], pix[k*per:(k+1)*per]); err != nil {
-					errs[k] = err.Error()
-				}
-			}
-		}()
-	}
-	for k := range chunk {
-		if errs[k] == "" {
-			next <- k
-		}
-	}
-	close(next)
-	wg.Wait()
-	// Compact the rows that succeeded.
-	b := batch{buf: buf}
-	for k, it := range chunk {
-		if errs[k] != "" {
-			out[lo+k] = scorer.Result{Err: errs[k]}
-			continue
-		}
-		m := len(b.idx)
-		if m != k {
-			copy(pix[m*per:(m+1)*per], pix[k*per:(k+1)*per])
-		}
-		e := enc[it.Prompt]
-		b.idx = append(b.idx, lo+k)
-		b.ids = append(b.ids, e.IDs...)
-		b.mask = append(b.mask, e.AttentionMask...)
-	}
-	b.pixels = pix
-	return b
-}
-
-func (s *ImageReward) preprocess(ctx context.Context, it scorer.Item, dst []float32) error {
-	if err := s.loader.Load(ctx, it.ImagePath, it.ImageBytes, dst); err != nil {
-		if it.ImageBytes != nil {
-			return fmt.Errorf("image bytes of item %q: %w", it.ID, err)
-		}
-		return fmt.Errorf("item %q: %w", it.ID, err)
-	}
-	return nil
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
