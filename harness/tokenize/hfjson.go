@@ -507,20 +507,20 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		}, nil
 	case "Replace":
 		if c.Pattern == nil {
-			return nil, errors.New("Replace: missing pattern")
+			return nil, errors.New("normalizer Replace: missing pattern")
 		}
 		content := c.Content
 		if c.Pattern.String != nil {
 			old := *c.Pattern.String
 			if old == "" {
-				return nil, errors.New("Replace: empty String pattern")
+				return nil, errors.New("normalizer Replace: empty String pattern")
 			}
 			return func(s string) string { return strings.ReplaceAll(s, old, content) }, nil
 		}
 		if c.Pattern.Regex != nil && *c.Pattern.Regex == `\s+` {
 			return func(s string) string { return replaceWhiteSpaceRuns(s, content) }, nil
 		}
-		return nil, fmt.Errorf("Replace: pattern %s is not supported (only the Regex \\s+ and String patterns)", patternString(c))
+		return nil, fmt.Errorf("normalizer Replace: pattern %s is not supported (only the Regex \\s+ and String patterns)", patternString(c))
 	case "BertNormalizer":
 		clean, chinese, lower := true, true, true
 		if c.CleanText != nil {
@@ -582,10 +582,10 @@ func checkCLIPPreTokenizer(raw json.RawMessage) error {
 	if len(steps) == 2 && steps[0].Type == "Split" && steps[1].Type == "ByteLevel" {
 		s, b := steps[0], steps[1]
 		if s.Pattern == nil || s.Pattern.Regex == nil || *s.Pattern.Regex != clipSplitPattern {
-			return fmt.Errorf("Split: pattern %s: want Regex %q", patternString(s), clipSplitPattern)
+			return fmt.Errorf("pre-tokenizer Split: pattern %s: want Regex %q", patternString(s), clipSplitPattern)
 		}
 		if s.Behavior != "Removed" || !s.Invert {
-			return fmt.Errorf("Split: behavior %q, invert %v: want \"Removed\", true", s.Behavior, s.Invert)
+			return fmt.Errorf("pre-tokenizer Split: behavior %q, invert %v: want \"Removed\", true", s.Behavior, s.Invert)
 		}
 		// use_regex (GPT-2's pattern, true in files written by recent
 		// transformers) changes nothing here: every piece of CLIP's split
@@ -641,7 +641,7 @@ func parsePostProcessor(raw json.RawMessage, lookup func(string) (int32, bool)) 
 			}
 			return parsePostProcessor(p, lookup)
 		}
-		return 0, 0, errors.New("Sequence without a Roberta, Bert or Template processor")
+		return 0, 0, errors.New("post-processor Sequence without a Roberta, Bert or Template processor")
 	case "RobertaProcessing", "BertProcessing":
 		s, err := pairID(c.Cls)
 		if err != nil {
