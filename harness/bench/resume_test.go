@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -28,7 +29,7 @@ type counting struct {
 	failAfter int64  // calls; 0 = never
 	interrupt func() // called when the budget is spent (cancels the run's context)
 	calls     atomic.Int64
-	seen      *[]string
+	seen      *idLog
 }
 
 func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
@@ -38,12 +39,24 @@ func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Res
 	}
 	c.items.Add(int64(len(items)))
 	for _, it := range items {
-		*c.seen = append(*c.seen, it.ID)
+		c.seen.add(it.ID)
 	}
 	return c.Scorer.Score(ctx, items)
 }
 
-func countingLauncher(items *atomic.Int64, failAfter int64, seen *[]string, interrupt ...func()) bench.Launcher {
+// idLog records item ids from scorers that run concurrently.
+type idLog struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (l *idLog) add(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ids = append(l.ids, id)
+}
+
+func countingLauncher(items *atomic.Int64, failAfter int64, seen *idLog, interrupt ...func()) bench.Launcher {
 	return func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		sc, err := scorertest.New(ctx, scorer.Config{Options: map[string]string{"fingerprint": "sha256:" + spec.Name}})
 		if err != nil {
@@ -79,7 +92,7 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 			Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}, {Name: "s2", BatchSize: 64}}, OutDir: out, ChunkPairs: 50}
 	}
 	var n atomic.Int64
-	var seen []string
+	var seen idLog
 	want, err := bench.Run(context.Background(), cfg(filepath.Join(t.TempDir(), "full")), countingLauncher(&n, 0, &seen))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +101,7 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 	// Interrupted: s1 dies on its 11th call (batch 10 -> chunk 0 takes 10 calls), i.e. during chunk 1.
 	out := filepath.Join(t.TempDir(), "cut")
 	var n1 atomic.Int64
-	var seen1 []string
+	var seen1 idLog
 	ictx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
 	if _, err := bench.Run(ictx, cfg(out), countingLauncher(&n1, 10, &seen1, interrupt)); !errors.Is(err, context.Canceled) {
@@ -99,7 +112,7 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("rerun into an unfinished run dir: %v", err)
 	}
 	var n2 atomic.Int64
-	var seen2 []string
+	var seen2 idLog
 	got, err := bench.Resume(context.Background(), out, nil, nil, countingLauncher(&n2, 0, &seen2))
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +121,7 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 		t.Errorf("resumed results differ (-uninterrupted +resumed):\n%s", diff)
 	}
 	// Chunk 0 (pairs 0..49) was journaled: none of its items may be scored again.
-	for _, id := range seen2 {
+	for _, id := range seen2.ids {
 		var line int
 		if _, err := fmt.Sscanf(id, "L%d/", &line); err != nil {
 			t.Fatalf("item id %q: %v", id, err)
@@ -133,7 +146,7 @@ func TestCacheServesUnchangedRerun(t *testing.T) {
 	}
 	defer cache.Close()
 	run := func(counter *atomic.Int64) *results.Results {
-		var seen []string
+		var seen idLog
 		res, err := bench.Run(context.Background(), bench.Config{Dataset: dataset.Spec{Path: path},
 			Scorers: []bench.ScorerSpec{{Name: "s1"}}, OutDir: filepath.Join(t.TempDir(), "run"), Cache: cache},
 			countingLauncher(counter, 0, &seen))
@@ -195,7 +208,7 @@ func TestResumeRefusesChangedInputs(t *testing.T) {
 			cfg := bench.Config{Benchmark: results.Benchmark{Name: "resume"}, Dataset: dataset.Spec{Path: path},
 				Scorers: []bench.ScorerSpec{{Name: "s1", BatchSize: 10}}, OutDir: out, ChunkPairs: 40}
 			var n atomic.Int64
-			var seen []string
+			var seen idLog
 			ictx, interrupt := context.WithCancel(context.Background())
 			defer interrupt()
 			if _, err := bench.Run(ictx, cfg, countingLauncher(&n, 12, &seen, interrupt)); err == nil { // 8 calls a chunk: chunk 0 is journaled
@@ -250,7 +263,7 @@ func TestFailedLaunchLeavesNoRun(t *testing.T) {
 		t.Errorf("run directory left behind: %v", err)
 	}
 	var n atomic.Int64
-	var seen []string
+	var seen idLog
 	if _, err := bench.Run(context.Background(), cfg, countingLauncher(&n, 0, &seen)); err != nil {
 		t.Errorf("second run into the same --out: %v", err)
 	}

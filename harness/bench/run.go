@@ -402,7 +402,14 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		return nil, err
 	}
 	limits := &dataset.ImageLimits{Root: root, AllowOutside: cfg.AllowOutsideImages, MaxBytes: cfg.MaxImageBytes}
-	go produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, limits, chunks)
+	// The producer reads src: it must be gone before src is closed (the
+	// deferred Close above runs after this).
+	var producer sync.WaitGroup
+	producer.Go(func() { produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, limits, chunks) })
+	defer func() {
+		cancel()
+		producer.Wait()
+	}()
 
 	if cfg.Progress != nil && done > 0 {
 		cfg.Progress(done)
