@@ -185,7 +185,7 @@ func TestDeprecatedSpellingsEndToEnd(t *testing.T) {
 			},
 			new: func(d string) []string { return []string{"report", d} },
 			notices: []string{
-				"Flag --models has been deprecated, it has no effect on this command (only run, resume and plugins list take it)",
+				"Flag --models has been deprecated, it has no effect on this command (it is taken by run, resume and plugins list)",
 				"Flag --verbose has been deprecated, it has no effect on this command",
 				"Flag --plugin-dir has been deprecated, it has no effect on this command",
 				"Flag --plugin-timeout has been deprecated, it has no effect on this command",

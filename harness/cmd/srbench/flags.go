@@ -50,6 +50,11 @@ func (g *globalFlags) addModels(fl *pflag.FlagSet, usage string) {
 // where models demo writes by default.
 const defaultModelsRoot = "models"
 
+// docDefaultKey is a flag annotation that docs/cli.md shows as the flag's
+// default instead of its value, for a default that depends on the machine
+// (a path under $HOME).
+const docDefaultKey = "srbench_doc_default"
+
 // aliasValue is the Value of a deprecated spelling: setting it sets the
 // flag it stands for (which is then Changed, as if spelled the new way).
 type aliasValue struct {
@@ -101,16 +106,17 @@ func retiredGlobals(root *cobra.Command) {
 	fl.DurationVar(&ignored.d, "plugin-timeout", 0, "")
 	fl.DurationVar(&ignored.d, "plugin-timeout-per-item", 0, "")
 	fl.BoolVar(&ignored.b, "allow-unpinned", false, "")
-	launching := "run, resume, plugins list, train, ablate and demo"
+	launching := "the commands that launch plugins: run, resume, plugins list, train, ablate, demo"
 	for name, takes := range map[string]string{
-		"plugin-dir":              launching + ", and plugins lock",
+		"plugin-dir":              launching + "; and plugins lock",
 		"models":                  "run, resume and plugins list",
 		"verbose":                 launching,
 		"plugin-timeout":          launching,
 		"plugin-timeout-per-item": launching,
 		"allow-unpinned":          launching,
 	} {
-		if err := fl.MarkDeprecated(name, "it has no effect on this command (only "+takes+" take it) and will be removed in the next release"); err != nil {
+		msg := "it has no effect on this command (it is taken by " + takes + ") and will be removed from it in the next release"
+		if err := fl.MarkDeprecated(name, msg); err != nil {
 			panic(err)
 		}
 	}
