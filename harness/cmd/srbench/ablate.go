@@ -23,7 +23,7 @@ socialreward plugin on curations of --log, evaluated on the same held-out test s
 the benchmark runner, and summarised in OUT/ablation.md with seed intervals, paired tests
 against the reference cell, bar charts, learning curves and a data-scaling curve. Rerunning
 with the same OUT resumes: finished cells are never retrained.`,
-		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --model demo-out/models/socialreward --out demo-out/ablation",
+		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --model demo-out/models/socialreward-backbone --out demo-out/ablation",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if in.Log == "" || in.Backbone == "" || out == "" {
