@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto fmt vet clean check-html
+.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto docs fmt vet clean check-html
 
 all: build
 
@@ -86,6 +86,10 @@ proto:
 ## check-html: open a report in headless Chromium (installs Debian chromium if missing), screenshot it.
 check-html:
 	./scripts/check-html.sh $(RUN)
+
+## docs: regenerate docs/cli.md's reference part from the command tree (make test fails when it is stale).
+docs:
+	$(GO) test ./harness/cmd/srbench -run '^TestCLIDocUpToDate$$' -count=1 -update
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

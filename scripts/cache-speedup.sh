@@ -25,8 +25,8 @@ if [ ! -f "$WORK/models/clipscore/srbench.yaml" ]; then
 	"$SRBENCH" models demo --size base --scorers clipscore --out "$WORK/models" >/dev/null
 fi
 if [ ! -f "$WORK/curated/test.jsonl" ]; then
-	"$SRBENCH" simulate --seed 0 --out "$WORK/world" >/dev/null
-	"$SRBENCH" curate --in "$WORK/world/log.jsonl" --out "$WORK/curated" >/dev/null
+	"$SRBENCH" simulate --world-seed 0 --out "$WORK/world" >/dev/null
+	"$SRBENCH" curate --log "$WORK/world/log.jsonl" --out "$WORK/curated" >/dev/null
 fi
 
 rm -rf "$WORK/cache" "$WORK/runs"

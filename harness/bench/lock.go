@@ -30,7 +30,7 @@ func (e *BusyError) Error() string {
 }
 
 // LockRunDir takes the run directory's advisory lock (flock on LockName)
-// for the life of one writer: srbench run, run --resume, analyze and report
+// for the life of one writer: srbench run, resume, analyze and report
 // hold it, so a second one on a live run fails with a *BusyError. The
 // kernel releases the lock when its holder dies however it dies, so a lock
 // file left by a killed process is stale and taken over. what names the

@@ -108,7 +108,7 @@ func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	// A second Run into the same directory is refused.
-	if _, err := bench.Run(context.Background(), cfg(out), countingLauncher(&n1, 0, &seen1)); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := bench.Run(context.Background(), cfg(out), countingLauncher(&n1, 0, &seen1)); err == nil || !strings.Contains(err.Error(), "srbench resume "+out) {
 		t.Fatalf("rerun into an unfinished run dir: %v", err)
 	}
 	var n2 atomic.Int64

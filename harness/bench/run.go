@@ -96,7 +96,7 @@ type Config struct {
 	// Progress, if set, is called after each chunk with pairs done so far.
 	Progress func(pairsDone int) `json:"-"`
 	// ModelsRoot and PluginDir are where the launcher found models and
-	// plugins, recorded so that --resume needs no flag repeated (the CLI
+	// plugins, recorded so that srbench resume needs no flag repeated (the CLI
 	// also resolves every scorer's ModelDir to an absolute path).
 	ModelsRoot string `json:"models_root,omitempty"`
 	PluginDir  string `json:"plugin_dir,omitempty"`
@@ -168,7 +168,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*results.Results, er
 		return nil, fmt.Errorf("run directory %s already holds a finished run (results.json); choose another --out", cfg.OutDir)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.OutDir, JournalName)); err == nil {
-		return nil, fmt.Errorf("run directory %s holds an unfinished run; finish it with `srbench run --resume %s` or choose another --out", cfg.OutDir, cfg.OutDir)
+		return nil, fmt.Errorf("run directory %s holds an unfinished run; finish it with `srbench resume %s` or choose another --out", cfg.OutDir, cfg.OutDir)
 	}
 	if err := Validate(&cfg); err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func ReadJournal(runDir string) (Config, error) {
 // scores the rest. cache and progress are the only settings taken from the
 // caller.
 func Resume(ctx context.Context, runDir string, cache *Cache, progress func(int), launch Launcher) (*results.Results, error) {
-	unlock, err := LockRunDir(runDir, "srbench run --resume")
+	unlock, err := LockRunDir(runDir, "srbench resume")
 	if err != nil {
 		return nil, err
 	}

@@ -435,7 +435,7 @@ func provenance(r *results.Results) []block {
 	items := []inline{
 		{txt("srbench "), code(p.Srbench), txt(", commit "), code(commit), txt(", "), code(p.GoVersion)},
 		line(fmt.Sprintf("Started %s, took %.1f s; %d items from the score cache%s", p.StartedAt, p.Seconds, p.Cached,
-			map[bool]string{true: "; finished by --resume", false: ""}[p.Resumed])),
+			map[bool]string{true: "; finished by srbench resume", false: ""}[p.Resumed])),
 		{txt("Results schema version "), code(strconv.Itoa(r.SchemaVersion))},
 	}
 	if r.Benchmark.Spec != "" {

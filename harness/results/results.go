@@ -345,7 +345,7 @@ type Provenance struct {
 	Seconds   float64  `json:"seconds"`
 	// Cached counts items served from the score cache instead of a plugin.
 	Cached int `json:"cached_items"`
-	// Resumed is true when the run was finished by --resume.
+	// Resumed is true when the run was finished by srbench resume.
 	Resumed bool `json:"resumed,omitempty"`
 	// AllowUnpinned and AllowOutsideImages record the run's exceptions to
 	// srbench's defaults (--allow-unpinned, --allow-outside-images), and

@@ -36,7 +36,7 @@ const (
 
 // Config is what the host tells a plugin when it loads a model.
 type Config struct {
-	// ModelDir is the directory with the model files (see DESIGN.md).
+	// ModelDir is the directory with the model files (layout: docs/models.md).
 	ModelDir string
 	// IntraOpThreads is the ONNX Runtime intra-op thread count; 0 = runtime default.
 	IntraOpThreads int

@@ -62,7 +62,7 @@ var ErrInvalidUTF8 = errors.New("text is not valid UTF-8")
 
 // Load opens a tokenizer by file name and content:
 //   - a directory: its tokenizer.json if present, else the first *.txt.gz
-//     or *.txt file in it (a model directory, see DESIGN.md);
+//     or *.txt file in it (a model directory, see docs/models.md);
 //   - *.txt.gz or *.txt: an OpenAI CLIP BPE vocabulary such as
 //     bpe_simple_vocab_16e6.txt.gz (gzip is detected by content), with
 //     OpenAI clip.tokenize semantics;

@@ -23,11 +23,11 @@ socialreward plugin on curations of --log, evaluated on the same held-out test s
 the benchmark runner, and summarised in OUT/ablation.md with seed intervals, paired tests
 against the reference cell, bar charts, learning curves and a data-scaling curve. Rerunning
 with the same OUT resumes: finished cells are never retrained.`,
-		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --backbone demo-out/models/socialreward --out demo-out/ablation",
+		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --model demo-out/models/socialreward-backbone --out demo-out/ablation",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if in.Log == "" || in.Backbone == "" || out == "" {
-				return fmt.Errorf("--log, --backbone and --out are required")
+				return fmt.Errorf("--log, --model and --out are required")
 			}
 			path, err := bench.ResolveSpec(args[0], benchDir)
 			if err != nil {
@@ -52,9 +52,12 @@ with the same OUT resumes: finished cells are never retrained.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Log, "log", "", "engagement log to curate (once per curation preset)")
-	f.StringVar(&in.Backbone, "backbone", "", "socialreward backbone model directory")
-	f.Uint64Var(&in.Seed, "seed", 0, "curation seed (the split by prompt)")
+	f.StringVar(&in.Backbone, "model", "", "socialreward backbone model directory, which every cell trains on")
+	f.Uint64Var(&in.Seed, "split-seed", 0, "seed of the curations' split by prompt (the training seeds are the spec's)")
 	f.StringVar(&out, "out", "", "ablation directory (rerun to resume)")
 	f.StringVar(&benchDir, "benchmarks", "benchmarks", "directory for SPEC given by name")
+	g.addLaunchFlags(f, "")
+	alias(f, "backbone", "model")
+	alias(f, "seed", "split-seed")
 	return cmd
 }

@@ -77,9 +77,10 @@ reports. Everything is synthetic: the numbers are not results about the real sco
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Out, "out", "demo-out", "demo output directory (recreated)")
-	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the world, the split and the models")
+	f.Uint64Var(&opts.Seed, "seed", 0, "the demo's one seed: of the world, the curation split and the models")
 	f.IntVar(&opts.Prompts, "prompts", 0, "world size in prompts (default 300)")
 	f.StringVar(&opts.Benchmarks, "benchmarks", "benchmarks", "directory with demo-social.yaml, demo-alignment.yaml and ablations/")
 	f.BoolVar(&opts.NoAblation, "no-ablation", false, "skip the small ablation grid")
+	g.addLaunchFlags(f, "")
 	return cmd
 }

@@ -141,11 +141,11 @@ func TestSignalEndsRunWithStoppedPlugin(t *testing.T) {
 			if !waitDead(plugin, 2*time.Second) {
 				t.Errorf("plugin %d left running after srbench exited", plugin)
 			}
-			if !strings.Contains(buf.String(), "srbench run --resume "+out) {
+			if !strings.Contains(buf.String(), "srbench resume "+out) {
 				t.Errorf("no resume hint:\n%s", buf)
 			}
 			t.Logf("%v: exited %d after %v", tt.sig, code, took)
-			runOK(t, "run", "--resume", out, "--no-cache", "--no-progress")
+			runOK(t, "resume", out, "--no-cache", "--no-progress")
 			if diff := cmp.Diff(readResults(t, full), readResults(t, out), volatile); diff != "" {
 				t.Errorf("resumed results differ (-undisturbed +resumed):\n%s", diff)
 			}
@@ -295,7 +295,7 @@ func mapKeys(m map[string]int) []string {
 }
 
 // TestOneWriterPerRunDirectory: while a run is being written, a second
-// `run --resume`, `analyze` or `report` on its directory is refused with a
+// `resume`, `analyze` or `report` on its directory is refused with a
 // message naming the holder; once the first one is killed (its lock
 // released by the kernel), the resume goes through.
 func TestOneWriterPerRunDirectory(t *testing.T) {
@@ -303,7 +303,7 @@ func TestOneWriterPerRunDirectory(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	cmd, _, plugin := startRun(t, spec, out, 50)
 	for _, args := range [][]string{
-		{"run", "--resume", out, "--no-cache", "--no-progress"},
+		{"resume", out, "--no-cache", "--no-progress"},
 		{"analyze", out},
 		{"report", out},
 	} {
@@ -319,7 +319,7 @@ func TestOneWriterPerRunDirectory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, ".srbench.lock")); err != nil {
 		t.Fatalf("lock file: %v", err)
 	}
-	runOK(t, "run", "--resume", out, "--no-cache", "--no-progress")
+	runOK(t, "resume", out, "--no-cache", "--no-progress")
 	if n := readResults(t, out).Dataset.NPairs; n != 600 {
 		t.Errorf("resumed run has %d pairs, want 600", n)
 	}

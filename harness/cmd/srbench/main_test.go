@@ -162,7 +162,7 @@ func TestKilledRunResumes(t *testing.T) {
 	}
 	// Resumed from another working directory without --models: the run
 	// directory remembers where its models and plugins are.
-	resume := srbench("run", "--resume", cut, "--no-cache", "--no-progress")
+	resume := srbench("resume", cut, "--no-cache", "--no-progress")
 	resume.Dir = t.TempDir()
 	if out, err := resume.CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
@@ -412,7 +412,7 @@ func TestBadInputMessages(t *testing.T) {
 func TestCurateRefusesNonEmptyOut(t *testing.T) {
 	out := t.TempDir()
 	os.WriteFile(filepath.Join(out, "metadata.json"), []byte("{}"), 0o644)
-	b, err := srbench("curate", "--in", filepath.Join(t.TempDir(), "log.jsonl"), "--out", out).CombinedOutput()
+	b, err := srbench("curate", "--log", filepath.Join(t.TempDir(), "log.jsonl"), "--out", out).CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "is not empty (it holds metadata.json, ...)") || !strings.Contains(string(b), "--force") {
 		t.Errorf("curate into a non-empty --out: %v\n%s", err, b)
 	}

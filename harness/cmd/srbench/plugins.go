@@ -128,6 +128,9 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 			return nil
 		},
 	}
+	g.addModels(list.Flags(), "")
+	g.addLaunchFlags(list.Flags(), "")
+	g.addPluginDir(lock.Flags(), "directory of the plugin binaries to pin; plugins.lock is written there (default: plugins/ beside the srbench binary)")
 	cmd.AddCommand(list, lock)
 	return cmd
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/srbench/srbench/harness/host"
 )
 
-// globalFlags are shared by every command, with what the signal handler
+// globalFlags are the settings of the commands that launch plugins (each
+// registers the flags it takes: see flags.go), with what the signal handler
 // needs to reach: the plugin hosts to kill and the run to name.
 type globalFlags struct {
 	pluginDir string
@@ -65,7 +66,7 @@ func (g *globalFlags) resumeHint() string {
 	if _, err := os.Stat(filepath.Join(g.runDir, bench.JournalName)); err != nil {
 		return fmt.Sprintf("nothing was scored into %s; start the run again", g.runDir)
 	}
-	return fmt.Sprintf("the run in %s keeps every pair scored so far; finish it with: srbench run --resume %s", g.runDir, g.runDir)
+	return fmt.Sprintf("the run in %s keeps every pair scored so far; finish it with: srbench resume %s", g.runDir, g.runDir)
 }
 
 // exitError carries a specific exit code (e.g. 2 for unusable input to check).
@@ -100,20 +101,12 @@ func newRoot(g *globalFlags) *cobra.Command {
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.PersistentFlags().StringVar(&g.pluginDir, "plugin-dir", "", "directory of scorer plugin binaries (default: plugins/ beside the srbench binary)")
-	root.PersistentFlags().StringVar(&g.models, "models", "models", "models root: scorer N loads <models>/N/ unless a spec gives a path")
-	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log plugin output at debug level")
-	root.PersistentFlags().DurationVar(&g.pluginTimeout, "plugin-timeout", host.DefaultCallTimeout,
-		"deadline of a plugin call before per-item time is added; a plugin that misses it is killed and restarted (0: no deadline)")
-	root.PersistentFlags().DurationVar(&g.pluginTimeoutPerItem, "plugin-timeout-per-item", host.DefaultCallTimeoutPerItem,
-		"added to a Score call's deadline per item of the batch")
-	root.PersistentFlags().BoolVar(&g.allowUnpinned, "allow-unpinned", false,
-		"launch plugins that have no pin in their directory's plugins.lock (recorded in results.json; make build pins what it builds)")
-	root.AddCommand(newRunCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g))
+	retiredGlobals(root)
+	root.AddCommand(newRunCmd(g), newResumeCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g))
 	return root
 }
 
-// defaultPluginDir is plugins/ beside the running binary.
+// resolvePluginDir is --plugin-dir, else plugins/ beside the running binary.
 func (g *globalFlags) resolvePluginDir() string {
 	if g.pluginDir != "" {
 		return g.pluginDir

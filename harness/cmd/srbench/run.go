@@ -28,19 +28,20 @@ type policyFlags struct {
 	averaging string
 	epsilon   float64
 	bootB     int
-	seed      uint64
+	bootSeed  uint64
 	alpha     float64
 }
 
 func (p *policyFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&p.policy, "policy", "", "accuracy policy preset: socialreward (default), pickscore, imagereward, hpsv2, tiecal")
+	fl.StringVar(&p.policy, "policy", "", "accuracy policy preset: srbench (default), socialreward, pickscore, imagereward, hpsv2, tiecal")
 	fl.StringVar(&p.predTies, "ties", "", "prediction ties: correct, half or wrong (overrides the policy)")
 	fl.StringVar(&p.labelTies, "label-ties", "", "label ties: skip, half, match or correct (overrides the policy)")
 	fl.StringVar(&p.averaging, "averaging", "", "micro (over pairs) or macro (per prompt, then mean)")
 	fl.Float64Var(&p.epsilon, "epsilon", 0, "score differences up to epsilon count as predicted ties")
 	fl.IntVar(&p.bootB, "bootstrap", 0, "bootstrap resamples (default 1000)")
-	fl.Uint64Var(&p.seed, "seed", 0, "bootstrap seed")
+	fl.Uint64Var(&p.bootSeed, "bootstrap-seed", 0, "seed of the bootstrap resampling")
 	fl.Float64Var(&p.alpha, "alpha", 0, "family-wise significance level of the paired tests (default 0.05)")
+	alias(fl, "seed", "bootstrap-seed")
 }
 
 // apply overrides spec's statistics fields with the flags that were set.
@@ -71,16 +72,49 @@ func (p *policyFlags) apply(fl *pflag.FlagSet, spec *bench.Spec) {
 	if fl.Changed("bootstrap") {
 		spec.Bootstrap.B = p.bootB
 	}
-	if fl.Changed("seed") {
-		spec.Bootstrap.Seed = p.seed
+	if fl.Changed("bootstrap-seed") {
+		spec.Bootstrap.Seed = p.bootSeed
 	}
 	if fl.Changed("alpha") {
 		spec.Alpha = p.alpha
 	}
 }
 
+// scoreFlags are the flags of the commands that score pairs into a run
+// directory: run and resume.
+type scoreFlags struct {
+	noBar   bool
+	cache   string
+	noCache bool
+	// maxFailures is --max-failures: how many failed pairs a scorer may have.
+	maxFailures string
+}
+
+func (s *scoreFlags) register(fl *pflag.FlagSet) {
+	fl.BoolVar(&s.noBar, "no-progress", false, "no progress bar")
+	fl.StringVar(&s.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
+	_ = fl.SetAnnotation("cache", docDefaultKey, []string{"`$SRBENCH_CACHE/scores.sqlite`, else `$XDG_CACHE_HOME/srbench/scores.sqlite`, else `~/.cache/srbench/scores.sqlite`"})
+	fl.BoolVar(&s.noCache, "no-cache", false, "neither read nor write the score cache")
+	fl.StringVar(&s.maxFailures, "max-failures", "0", "failed pairs a scorer may have before the command exits with status 3 (after writing everything): a count, or a share such as 1%")
+}
+
+// open parses --max-failures (exit status 2 when it is unusable) and opens
+// the score cache, nil with --no-cache; close it when done.
+func (s *scoreFlags) open() (bench.FailureLimit, *bench.Cache, error) {
+	limit, err := bench.ParseFailureLimit(s.maxFailures)
+	if err != nil {
+		return limit, nil, &exitError{code: 2, err: err}
+	}
+	if s.noCache {
+		return limit, nil, nil
+	}
+	cache, err := bench.OpenCache(s.cache)
+	return limit, cache, err
+}
+
 type runFlags struct {
 	policyFlags
+	scoreFlags
 	benchDir  string
 	name      string
 	dataset   string
@@ -93,12 +127,8 @@ type runFlags struct {
 	provider  string
 	limit     int
 	lenient   bool
-	noBar     bool
-	resume    string
-	cache     string
-	noCache   bool
-	// maxFailures is --max-failures: how many failed pairs a scorer may have.
-	maxFailures string
+	// resume is the deprecated run --resume RUN_DIR (now srbench resume RUN_DIR).
+	resume string
 	// Limits on untrusted input.
 	maxImageBytes, decodeMemory string
 	allowOutside                bool
@@ -122,42 +152,21 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 		Example: runExample,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			limit, err := bench.ParseFailureLimit(f.maxFailures)
-			if err != nil {
-				return &exitError{code: 2, err: err}
-			}
-			var cache *bench.Cache
-			if !f.noCache {
-				var err error
-				if cache, err = bench.OpenCache(f.cache); err != nil {
-					return err
-				}
-				defer cache.Close()
-			}
-			h := newHost(g)
-			defer h.Close()
 			if f.resume != "" {
 				if len(args) > 0 {
 					return fmt.Errorf("--resume takes the run's recorded configuration; do not give a SPEC")
 				}
-				journal, err := bench.ReadJournal(f.resume)
-				if err != nil {
-					return err
-				}
-				g.setRun(f.resume)
-				// The recorded plugin directory and models root, unless given again.
-				pluginDir, models := journal.PluginDir, journal.ModelsRoot
-				if pluginDir == "" || cmd.Flags().Changed("plugin-dir") {
-					pluginDir = g.resolvePluginDir()
-				}
-				if models == "" || cmd.Flags().Changed("models") {
-					models = g.models
-				}
-				return runAndPrint(cmd, resumeTotal(journal, f.noBar), func(progress func(int)) (*results.Results, string, error) {
-					res, err := bench.Resume(cmd.Context(), f.resume, cache, progress, launcherAt(pluginDir, models, h))
-					return res, f.resume, err
-				}, f.noBar, limit)
+				return resumeRun(cmd, g, &f.scoreFlags, f.resume)
 			}
+			limit, cache, err := f.open()
+			if err != nil {
+				return err
+			}
+			if cache != nil {
+				defer cache.Close()
+			}
+			h := newHost(g)
+			defer h.Close()
 			cfg, err := f.config(cmd, args)
 			if err != nil {
 				return err
@@ -183,7 +192,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.benchDir, "benchmarks", "benchmarks", "directory of benchmark specs (for SPEC given by name)")
 	f.policyFlags.register(fl)
 	fl.StringVar(&f.name, "name", "", "benchmark name recorded in results (default: the dataset file name)")
-	fl.StringVar(&f.dataset, "dataset", "", "dataset file (required)")
+	fl.StringVar(&f.dataset, "dataset", "", "dataset file (required without a SPEC, else it replaces the spec's)")
 	fl.StringVar(&f.format, "format", "", "dataset format: "+formatList()+" (default: detected)")
 	fl.StringVar(&f.images, "images", "", "images root (default: the dataset file's directory)")
 	fl.StringSliceVar(&f.scorers, "scorers", nil, "scorers to run, comma-separated; NAME or NAME=MODEL_DIR")
@@ -193,15 +202,71 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.provider, "provider", "", "execution provider: cpu (default) or cuda")
 	fl.IntVar(&f.limit, "limit", 0, "score only the first N pairs")
 	fl.BoolVar(&f.lenient, "lenient", false, "skip malformed dataset records (counted and reported) instead of stopping")
-	fl.BoolVar(&f.noBar, "no-progress", false, "no progress bar")
+	f.scoreFlags.register(fl)
 	fl.StringVar(&f.resume, "resume", "", "finish an interrupted run in RUN_DIR (journaled pairs are not rescored)")
-	fl.StringVar(&f.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
-	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the score cache")
+	deprecate(fl, "resume", "use `srbench resume RUN_DIR` instead")
 	fl.StringVar(&f.maxImageBytes, "max-image-bytes", "64MiB", "largest image file (or embedded image) read; larger ones fail per item (\"none\": no limit)")
 	fl.StringVar(&f.decodeMemory, "decode-memory", "512MiB", "memory each plugin may spend decoding images at once; a batch of large images decodes within it (\"none\": no budget)")
 	fl.BoolVar(&f.allowOutside, "allow-outside-images", false, "read images that resolve (through symbolic links) outside the images root")
-	fl.StringVar(&f.maxFailures, "max-failures", "0", "failed pairs a scorer may have before the run exits with status 3 (after writing everything): a count, or a share such as 1%")
+	g.addModels(fl, "")
+	g.addLaunchFlags(fl, "")
 	return cmd
+}
+
+func newResumeCmd(g *globalFlags) *cobra.Command {
+	s := &scoreFlags{}
+	cmd := &cobra.Command{
+		Use:   "resume RUN_DIR",
+		Short: "Finish an interrupted run without rescoring the pairs it journaled",
+		Long: `Finishes the run in RUN_DIR that srbench run started and was interrupted (Ctrl-C,
+SIGTERM, a kill or a crash), with the configuration it recorded: dataset, scorers, model
+directories, policy, and the models root and plugin directory, so no flag is needed and
+it works from any directory. Journaled pairs are not scored again. It refuses to go on
+when the dataset, a model, a variant or a plugin binary changed since the run started.
+--models and --plugin-dir replace the recorded models root and plugin directory.`,
+		Example: "  srbench resume runs/demo-social",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return resumeRun(cmd, g, s, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	s.register(fl)
+	g.addModels(fl, "models root to use instead of the one the run recorded")
+	fl.Lookup("models").DefValue = "" // the recorded one (models/ for a run that recorded none)
+	g.addLaunchFlags(fl, "directory of scorer plugin binaries (default: the one the run recorded)")
+	return cmd
+}
+
+// resumeRun finishes the interrupted run in dir (srbench resume, and the
+// deprecated run --resume).
+func resumeRun(cmd *cobra.Command, g *globalFlags, s *scoreFlags, dir string) error {
+	limit, cache, err := s.open()
+	if err != nil {
+		return err
+	}
+	if cache != nil {
+		defer cache.Close()
+	}
+	h := newHost(g)
+	defer h.Close()
+	journal, err := bench.ReadJournal(dir)
+	if err != nil {
+		return err
+	}
+	g.setRun(dir)
+	// The recorded plugin directory and models root, unless given again.
+	pluginDir, models := journal.PluginDir, journal.ModelsRoot
+	if pluginDir == "" || cmd.Flags().Changed("plugin-dir") {
+		pluginDir = g.resolvePluginDir()
+	}
+	if models == "" || cmd.Flags().Changed("models") {
+		models = g.models
+	}
+	return runAndPrint(cmd, resumeTotal(journal, s.noBar), func(progress func(int)) (*results.Results, string, error) {
+		res, err := bench.Resume(cmd.Context(), dir, cache, progress, launcherAt(pluginDir, models, h))
+		return res, dir, err
+	}, s.noBar, limit)
 }
 
 // formatList is the --format help: every canonical format name with its aliases.

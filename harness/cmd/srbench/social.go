@@ -22,7 +22,7 @@ func newSimulateCmd(_ *globalFlags) *cobra.Command {
 		Long: `Renders procedural images for templated prompts and simulates how a creative community
 remixes them (appeal, exposure, follower reach, prompt popularity). Writes images/,
 log.jsonl and log.parquet (the engagement log), truth.jsonl (latent attributes, never read
-by curation or training), alignment_pairs.jsonl and world.json. Deterministic per --seed.`,
+by curation or training), alignment_pairs.jsonl and world.json. Deterministic per --world-seed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return fmt.Errorf("--out is required")
@@ -43,16 +43,17 @@ by curation or training), alignment_pairs.jsonl and world.json. Deterministic pe
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output directory")
 	f.BoolVar(&force, "force", false, "write into an --out directory that is not empty")
-	f.Uint64Var(&opts.Seed, "seed", 0, "world seed")
+	f.Uint64Var(&opts.Seed, "world-seed", 0, "seed of the simulated world")
 	f.IntVar(&opts.Prompts, "prompts", 0, "number of prompts (default 300)")
 	f.IntVar(&opts.ImagesPerPrompt, "images-per-prompt", 0, "mean images per prompt (default 10)")
 	f.BoolVar(&opts.Views, "views", false, "write the views column into the log")
+	alias(f, "seed", "world-seed")
 	return cmd
 }
 
 func newCurateCmd(_ *globalFlags) *cobra.Command {
 	var opts curate.Options
-	var in, out string
+	var log, out string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "curate",
@@ -63,16 +64,16 @@ author/follower-bias control, minimum remix ratio and counts, creator signal,
 near-duplicate removal, a per-prompt cap, and a seeded train/validation/test split by
 prompt. Writes Social Reward parquet (prompt, pos_path, neg_path) and pairs JSONL per split,
 funnel.json and metadata.json. See docs/social-data.md.`,
-		Example: "  srbench curate --in world/log.jsonl --out curated\n  srbench curate --in world/log.jsonl --out curated-raw --preset raw",
+		Example: "  srbench curate --log world/log.jsonl --out curated\n  srbench curate --log world/log.jsonl --out curated-raw --preset raw",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if in == "" || out == "" {
-				return fmt.Errorf("--in and --out are required")
+			if log == "" || out == "" {
+				return fmt.Errorf("--log and --out are required")
 			}
 			if err := refuseNonEmpty(out, force); err != nil {
 				return err
 			}
 			start := time.Now()
-			f, err := curate.Run(in, out, opts)
+			f, err := curate.Run(log, out, opts)
 			if err != nil {
 				return err
 			}
@@ -82,7 +83,7 @@ funnel.json and metadata.json. See docs/social-data.md.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&in, "in", "", "engagement log (.jsonl or .parquet)")
+	f.StringVar(&log, "log", "", "engagement log to curate (.jsonl or .parquet)")
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&opts.Preset, "preset", "", "debiased (default) or raw")
 	f.StringVar(&opts.Exposure, "exposure", "", "auto, per_day, per_view or none")
@@ -92,9 +93,11 @@ funnel.json and metadata.json. See docs/social-data.md.`,
 	f.StringVar(&opts.CreatorSignal, "creator-signal", "", "off, veto or promote")
 	f.IntVar(&opts.DedupHamming, "dedup-hamming", 0, "near-duplicate dHash distance (negative: no dedup)")
 	f.IntVar(&opts.MaxPairsPerPrompt, "max-pairs-per-prompt", 0, "cap on pairs per prompt (negative: none)")
-	f.Uint64Var(&opts.Seed, "seed", 0, "split seed")
+	f.Uint64Var(&opts.Seed, "split-seed", 0, "seed of the train/validation/test split by prompt (also of the per-prompt cap's sample and the balanced a/b order)")
 	f.BoolVar(&opts.Lenient, "lenient", false, "skip malformed log rows (counted) instead of failing")
 	f.BoolVar(&force, "force", false, "write into an --out directory that is not empty (its curation files are replaced)")
+	alias(f, "in", "log")
+	alias(f, "seed", "split-seed")
 	return cmd
 }
 

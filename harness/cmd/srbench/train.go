@@ -30,17 +30,18 @@ func newTrainCmd(g *globalFlags) *cobra.Command {
 		Short: "Train a scorer (Social Reward adapters) inside its plugin and write a model directory",
 		Long: `Trains a trainable scorer plugin (socialreward) on triplet datasets: pairs JSONL with the
 preferred image as image_a (as written by srbench curate), or Social Reward parquet. The
-plugin embeds the triplets with the frozen backbone of --model (cached), trains adapters and
-writes a new model directory to --out that the same plugin scores with.
+plugin embeds the triplets of --dataset (and --val-dataset) with the frozen backbone of --model
+(cached), trains adapters and writes a new model directory to --out that the same plugin
+scores with.
 
 --config is a JSON or YAML file of training settings (loss, margin, side, adapter, lr,
 weight_decay, batch_size, epochs, patience, seed, train_fraction); --set key=value overrides
 single settings.`,
-		Example: `  srbench train --model models/socialreward --train curated/train.jsonl --val curated/validation.jsonl --out models/socialreward-trained
-  srbench train --model models/socialreward --train curated/train.jsonl --out out --set loss=logistic --set epochs=20`,
+		Example: `  srbench train --model models/socialreward --dataset curated/train.jsonl --val-dataset curated/validation.jsonl --out models/socialreward-trained
+  srbench train --model models/socialreward --dataset curated/train.jsonl --out out --set loss=logistic --set epochs=20`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.model == "" || f.trainPath == "" || f.out == "" {
-				return fmt.Errorf("--model, --train and --out are required")
+				return fmt.Errorf("--model, --dataset and --out are required")
 			}
 			cfgJSON, err := trainConfigJSON(f.config, f.overrides)
 			if err != nil {
@@ -96,14 +97,17 @@ single settings.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.scorer, "scorer", "socialreward", "trainable scorer plugin")
 	fl.StringVar(&f.model, "model", "", "backbone model directory")
-	fl.StringVar(&f.trainPath, "train", "", "training triplets (pairs JSONL or Social Reward parquet)")
-	fl.StringVar(&f.valPath, "val", "", "validation triplets (early stopping)")
+	fl.StringVar(&f.trainPath, "dataset", "", "training triplets (pairs JSONL or Social Reward parquet)")
+	fl.StringVar(&f.valPath, "val-dataset", "", "validation triplets (early stopping)")
 	fl.StringVar(&f.format, "format", "", "dataset format, a name or alias as for run --format (default: detected)")
 	fl.StringVar(&f.images, "images", "", "images root (default: each dataset file's directory)")
 	fl.StringVar(&f.out, "out", "", "directory for the trained model")
 	fl.StringVar(&f.config, "config", "", "training settings (JSON or YAML file)")
 	fl.StringToStringVar(&f.overrides, "set", nil, "override a training setting: key=value (repeatable)")
 	fl.BoolVar(&f.noBar, "no-progress", false, "print one line per epoch instead of a progress bar")
+	g.addLaunchFlags(fl, "")
+	alias(fl, "train", "dataset")
+	alias(fl, "val", "val-dataset")
 	cmd.AddCommand(newTrainExportCmd(g))
 	return cmd
 }
