@@ -89,7 +89,9 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	// override preprocessor_config.json, e.g. OpenAI's crop convention.
 	switch name := dir.Manifest.Strings["pipeline"]; {
 	case name != "":
-		e.Pipeline, err = imageproc.NewPipeline(name)
+		if e.Pipeline, err = imageproc.NewPipeline(name); err != nil {
+			err = fmt.Errorf("file %q: field \"strings.pipeline\": %w", dir.File(modeldir.ManifestName), err)
+		}
 	case dir.Has("preprocessor_config.json"):
 		e.Pipeline, err = imageproc.LoadPreprocessorConfig(dir.File("preprocessor_config.json"))
 	default:
@@ -100,7 +102,17 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	}
 	w, h, ok := e.Pipeline.FixedOutputSize()
 	if !ok || w != h {
-		return nil, fmt.Errorf("model directory %s: image pipeline %q must give a fixed square output (got %dx%d)", dir.Path, e.Pipeline.Name, w, h)
+		// Name the file the pipeline came from (preprocessor_config.json);
+		// the built-in pipelines are square.
+		where := ""
+		if e.Pipeline.Source != "" {
+			where = fmt.Sprintf("file %q: ", e.Pipeline.Source)
+		}
+		got := fmt.Sprintf("got %dx%d", w, h)
+		if !ok {
+			got = "its output size depends on the image: no centre crop or exact resize"
+		}
+		return nil, fmt.Errorf("model directory %s: %simage pipeline %q must give a fixed square output (%s)", dir.Path, where, e.Pipeline.Name, got)
 	}
 	e.loader = imageproc.NewLoader(e.Pipeline, cfg.MaxImageBytes, cfg.DecodeMemoryBytes)
 	if e.Runtime, err = onnx.Init(onnx.Options{}); err != nil {
