@@ -100,19 +100,9 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model directory %s: %w", dir.Path, err)
 	}
-	w, h, ok := e.Pipeline.FixedOutputSize()
-	if !ok || w != h {
-		// Name the file the pipeline came from (preprocessor_config.json);
-		// the built-in pipelines are square.
-		where := ""
-		if e.Pipeline.Source != "" {
-			where = fmt.Sprintf("file %q: ", e.Pipeline.Source)
-		}
-		got := fmt.Sprintf("got %dx%d", w, h)
-		if !ok {
-			got = "its output size depends on the image: no centre crop or exact resize"
-		}
-		return nil, fmt.Errorf("model directory %s: %simage pipeline %q must give a fixed square output (%s)", dir.Path, where, e.Pipeline.Name, got)
+	w, err := e.Pipeline.SquareSize()
+	if err != nil {
+		return nil, fmt.Errorf("model directory %s: %w", dir.Path, err)
 	}
 	e.loader = imageproc.NewLoader(e.Pipeline, cfg.MaxImageBytes, cfg.DecodeMemoryBytes)
 	if e.Runtime, err = onnx.Init(onnx.Options{}); err != nil {

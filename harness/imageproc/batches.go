@@ -26,7 +26,8 @@ type BatchOptions struct {
 // run with the indices of the images that loaded, in order, and their
 // tensors ([len(idx), 3, N, N] for the pipeline's fixed output size N).
 // run must not keep pixels after it returns: two buffers take turns. A run
-// error stops the loop and is returned; a per-image failure (skip reason,
+// error stops the loop (waiting for the batch being prepared) and is
+// returned; a per-image failure (skip reason,
 // unreadable file, decode error) goes into errs[i] and the image is left
 // out of its batch. A cancelled ctx stops the loop with ctx.Err().
 func (l *Loader) Batches(ctx context.Context, n int, opt BatchOptions, src BatchSource, run func(idx []int, pixels []float32) error) (errs []string, err error) {
@@ -103,6 +104,11 @@ func (l *Loader) Batches(ctx context.Context, n int, opt BatchOptions, src Batch
 	for b := range ready {
 		if len(b.idx) > 0 {
 			if err := run(b.idx, b.pix); err != nil {
+				// Stop the producer and wait for it (and its workers, which
+				// write errs) before returning.
+				cancel()
+				for range ready {
+				}
 				return errs, err
 			}
 		}

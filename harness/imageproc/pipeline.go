@@ -590,3 +590,23 @@ func (p Pipeline) CheckSize(w, h int) error {
 	}
 	return nil
 }
+
+// SquareSize returns the side of the pipeline's fixed square output, or an
+// error naming the file the pipeline was read from (Source) when the output
+// is not square or depends on the image (no centre crop or exact resize):
+// the batched scorers need one [3, N, N] tensor size.
+func (p Pipeline) SquareSize() (int, error) {
+	w, h, ok := p.FixedOutputSize()
+	if ok && w == h {
+		return w, nil
+	}
+	where := ""
+	if p.Source != "" {
+		where = fmt.Sprintf("file %q: ", p.Source)
+	}
+	got := fmt.Sprintf("got %dx%d", w, h)
+	if !ok {
+		got = "its output size depends on the image: no centre crop or exact resize"
+	}
+	return 0, fmt.Errorf("%simage pipeline %q must give a fixed square output (%s)", where, p.Name, got)
+}

@@ -202,11 +202,9 @@ func (s *ImageReward) loadPipeline() error {
 	if err != nil {
 		return fmt.Errorf("imagereward: model directory %s: %w", s.dir.Path, err)
 	}
-	w, h, ok := s.pipe.FixedOutputSize()
-	if !ok || w != h {
-		return fmt.Errorf("imagereward: model directory %s: image pipeline %q must give a fixed square output (got %dx%d)", s.dir.Path, s.pipe.Name, w, h)
+	if s.size, err = s.pipe.SquareSize(); err != nil {
+		return fmt.Errorf("imagereward: model directory %s: %w", s.dir.Path, err)
 	}
-	s.size = w
 	return nil
 }
 
