@@ -16,8 +16,9 @@
 // image_path (relative to the log's directory), prompt, prompt_id (optional: defaults to
 // PromptHash(prompt)), author_id, author_followers, created_at and observed_at (RFC 3339;
 // parquet may also use INT64 TIMESTAMP columns), views (optional), remixes and
-// creator_remixes (optional, a subset of remixes). OpenLog streams and validates a log;
-// CreateLog and WriteLog write one.
+// creator_remixes (optional, a subset of remixes). OpenLog streams and validates a log
+// (parquet through harness/internal/pqread, the parquet layer the dataset loaders share;
+// both encodings go through one validator); CreateLog and WriteLog write one.
 //
 // Bad input: a row with a missing or mistyped field, a negative count, an image path that
 // is absolute or leaves the log's directory, observed_at before created_at,
