@@ -28,6 +28,8 @@
 // Unknown fields are ignored and counted (a warning). An image file that is missing or
 // cannot be decoded is not an error: Curate drops it and counts it in the funnel's
 // "image_unreadable" stage, with the first few cases as examples naming file:line.
+// Images are decoded, for DHash, by imageproc (the pixels Pillow gives, JPEG, PNG, GIF or
+// WebP), so files over its default limits (64 MiB, 50 megapixels) count as unreadable.
 //
 // # Controls, in funnel order
 //
