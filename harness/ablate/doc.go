@@ -52,7 +52,7 @@
 // samples.jsonl (label "a": score_a >= score_b; "b": the reverse; tied labels
 // and failed pairs are left out). Per cell: the mean over seeds and a
 // two-sided 95% Student-t interval, mean ± t_{0.975, n−1}·sd/√n (gonum
-// distuv.StudentsT; TInterval), clipped to [0, 1]. With three seeds
+// distuv.StudentsT; stats.TInterval), clipped to [0, 1]. With three seeds
 // t_{0.975, 2} = 4.303, so the interval is wide: it measures the spread of
 // training outcomes, not the test-set sampling error.
 //
@@ -74,8 +74,9 @@
 // that is not the reference; and the data-scaling curve (the cells that
 // differ from the reference only in fraction, against their mean number of
 // training triplets from training.json result.train_size): whether mean
-// accuracy never falls as the fraction grows, and Spearman's ρ. The curve
-// "rises" when it is monotone and ends higher than it starts, or ρ > 0.
+// accuracy never falls as the fraction grows, and Spearman's ρ
+// (stats.Spearman). The curve "rises" when it is monotone and ends higher
+// than it starts, or ρ > 0.
 //
 // # Figures
 //

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
@@ -174,23 +173,6 @@ type ScalingPoint struct {
 	CI95          [2]float64 `json:"ci95"`
 }
 
-// TInterval returns the mean of xs, their sample standard deviation and the
-// two-sided Student-t confidence interval of the mean at level (e.g. 0.95):
-// mean ± t_{(1+level)/2, n-1}·sd/√n. It needs at least two values.
-func TInterval(xs []float64, level float64) (mean, sd float64, ci [2]float64, err error) {
-	n := len(xs)
-	if n < 2 {
-		return 0, 0, ci, fmt.Errorf("t-interval: %d values, want at least 2", n)
-	}
-	if !(level > 0 && level < 1) {
-		return 0, 0, ci, fmt.Errorf("t-interval: level %v, want 0 < level < 1", level)
-	}
-	mean, sd = stat.MeanStdDev(xs, nil)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.5 + level/2)
-	h := t * sd / math.Sqrt(float64(n))
-	return mean, sd, [2]float64{mean - h, mean + h}, nil
-}
-
 // ---------- reading a cell-seed ----------
 
 type trainingRecord struct {
@@ -323,12 +305,12 @@ func summarize(spec *Spec, cells []Cell, outDir string) (*Summary, error) {
 			accs = append(accs, d.sum.Accuracy)
 			triplets += float64(d.sum.TrainTriplets)
 		}
-		mean, sd, ci, err := TInterval(accs, Level)
+		ti, err := stats.TInterval(accs, Level)
 		if err != nil {
 			return nil, fmt.Errorf("ablation: cell %q: %w", c.Name, err)
 		}
-		cs.MeanAccuracy, cs.SD, cs.NSeeds = mean, sd, len(accs)
-		cs.CI95 = [2]float64{math.Max(0, ci[0]), math.Min(1, ci[1])}
+		cs.MeanAccuracy, cs.SD, cs.NSeeds = ti.Mean, ti.SD, ti.N
+		cs.CI95 = [2]float64{math.Max(0, ti.Lo), math.Min(1, ti.Hi)}
 		cs.TrainTriplets = triplets / float64(len(accs))
 		cs.Curve = meanCurve(cs.Seeds)
 		sum.Cells = append(sum.Cells, cs)
@@ -535,8 +517,8 @@ func findings(sum *Summary, cells []Cell) Findings {
 					falls = append(falls, FormatValue(sf.Points[k-1].Fraction)+" → "+FormatValue(p.Fraction))
 				}
 			}
-			rhoV := spearman(xs, ys)
-			if !math.IsNaN(rhoV) {
+			rhoV, err := stats.Spearman(xs, ys) // NaN when undefined (constant size or accuracy)
+			if err == nil {
 				sf.Spearman = &rhoV
 			}
 			first, last := sf.Points[0], sf.Points[len(sf.Points)-1]
@@ -583,36 +565,4 @@ func cellLabel(c CellSummary) string {
 		return c.Name + " (the reference)"
 	}
 	return c.Name
-}
-
-// spearman is Spearman's rank correlation (mid-ranks for ties): Pearson's
-// correlation of the ranks. NaN when either variable is constant.
-func spearman(x, y []float64) float64 {
-	rx, ry := midRanks(x), midRanks(y)
-	_, sx := stat.MeanStdDev(rx, nil)
-	_, sy := stat.MeanStdDev(ry, nil)
-	if sx == 0 || sy == 0 {
-		return math.NaN()
-	}
-	return stat.Correlation(rx, ry, nil)
-}
-
-func midRanks(x []float64) []float64 {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
-	r := make([]float64, len(x))
-	for i := 0; i < len(idx); {
-		j := i
-		for j+1 < len(idx) && x[idx[j+1]] == x[idx[i]] {
-			j++
-		}
-		for k := i; k <= j; k++ {
-			r[idx[k]] = float64(i+j)/2 + 1
-		}
-		i = j + 1
-	}
-	return r
 }

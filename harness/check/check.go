@@ -3,10 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
-
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/stats"
@@ -357,7 +354,7 @@ func pairedTests(o *Outcome, pol stats.Policy, opts Options, alpha float64) erro
 			return &InputError{File: "samples", Err: fmt.Errorf("scorer %q: %w", s.Name, err)}
 		}
 		n := m.AWins + m.BWins + m.Equal
-		s.Paired = &PairedTest{N: n, BaselineBetter: m.AWins, CurrentBetter: m.BWins, P: OneSidedP(m.AWins, m.BWins), LeftOut: shared - n}
+		s.Paired = &PairedTest{N: n, BaselineBetter: m.AWins, CurrentBetter: m.BWins, P: stats.McNemarOneSided(m.AWins, m.BWins), LeftOut: shared - n}
 		tested = append(tested, i)
 		ps = append(ps, s.Paired.P)
 	}
@@ -374,20 +371,6 @@ func pairedTests(o *Outcome, pol stats.Policy, opts Options, alpha float64) erro
 		t.Worse = t.PHolm < alpha && t.BaselineBetter > t.CurrentBetter
 	}
 	return nil
-}
-
-// OneSidedP is the exact one-sided McNemar p-value that the second of two
-// paired scorers is worse: b pairs favour the first, c the second, and the
-// p-value is P(X >= b) = P(X <= c) for X ~ Binomial(b+c, 1/2) (1 when
-// b+c = 0). When b > c it is half of stats.McNemarExact(b, c).
-func OneSidedP(b, c int) float64 {
-	if b < 0 || c < 0 {
-		panic(fmt.Sprintf("check: OneSidedP(%d, %d): negative count", b, c))
-	}
-	if b+c == 0 {
-		return 1
-	}
-	return math.Min(1, distuv.Binomial{N: float64(b + c), P: 0.5}.CDF(float64(c)))
 }
 
 func short(h string) string {

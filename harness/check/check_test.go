@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/srbench/srbench/harness/results"
-	"github.com/srbench/srbench/harness/stats"
 )
 
 var scorerNames = []string{"socialreward", "pickscore", "clipscore"}
@@ -387,41 +386,6 @@ func TestCheckPolicyMismatch(t *testing.T) {
 	_, err = Check(&Baseline{Version: 1, Scorers: b.Scorers}, run, Options{})
 	if !errors.As(err, &ie) || ie.File != "results.json" || ie.Field != "policy.averaging" {
 		t.Errorf("bad run policy: err %v, want an InputError on results.json field policy.averaging", err)
-	}
-}
-
-// TestOneSidedP compares with scipy.stats.binomtest(b, b+c, 0.5,
-// alternative="greater") from testdata/onesided_p.py, and checks that it is
-// half of the two-sided stats.McNemarExact whenever b > c.
-func TestOneSidedP(t *testing.T) {
-	data, err := os.ReadFile("testdata/onesided_p.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Cases []struct {
-			B, C     int
-			OneSided float64 `json:"one_sided"`
-			TwoSided float64 `json:"two_sided"`
-		}
-	}
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range ref.Cases {
-		t.Run(fmt.Sprintf("b=%d,c=%d", c.B, c.C), func(t *testing.T) {
-			got := OneSidedP(c.B, c.C)
-			if !near(got, c.OneSided) {
-				t.Errorf("OneSidedP = %v, scipy %v", got, c.OneSided)
-			}
-			two := stats.McNemarExact(c.B, c.C)
-			if !near(two, c.TwoSided) {
-				t.Errorf("McNemarExact = %v, statsmodels %v", two, c.TwoSided)
-			}
-			if c.B > c.C && !near(got, two/2) {
-				t.Errorf("b > c: one-sided %v is not half the two-sided %v", got, two)
-			}
-		})
 	}
 }
 

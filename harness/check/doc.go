@@ -39,10 +39,10 @@
 // The paired test uses [stats.McNemar] under the run's policy: b pairs where
 // the baseline earned more credit, c where the current run did. Its
 // two-sided p is 2·P(X <= min(b, c)), X ~ Binomial(b+c, 1/2); the one-sided
-// p of "current worse" is P(X >= b) = P(X <= c) ([OneSidedP]), half the
-// two-sided p when b > c. The scorers' one-sided p-values are Holm-adjusted
-// at alpha (default 0.05), so a gate over many scorers does not fail by
-// chance more often than alpha. The test catches a real drop too small for
+// p of "current worse" is P(X >= b) = P(X <= c)
+// ([stats.McNemarOneSided]), half the two-sided p when b > c. The scorers'
+// one-sided p-values are Holm-adjusted at alpha (default 0.05), so a gate
+// over many scorers does not fail by chance more often than alpha. The test catches a real drop too small for
 // the tolerance; the tolerance catches a drop on a changed dataset, where no
 // pairing is possible.
 //

@@ -5,7 +5,6 @@ import (
 
 	"github.com/srbench/srbench/harness/check"
 	"github.com/srbench/srbench/harness/results"
-	"github.com/srbench/srbench/harness/stats"
 )
 
 // A baseline allows each scorer to drop by its tolerance; pickscore fell by
@@ -39,16 +38,4 @@ func ExampleCheck() {
 	// pass - socialreward: accuracy 70.1% on 1000 pairs, baseline 69.7%: 0.4 points higher (tolerance 2.0 points); no paired test
 	// regressed - pickscore: accuracy 59.6% on 1000 pairs, baseline 62.6%: 3.0 points lower, beyond the tolerance of 2.0 points; no paired test
 	// exit code 1
-}
-
-// The paired test's one-sided p-value is half of McNemar's two-sided exact
-// p-value when the baseline wins more of the discordant pairs.
-func ExampleOneSidedP() {
-	fmt.Printf("baseline better on 12, current on 0: p = %.6f\n", check.OneSidedP(12, 0))
-	fmt.Printf("two-sided McNemar:                   p = %.6f\n", stats.McNemarExact(12, 0))
-	fmt.Printf("current better on 12:                p = %.1f\n", check.OneSidedP(0, 12))
-	// Output:
-	// baseline better on 12, current on 0: p = 0.000244
-	// two-sided McNemar:                   p = 0.000488
-	// current better on 12:                p = 1.0
 }

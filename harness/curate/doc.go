@@ -16,8 +16,9 @@
 // image_path (relative to the log's directory), prompt, prompt_id (optional: defaults to
 // PromptHash(prompt)), author_id, author_followers, created_at and observed_at (RFC 3339;
 // parquet may also use INT64 TIMESTAMP columns), views (optional), remixes and
-// creator_remixes (optional, a subset of remixes). OpenLog streams and validates a log;
-// CreateLog and WriteLog write one.
+// creator_remixes (optional, a subset of remixes). OpenLog streams and validates a log
+// (parquet through harness/internal/pqread, the parquet layer the dataset loaders share;
+// both encodings go through one validator); CreateLog and WriteLog write one.
 //
 // Bad input: a row with a missing or mistyped field, a negative count, an image path that
 // is absolute or leaves the log's directory, observed_at before created_at,
@@ -27,6 +28,8 @@
 // Unknown fields are ignored and counted (a warning). An image file that is missing or
 // cannot be decoded is not an error: Curate drops it and counts it in the funnel's
 // "image_unreadable" stage, with the first few cases as examples naming file:line.
+// Images are decoded, for DHash, by imageproc (the pixels Pillow gives, JPEG, PNG, GIF or
+// WebP), so files over its default limits (64 MiB, 50 megapixels) count as unreadable.
 //
 // # Controls, in funnel order
 //

@@ -526,11 +526,7 @@ func decodeJSONRecord(line []byte) (fields, error) {
 			if err != nil {
 				return nil, fmt.Errorf("field %q: bad number %s", k, v)
 			}
-			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				f[k] = int64(x)
-			} else {
-				f[k] = x
-			}
+			f[k] = jsonNumber(x)
 		case v[0] == '{':
 			f[k] = jsonWrong("an object")
 		case v[0] == '[':
@@ -540,4 +536,15 @@ func decodeJSONRecord(line []byte) (fields, error) {
 		}
 	}
 	return f, nil
+}
+
+// jsonNumber is a non-integer-typed number as a field value: int64 when it is
+// integral and exactly representable (below 2^53), float64 otherwise. JSON
+// numbers written with a fraction or exponent and parquet FLOAT/DOUBLE values
+// both go through it.
+func jsonNumber(x float64) any {
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return int64(x)
+	}
+	return x
 }

@@ -7,15 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/srbench/srbench/harness/internal/pqread"
 )
 
 func shortHash(s string) string {
@@ -25,225 +24,77 @@ func shortHash(s string) string {
 
 // ---- parquet reading ----
 
-type colClass int
-
-const (
-	classString colClass = iota // BYTE_ARRAY
-	classID                     // BYTE_ARRAY, INT32, INT64
-	classCount                  // INT32, INT64, DOUBLE, FLOAT
-	classTime                   // BYTE_ARRAY (RFC 3339) or INT64 TIMESTAMP
-)
-
-func fieldClass(name string) colClass {
+// logColumn is the parquet column kind of each log field.
+func logColumn(name string) pqread.Column {
+	c := pqread.Column{Name: name, Kind: pqread.String}
 	switch name {
 	case "image_id", "prompt_id", "author_id":
-		return classID
+		c.Kind = pqread.ID
 	case "author_followers", "views", "remixes", "creator_remixes":
-		return classCount
+		c.Kind = pqread.Count
 	case "created_at", "observed_at":
-		return classTime
+		c.Kind = pqread.Time
 	}
-	return classString
+	switch name {
+	case "image_id", "image_path", "prompt", "author_id", "author_followers", "created_at", "observed_at", "remixes":
+		c.Required = true
+	}
+	return c
 }
 
-type parquetCol struct {
-	name  string
-	index int           // leaf column index; -1 for unknown (non-leaf or ignored) columns
-	unit  time.Duration // INT64 timestamps: one unit
-	known bool
-}
-
+// parquetSource reads an engagement log through pqread, srbench's parquet layer, and
+// gives each row's values in the same Go types as the JSONL source.
 type parquetSource struct {
-	path   string
-	f      *os.File
-	groups []parquet.RowGroup
-	g      int
-	rows   parquet.Rows
-	buf    []parquet.Row
-	n, k   int
-	row    int
-	cols   []parquetCol
+	path string
+	r    *pqread.Reader
 }
 
 func openParquetSource(path string) (*parquetSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	cols := make([]pqread.Column, len(logFields))
+	for i, name := range logFields {
+		cols[i] = logColumn(name)
+	}
+	r, err := pqread.Open(path, 256, cols)
+	var se *pqread.SchemaError
+	var fe *pqread.FormatError
+	switch {
+	case errors.As(err, &se) && len(se.Missing) > 0:
+		return nil, fmt.Errorf("engagement log %q: missing column(s) %s (found: %s)", path, strings.Join(pqread.Quote(se.Missing), ", "), strings.Join(se.Found, ", "))
+	case errors.As(err, &se) && se.Nested:
+		return nil, fmt.Errorf("engagement log %q: column %q is nested (want a plain column)", path, se.Column)
+	case errors.As(err, &se):
+		return nil, fmt.Errorf("engagement log %q: column %q has type %s (want %s)", path, se.Column, se.Type, se.Kind.Want())
+	case errors.As(err, &fe):
+		return nil, fmt.Errorf("engagement log %q: not a readable parquet file: %w", path, fe.Err)
+	case err != nil:
 		return nil, fmt.Errorf("engagement log: %w", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("engagement log: %w", err)
-	}
-	pf, err := parquet.OpenFile(f, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("engagement log %q: not a readable parquet file: %w", path, err)
-	}
-	s := &parquetSource{path: path, f: f, groups: pf.RowGroups(), buf: make([]parquet.Row, 256)}
-	schema := pf.Schema()
-	var names []string
-	for _, fld := range schema.Fields() {
-		names = append(names, fld.Name())
-	}
-	present := map[string]bool{}
-	for _, name := range names {
-		present[name] = true
-		col := parquetCol{name: name, index: -1, known: isLogField(name)}
-		if col.known {
-			leaf, ok := schema.Lookup(name)
-			if !ok || !leaf.Node.Leaf() || leaf.MaxRepetitionLevel > 0 {
-				f.Close()
-				return nil, fmt.Errorf("engagement log %q: column %q is nested (want a plain column)", path, name)
-			}
-			t := leaf.Node.Type()
-			kind := t.Kind()
-			okType := false
-			switch fieldClass(name) {
-			case classString:
-				okType = kind == parquet.ByteArray
-			case classID:
-				okType = kind == parquet.ByteArray || kind == parquet.Int32 || kind == parquet.Int64
-			case classCount:
-				okType = kind == parquet.Int32 || kind == parquet.Int64 || kind == parquet.Double || kind == parquet.Float
-			case classTime:
-				if kind == parquet.ByteArray {
-					okType = true
-				} else if kind == parquet.Int64 {
-					if lt := t.LogicalType(); lt != nil {
-						if ts, isTS := lt.Value.(*format.TimestampType); isTS && ts.Unit.Value != nil {
-							col.unit = ts.Unit.Value.Duration()
-							okType = col.unit > 0
-						}
-					}
-				}
-			}
-			if !okType {
-				f.Close()
-				return nil, fmt.Errorf("engagement log %q: column %q has type %s (want %s)", path, name, t, wantClass(fieldClass(name)))
-			}
-			col.index = leaf.ColumnIndex
-		}
-		s.cols = append(s.cols, col)
-	}
-	var missing []string
-	for _, req := range []string{"image_id", "image_path", "prompt", "author_id", "author_followers", "created_at", "observed_at", "remixes"} {
-		if !present[req] {
-			missing = append(missing, fmt.Sprintf("%q", req))
-		}
-	}
-	if len(missing) > 0 {
-		f.Close()
-		return nil, fmt.Errorf("engagement log %q: missing column(s) %s (found: %s)", path, strings.Join(missing, ", "), strings.Join(names, ", "))
-	}
-	return s, nil
+	return &parquetSource{path: path, r: r}, nil
 }
 
-func wantClass(c colClass) string {
-	switch c {
-	case classID:
-		return "a string or integer column"
-	case classCount:
-		return "an integer column"
-	case classTime:
-		return "an RFC 3339 string column or an INT64 TIMESTAMP column"
-	}
-	return "a string column"
-}
-
-func (s *parquetSource) close() error {
-	if s.rows != nil {
-		s.rows.Close()
-		s.rows = nil
-	}
-	return s.f.Close()
-}
+func (s *parquetSource) close() error { return s.r.Close() }
 
 func (s *parquetSource) next() (fields, string, error) {
-	for s.k >= s.n {
-		if err := s.fill(); err != nil {
-			return nil, "", err
-		}
+	row, idx, err := s.r.Next()
+	var re *pqread.ReadError
+	if errors.As(err, &re) {
+		return nil, "", fmt.Errorf("engagement log %q: row %d: %w", s.path, re.Row, re.Err)
 	}
-	row := s.buf[s.k]
-	s.k++
-	where := fmt.Sprintf("row %d", s.row)
-	s.row++
-	f := make(fields, len(s.cols))
-	for _, c := range s.cols {
-		if c.index < 0 {
-			f[c.name] = nil
-			continue
-		}
-		v := leafValue(row, c.index)
-		if v.IsNull() {
-			f[c.name] = nil
-			continue
-		}
-		switch v.Kind() {
-		case parquet.ByteArray:
-			f[c.name] = string(v.ByteArray())
-		case parquet.Int32:
-			f[c.name] = int64(v.Int32())
-		case parquet.Int64:
-			if c.unit > 0 {
-				f[c.name] = time.Unix(0, 0).UTC().Add(time.Duration(v.Int64()) * c.unit)
-			} else {
-				f[c.name] = v.Int64()
-			}
-		case parquet.Double, parquet.Float:
-			x := v.Double()
-			if v.Kind() == parquet.Float {
-				x = float64(v.Float())
-			}
-			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				f[c.name] = int64(x)
-			} else {
-				f[c.name] = x
-			}
+	if err != nil {
+		return nil, "", err
+	}
+	f := make(fields, len(s.r.Names()))
+	for _, name := range s.r.Names() {
+		switch v := row.Value(name).(type) {
+		case float64:
+			f[name] = jsonNumber(v)
+		case pqread.Unsupported:
+			f[name] = jsonWrong("a " + v.Kind + " value")
 		default:
-			f[c.name] = jsonWrong("a " + v.Kind().String() + " value")
+			f[name] = v // nil (null, or a column the format does not define), string, int64, time.Time
 		}
 	}
-	return f, where, nil
-}
-
-func (s *parquetSource) fill() error {
-	for {
-		if s.rows == nil {
-			if s.g >= len(s.groups) {
-				return io.EOF
-			}
-			s.rows = s.groups[s.g].Rows()
-			s.g++
-		}
-		n, err := s.rows.ReadRows(s.buf)
-		if n > 0 {
-			s.n, s.k = n, 0
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("engagement log %q: row %d: %w", s.path, s.row, err)
-			}
-			return nil
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("engagement log %q: row %d: %w", s.path, s.row, err)
-		}
-		s.rows.Close()
-		s.rows = nil
-	}
-}
-
-// leafValue finds leaf column col in row.
-func leafValue(row parquet.Row, col int) parquet.Value {
-	if col < len(row) && row[col].Column() == col {
-		return row[col]
-	}
-	for _, v := range row {
-		if v.Column() == col {
-			return v
-		}
-	}
-	return parquet.Value{}
+	return f, fmt.Sprintf("row %d", idx), nil
 }
 
 // ---- writing ----

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/parquet-go/parquet-go"
+	"github.com/srbench/srbench/harness/internal/pqread"
 )
 
 // Detect names the format of a dataset file from its content:
@@ -94,16 +94,12 @@ func detectArray(path string, r io.Reader) (Format, error) {
 }
 
 func detectParquet(path string, f *os.File) (Format, error) {
-	fi, err := f.Stat()
+	names, err := pqread.ColumnNames(path, f)
 	if err != nil {
 		return "", fmt.Errorf("dataset: %w", err)
 	}
-	pf, err := parquet.OpenFile(f, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		return "", fmt.Errorf("dataset: file %q: not a readable parquet file: %w", path, err)
-	}
 	cols := map[string]bool{}
-	for _, n := range topLevelNames(pf) {
+	for _, n := range names {
 		cols[n] = true
 	}
 	sr := cols["prompt"] && cols["pos_path"] && cols["neg_path"]
@@ -116,5 +112,5 @@ func detectParquet(path string, f *os.File) (Format, error) {
 	case sr && pap:
 		return "", undetected(path, "it has the columns of both socialreward-parquet and pickapic-parquet")
 	}
-	return "", undetected(path, fmt.Sprintf("parquet columns %s match neither socialreward-parquet (prompt, pos_path, neg_path) nor pickapic-parquet (caption, jpg_0, jpg_1, label_0, label_1)", strings.Join(quoteAll(topLevelNames(pf)), ", ")))
+	return "", undetected(path, fmt.Sprintf("parquet columns %s match neither socialreward-parquet (prompt, pos_path, neg_path) nor pickapic-parquet (caption, jpg_0, jpg_1, label_0, label_1)", strings.Join(pqread.Quote(names), ", ")))
 }

@@ -102,7 +102,8 @@
 // the derived IDs are the same on every run over the same file with the same Spec; Hash
 // fingerprints the file for reports. Memory does not grow with the number of pairs: JSONL is read a
 // line at a time, JSON arrays an element at a time, parquet a small batch of rows at a
-// time within one row group. What Stats keeps is bounded (MaxExamples messages,
+// time within one row group (through harness/internal/pqread, the parquet layer that
+// curate's engagement logs share). What Stats keeps is bounded (MaxExamples messages,
 // MaxUnknownFieldNames names). The loader does not check that IDs are unique, since
 // that would take memory proportional to the file.
 package dataset

@@ -4,112 +4,43 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/parquet-go/parquet-go"
+	"github.com/srbench/srbench/harness/internal/pqread"
 )
 
-// colKind is what a parquet column must hold.
-type colKind int
-
-const (
-	colString colKind = iota // BYTE_ARRAY (string, large_string, binary)
-	colBytes                 // BYTE_ARRAY, or a struct with a "bytes" BYTE_ARRAY (Hugging Face Image)
-	colNumber                // DOUBLE, FLOAT, INT32, INT64
-	colID                    // BYTE_ARRAY, INT32, INT64
-	colBool                  // BOOLEAN
-)
-
-func (k colKind) want() string {
-	switch k {
-	case colString:
-		return "a string column"
-	case colBytes:
-		return "a binary column (or a struct with a binary \"bytes\" field)"
-	case colNumber:
-		return "a numeric column"
-	case colID:
-		return "a string or integer column"
-	case colBool:
-		return "a boolean column"
-	}
-	return "?"
-}
-
-func (k colKind) accepts(t parquet.Kind) bool {
-	switch k {
-	case colString, colBytes:
-		return t == parquet.ByteArray
-	case colNumber:
-		return t == parquet.Double || t == parquet.Float || t == parquet.Int32 || t == parquet.Int64
-	case colID:
-		return t == parquet.ByteArray || t == parquet.Int32 || t == parquet.Int64
-	case colBool:
-		return t == parquet.Boolean
-	}
-	return false
-}
-
-// colSpec asks for one column.
-type colSpec struct {
-	name     string
-	kind     colKind
-	required bool
-}
-
-// parquetReader reads the rows of a parquet file row group by row group, a batch of rows
-// at a time, and finds the asked-for columns in each row.
+// parquetReader reads the rows of a parquet file through pqread (srbench's one parquet
+// layer), counts them, applies the split filter and reads fields with the dataset's
+// rules and messages.
 type parquetReader struct {
-	spec   Spec
-	st     *recorder
-	f      *os.File
-	pf     *parquet.File
-	groups []parquet.RowGroup
-	g      int // next row group
-	rows   parquet.Rows
-	// groupDone is set once rows has reported the end of its group.
-	groupDone bool
-	buf       []parquet.Row
-	n, k      int // rows in buf, next row in buf
-	row       int // global 0-based index of the next row
-	cols      map[string]int
-	split     int // leaf index of the "split" column used as a filter, -1 if none
+	*pqread.Reader
+	spec     Spec
+	st       *recorder
+	hasSplit bool // the "split" column is used as a filter
 }
 
-func openParquet(spec Spec, format Format, st *recorder, batch int, specs []colSpec) (*parquetReader, error) {
-	f, err := os.Open(spec.Path)
+func openParquet(spec Spec, format Format, st *recorder, batch int, cols []pqread.Column) (*parquetReader, error) {
+	if spec.Split != "" {
+		cols = append(cols, pqread.Column{Name: "split", Kind: pqread.String})
+	}
+	pr, err := pqread.Open(spec.Path, batch, cols)
+	var se *pqread.SchemaError
+	if errors.As(err, &se) && len(se.Missing) > 0 {
+		return nil, fmt.Errorf("dataset: file %q: format %s: missing column(s) %s (found: %s)", spec.Path, format, strings.Join(pqread.Quote(se.Missing), ", "), strings.Join(pqread.Quote(se.Found), ", "))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	pf, err := parquet.OpenFile(f, fi.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("dataset: file %q: not a readable parquet file: %w", spec.Path, err)
-	}
-	r := &parquetReader{spec: spec, st: st, f: f, pf: pf, groups: pf.RowGroups(), buf: make([]parquet.Row, batch), cols: map[string]int{}, split: -1}
+	r := &parquetReader{Reader: pr, spec: spec, st: st}
 	if spec.Split != "" {
-		specs = append(specs, colSpec{name: "split", kind: colString})
-	}
-	if err := r.lookup(format, specs); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if spec.Split != "" {
-		if idx, ok := r.cols["split"]; ok {
-			r.split = idx
+		if pr.Has("split") {
+			r.hasSplit = true
 		} else if !splitFileName(spec.Path, spec.Split) {
-			f.Close()
+			pr.Close()
 			return nil, fmt.Errorf("dataset: file %q: no %q column, and the file name does not start with split %q: pass that split's file (e.g. %s-00000-of-00001.parquet) or leave Split empty", spec.Path, "split", spec.Split, spec.Split)
 		}
 	}
@@ -125,80 +56,19 @@ func splitFileName(path, split string) bool {
 	return base[len(split)] == '-' || base[len(split)] == '.'
 }
 
-// topLevelNames lists the file's top-level columns, for messages.
-func topLevelNames(pf *parquet.File) []string {
-	var names []string
-	for _, fld := range pf.Schema().Fields() {
-		names = append(names, fld.Name())
-	}
-	return names
-}
-
-func (r *parquetReader) lookup(format Format, specs []colSpec) error {
-	schema := r.pf.Schema()
-	top := map[string]bool{}
-	for _, n := range topLevelNames(r.pf) {
-		top[n] = true
-	}
-	var missing []string
-	for _, c := range specs {
-		if !top[c.name] {
-			if c.required {
-				missing = append(missing, strconv.Quote(c.name))
-			}
-			continue
-		}
-		leaf, ok := schema.Lookup(c.name)
-		if ok && !leaf.Node.Leaf() {
-			ok = false
-		}
-		if !ok && c.kind == colBytes {
-			leaf, ok = schema.Lookup(c.name, "bytes")
-		}
-		if !ok || leaf.MaxRepetitionLevel > 0 {
-			return fmt.Errorf("dataset: file %q: column %q is nested (a list or struct; want %s)", r.spec.Path, c.name, c.kind.want())
-		}
-		if t := leaf.Node.Type(); !c.kind.accepts(t.Kind()) {
-			typ := t.Kind().String()
-			if s := t.String(); s != typ {
-				typ += " (" + s + ")"
-			}
-			return fmt.Errorf("dataset: file %q: column %q has type %s (want %s)", r.spec.Path, c.name, typ, c.kind.want())
-		}
-		r.cols[c.name] = leaf.ColumnIndex
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("dataset: file %q: format %s: missing column(s) %s (found: %s)", r.spec.Path, format, strings.Join(missing, ", "), strings.Join(quoteAll(topLevelNames(r.pf)), ", "))
-	}
-	return nil
-}
-
-func quoteAll(s []string) []string {
-	q := make([]string, len(s))
-	for i, x := range s {
-		q[i] = strconv.Quote(x)
-	}
-	return q
-}
-
 // nextRow returns the next row that passes the split filter and its 0-based index. The
 // row's values are valid until the next call.
-func (r *parquetReader) nextRow() (parquet.Row, int, error) {
+func (r *parquetReader) nextRow() (pqread.Row, int, error) {
 	for {
-		for r.k >= r.n {
-			if err := r.fill(); err != nil {
-				return nil, 0, err
-			}
+		row, idx, err := r.Next()
+		if err != nil {
+			return pqread.Row{}, 0, err
 		}
-		row, idx := r.buf[r.k], r.row
-		r.k++
-		r.row++
 		r.st.row()
-		if r.split >= 0 {
-			v := value(row, r.split)
-			s := "(null)"
-			if !v.IsNull() {
-				s = string(v.ByteArray())
+		if r.hasSplit {
+			s, ok := row.Value("split").(string)
+			if !ok {
+				s = "(null)"
 			}
 			if s != r.spec.Split {
 				r.st.filter(fmt.Sprintf("split %s, not %q", strconv.Quote(s), r.spec.Split))
@@ -209,64 +79,7 @@ func (r *parquetReader) nextRow() (parquet.Row, int, error) {
 	}
 }
 
-// fill reads the next batch of rows, moving to the next row group when one ends. A
-// group's reader is closed only on the call after its last batch, so the values of that
-// batch stay valid while they are used.
-func (r *parquetReader) fill() error {
-	for {
-		if r.rows != nil && r.groupDone {
-			r.closeRows()
-		}
-		if r.rows == nil {
-			if r.g >= len(r.groups) {
-				return io.EOF
-			}
-			r.rows = r.groups[r.g].Rows()
-			r.g++
-		}
-		n, err := r.rows.ReadRows(r.buf)
-		if errors.Is(err, io.EOF) {
-			r.groupDone = true
-		} else if err != nil {
-			return r.readErr(err)
-		}
-		if n > 0 {
-			r.n, r.k = n, 0
-			return nil
-		}
-		r.groupDone = true
-	}
-}
-
-func (r *parquetReader) readErr(err error) error {
-	return fmt.Errorf("file %q: row group %d (rows from %d): %w", r.spec.Path, r.g-1, r.row, err)
-}
-
-func (r *parquetReader) closeRows() {
-	if r.rows != nil {
-		r.rows.Close()
-		r.rows = nil
-	}
-	r.groupDone = false
-}
-
-func (r *parquetReader) close() error {
-	r.closeRows()
-	return r.f.Close()
-}
-
-// value finds the value of leaf column col in row (rows list values by column).
-func value(row parquet.Row, col int) parquet.Value {
-	if col < len(row) && row[col].Column() == col {
-		return row[col]
-	}
-	for _, v := range row {
-		if v.Column() == col {
-			return v
-		}
-	}
-	return parquet.Value{}
-}
+func (r *parquetReader) close() error { return r.Close() }
 
 // rowErr builds the RowError for row idx.
 func (r *parquetReader) rowErr(idx int, pr *fieldProblem) *RowError {
@@ -274,23 +87,18 @@ func (r *parquetReader) rowErr(idx int, pr *fieldProblem) *RowError {
 }
 
 // str reads a string column; required ones must be non-null and non-blank.
-func (r *parquetReader) str(row parquet.Row, name string, required bool) (string, bool, *fieldProblem) {
-	col, ok := r.cols[name]
-	if !ok {
-		return "", false, nil
-	}
-	v := value(row, col)
-	if v.IsNull() {
-		if required {
+func (r *parquetReader) str(row pqread.Row, name string, required bool) (string, bool, *fieldProblem) {
+	v := row.Value(name)
+	if v == nil {
+		if required && r.Has(name) {
 			return "", false, problem(name, "missing", "is null (want a non-empty string)")
 		}
 		return "", false, nil
 	}
-	b := v.ByteArray()
-	if !utf8.Valid(b) {
+	s, _ := v.(string)
+	if !utf8.ValidString(s) {
 		return "", false, problem(name, "invalid value", "is not valid UTF-8")
 	}
-	s := string(b)
 	if strings.TrimSpace(s) == "" {
 		return "", false, problem(name, "empty", "is empty (want a non-empty string)")
 	}
@@ -298,54 +106,34 @@ func (r *parquetReader) str(row parquet.Row, name string, required bool) (string
 }
 
 // id reads an optional string or integer id column.
-func (r *parquetReader) id(row parquet.Row, name string) (string, bool, *fieldProblem) {
-	col, ok := r.cols[name]
-	if !ok {
-		return "", false, nil
-	}
-	v := value(row, col)
-	switch {
-	case v.IsNull():
-		return "", false, nil
-	case v.Kind() == parquet.Int32:
-		return strconv.FormatInt(int64(v.Int32()), 10), true, nil
-	case v.Kind() == parquet.Int64:
-		return strconv.FormatInt(v.Int64(), 10), true, nil
+func (r *parquetReader) id(row pqread.Row, name string) (string, bool, *fieldProblem) {
+	if n, ok := row.Value(name).(int64); ok {
+		return strconv.FormatInt(n, 10), true, nil
 	}
 	return r.str(row, name, false)
 }
 
 // num reads a numeric column.
-func (r *parquetReader) num(row parquet.Row, name string, required bool) (float64, bool, *fieldProblem) {
-	col, ok := r.cols[name]
-	if !ok {
-		return 0, false, nil
-	}
-	v := value(row, col)
-	if v.IsNull() {
-		if required {
+func (r *parquetReader) num(row pqread.Row, name string, required bool) (float64, bool, *fieldProblem) {
+	switch v := row.Value(name).(type) {
+	case nil:
+		if required && r.Has(name) {
 			return 0, false, problem(name, "missing", "is null (want a number)")
 		}
 		return 0, false, nil
-	}
-	var x float64
-	switch v.Kind() {
-	case parquet.Double:
-		x = v.Double()
-	case parquet.Float:
-		x = float64(v.Float())
-	case parquet.Int32:
-		x = float64(v.Int32())
-	case parquet.Int64:
-		x = float64(v.Int64())
+	case float64:
+		return v, true, nil
+	case int64:
+		return float64(v), true, nil
+	case pqread.Unsupported:
+		return 0, false, problem(name, "wrong type", "has a %s value (want a number)", v.Kind)
 	default:
-		return 0, false, problem(name, "wrong type", "has a %s value (want a number)", v.Kind())
+		return 0, false, problem(name, "wrong type", "has a %T value (want a number)", v)
 	}
-	return x, true, nil
 }
 
 // weightStrength reads the optional weight and strength columns.
-func (r *parquetReader) weightStrength(row parquet.Row) (float64, float64, *fieldProblem) {
+func (r *parquetReader) weightStrength(row pqread.Row) (float64, float64, *fieldProblem) {
 	w, ok, pr := r.num(row, "weight", false)
 	if pr != nil {
 		return 0, 0, pr
@@ -375,14 +163,14 @@ type socialRewardReader struct {
 }
 
 func openSocialReward(spec Spec, imgs *imageResolver, st *recorder) (*socialRewardReader, error) {
-	pr, err := openParquet(spec, SocialRewardParquet, st, 256, []colSpec{
-		{name: "prompt", kind: colString, required: true},
-		{name: "pos_path", kind: colString, required: true},
-		{name: "neg_path", kind: colString, required: true},
-		{name: "prompt_id", kind: colID},
-		{name: "id", kind: colID},
-		{name: "weight", kind: colNumber},
-		{name: "strength", kind: colNumber},
+	pr, err := openParquet(spec, SocialRewardParquet, st, 256, []pqread.Column{
+		{Name: "prompt", Kind: pqread.String, Required: true},
+		{Name: "pos_path", Kind: pqread.String, Required: true},
+		{Name: "neg_path", Kind: pqread.String, Required: true},
+		{Name: "prompt_id", Kind: pqread.ID},
+		{Name: "id", Kind: pqread.ID},
+		{Name: "weight", Kind: pqread.Number},
+		{Name: "strength", Kind: pqread.Number},
 	})
 	if err != nil {
 		return nil, err
@@ -402,7 +190,7 @@ func (r *socialRewardReader) next(p *Pair) error {
 	return nil
 }
 
-func (r *socialRewardReader) parse(row parquet.Row, idx int, p *Pair) *fieldProblem {
+func (r *socialRewardReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
 	prompt, _, pr := r.str(row, "prompt", true)
 	if pr != nil {
 		return pr
@@ -455,14 +243,14 @@ type pickAPicReader struct {
 }
 
 func openPickAPic(spec Spec, st *recorder) (*pickAPicReader, error) {
-	pr, err := openParquet(spec, PickAPicParquet, st, 16, []colSpec{
-		{name: "caption", kind: colString, required: true},
-		{name: "jpg_0", kind: colBytes, required: true},
-		{name: "jpg_1", kind: colBytes, required: true},
-		{name: "label_0", kind: colNumber, required: true},
-		{name: "label_1", kind: colNumber, required: true},
-		{name: "ranking_id", kind: colID},
-		{name: "has_label", kind: colBool},
+	pr, err := openParquet(spec, PickAPicParquet, st, 16, []pqread.Column{
+		{Name: "caption", Kind: pqread.String, Required: true},
+		{Name: "jpg_0", Kind: pqread.Bytes, Required: true},
+		{Name: "jpg_1", Kind: pqread.Bytes, Required: true},
+		{Name: "label_0", Kind: pqread.Number, Required: true},
+		{Name: "label_1", Kind: pqread.Number, Required: true},
+		{Name: "ranking_id", Kind: pqread.ID},
+		{Name: "has_label", Kind: pqread.Bool},
 	})
 	if err != nil {
 		return nil, err
@@ -476,8 +264,8 @@ func (r *pickAPicReader) next(p *Pair) error {
 		if err != nil {
 			return err
 		}
-		if col, ok := r.cols["has_label"]; ok {
-			if v := value(row, col); v.IsNull() || !v.Boolean() {
+		if r.Has("has_label") {
+			if v, _ := row.Value("has_label").(bool); !v {
 				r.st.filter("has_label is false or null")
 				continue
 			}
@@ -489,21 +277,21 @@ func (r *pickAPicReader) next(p *Pair) error {
 	}
 }
 
-func (r *pickAPicReader) parse(row parquet.Row, idx int, p *Pair) *fieldProblem {
+func (r *pickAPicReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
 	caption, _, pr := r.str(row, "caption", true)
 	if pr != nil {
 		return pr
 	}
 	var refs [2]ImageRef
 	for i, name := range [2]string{"jpg_0", "jpg_1"} {
-		v := value(row, r.cols[name])
-		if v.IsNull() {
+		b, ok := row.Value(name).([]byte)
+		if !ok {
 			return problem(name, "missing", "is null (want image bytes)")
 		}
-		if len(v.ByteArray()) == 0 {
+		if len(b) == 0 {
 			return problem(name, "empty", "has no bytes (want image bytes)")
 		}
-		refs[i] = ImageRef{Name: fmt.Sprintf("%s@row %d", name, idx), Bytes: bytes.Clone(v.ByteArray())}
+		refs[i] = ImageRef{Name: fmt.Sprintf("%s@row %d", name, idx), Bytes: bytes.Clone(b)}
 	}
 	l0, _, pr := r.num(row, "label_0", true)
 	if pr != nil {

@@ -2,36 +2,20 @@ package dataset
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/srbench/srbench/harness/internal/pqread/pqtest"
 )
 
 // writeParquet writes rows to path with parquet-go.
 func writeParquet[T any](t testing.TB, path string, rows []T, opts ...parquet.WriterOption) string {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := parquet.NewGenericWriter[T](f, opts...)
-	if _, err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return pqtest.Write(t, path, rows, opts...)
 }
 
 // srRow is the official Social Reward schema, dictionary-encoded and compressed.

@@ -173,39 +173,114 @@ func convertToRGB(im *Image) *Image {
 			copy(d[3*i:3*i+3], im.Pix[4*i:4*i+3])
 		}
 	case ModeP:
-		var pal [256][3]uint8
-		for i := range pal {
-			if i < len(im.Palette) {
-				pal[i] = im.Palette[i]
-			} else {
-				pal[i] = [3]uint8{uint8(i), uint8(i), uint8(i)}
-			}
-		}
+		pal := fullPalette(im.Palette)
 		for i, idx := range im.Pix {
 			c := pal[idx]
 			d[3*i], d[3*i+1], d[3*i+2] = c[0], c[1], c[2]
 		}
 	case ModeCMYK:
 		for i := 0; i < n; i++ {
-			s := im.Pix[4*i : 4*i+4]
-			nk := 255 - uint32(s[3])
-			for c := 0; c < 3; c++ {
-				// nk >= MULDIV255(x, nk) for bytes, so no clipping is needed.
-				d[3*i+c] = uint8(nk - muldiv255(uint32(s[c]), nk))
-			}
+			d[3*i], d[3*i+1], d[3*i+2] = cmykToRGB(im.Pix[4*i : 4*i+4])
 		}
 	case ModeI:
 		for i, v := range im.Pix32 {
-			b := uint8(0)
-			if v >= 255 {
-				b = 255
-			} else if v > 0 {
-				b = uint8(v)
-			}
+			b := clipI(v)
 			d[3*i], d[3*i+1], d[3*i+2] = b, b, b
 		}
 	default:
 		panic(fmt.Sprintf("imageproc: convertToRGB of unchecked mode %q", im.Mode))
 	}
 	return out
+}
+
+// fullPalette is the 256-entry palette Pillow converts a P image with: the
+// image's colours, then a gray ramp (i, i, i) for indexes past a short
+// palette's end.
+func fullPalette(p [][3]uint8) *[256][3]uint8 {
+	var pal [256][3]uint8
+	for i := range pal {
+		if i < len(p) {
+			pal[i] = p[i]
+		} else {
+			pal[i] = [3]uint8{uint8(i), uint8(i), uint8(i)}
+		}
+	}
+	return &pal
+}
+
+// cmykToRGB is Pillow's cmyk2rgb for one pixel: (255-K) - MULDIV255(x, 255-K)
+// per channel.
+func cmykToRGB(s []uint8) (r, g, b uint8) {
+	nk := 255 - uint32(s[3])
+	// nk >= MULDIV255(x, nk) for bytes, so no clipping is needed.
+	return uint8(nk - muldiv255(uint32(s[0]), nk)), uint8(nk - muldiv255(uint32(s[1]), nk)), uint8(nk - muldiv255(uint32(s[2]), nk))
+}
+
+// clipI is Pillow's i2l / i2rgb: a mode I value clipped (not scaled) to 0..255.
+func clipI(v int32) uint8 {
+	switch {
+	case v >= 255:
+		return 255
+	case v > 0:
+		return uint8(v)
+	}
+	return 0
+}
+
+// Luma is the gray level Pillow gives an 8-bit RGB colour in convert("L"):
+// ITU-R 601-2 luma in Pillow's 16-bit fixed point (Convert.c's L24),
+//
+//	L = (19595·R + 38470·G + 7471·B + 0x8000) >> 16.
+func Luma(r, g, b uint8) uint8 {
+	return uint8((uint32(r)*19595 + uint32(g)*38470 + uint32(b)*7471 + 0x8000) >> 16)
+}
+
+// ToL converts im to mode L exactly as Pillow 9.4's im.convert("L"): RGB and
+// RGBA by [Luma] (alpha ignored, the stored colour kept), P by the Luma of
+// each index's palette colour (transparency ignored; past a short palette
+// the gray ramp, as ToRGB), CMYK through RGB (Pillow has no direct CMYK→L
+// converter and goes through convert("RGB")), LA by dropping alpha, I
+// clipped to 0..255, and L copied. It equals Luma of ToRGB(im) pixel by
+// pixel without building the RGB image.
+func ToL(im *Image) (*Image, error) {
+	if err := checkImage(im); err != nil {
+		return nil, fmt.Errorf("convert to L: %w", err)
+	}
+	n := im.W * im.H
+	out := &Image{Mode: ModeL, W: im.W, H: im.H, Pix: make([]uint8, n)}
+	d := out.Pix
+	switch im.Mode {
+	case ModeL:
+		copy(d, im.Pix)
+	case ModeLA:
+		for i := range d {
+			d[i] = im.Pix[2*i]
+		}
+	case ModeRGB, ModeRGBA:
+		ch := im.Mode.Channels()
+		for i := range d {
+			p := im.Pix[ch*i : ch*i+3]
+			d[i] = Luma(p[0], p[1], p[2])
+		}
+	case ModeP:
+		pal := fullPalette(im.Palette)
+		var gray [256]uint8
+		for i, c := range pal {
+			gray[i] = Luma(c[0], c[1], c[2])
+		}
+		for i, idx := range im.Pix {
+			d[i] = gray[idx]
+		}
+	case ModeCMYK:
+		for i := range d {
+			d[i] = Luma(cmykToRGB(im.Pix[4*i : 4*i+4]))
+		}
+	case ModeI:
+		for i, v := range im.Pix32 {
+			d[i] = clipI(v)
+		}
+	default:
+		panic(fmt.Sprintf("imageproc: ToL of unchecked mode %q", im.Mode))
+	}
+	return out, nil
 }

@@ -34,7 +34,12 @@
 // and LA (so fully transparent pixels come back black). All six PIL filters
 // are implemented. ToRGB is convert("RGB"): alpha dropped keeping the stored
 // colour, palette lookup ignoring transparency, CMYK through MULDIV255, and
-// mode I clipped (not scaled) to 0..255. Crop is PIL's crop with zero fill.
+// mode I clipped (not scaled) to 0..255. ToL is convert("L"): Luma, Pillow's
+// fixed-point ITU-R 601-2 luma, of what ToRGB gives. ResizeF is Image.resize
+// of a mode F (float32 gray) image, given as a plain slice: double
+// coefficients and sums, stored as float32 after each pass; curate's
+// difference hash resizes convert("F") of convert("L") with it. Crop is
+// PIL's crop with zero fill.
 //
 // # The two pipelines
 //
@@ -75,7 +80,8 @@
 // Images of up to 2^20 pixels a side and 2^28 pixels are accepted by the
 // resize and pipeline functions; larger inputs or outputs (for example an
 // extreme aspect ratio whose longer side would exceed the limit after
-// resizing) return an error. Conversions other than to RGB, resizing with a
-// box (region) argument, reducing_gap and the Pillow modes "1", "F", "I;16",
-// "YCbCr", "La"/"RGBa" as inputs are not provided.
+// resizing) return an error. Conversions other than to RGB and L, resizing
+// with a box (region) argument, reducing_gap, the Pillow modes "1", "I;16",
+// "YCbCr", "La"/"RGBa" as inputs, and mode F other than through ResizeF are
+// not provided.
 package imageproc

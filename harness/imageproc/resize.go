@@ -3,6 +3,7 @@ package imageproc
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Filter is a PIL resampling filter. The values are those of Pillow's
@@ -352,7 +353,7 @@ func resampleRegion(im *Image, w, h int, k resampleKernel, r window) *Image {
 			horizontal8(tmp.Pix, im.Pix, im.W, ch, rowLo, tmp.H, &chz)
 		} else {
 			tmp.Pix32 = make([]int32, tmp.W*tmp.H)
-			horizontal32(tmp.Pix32, im.Pix32, im.W, rowLo, tmp.H, &chz)
+			horizontal32(tmp.Pix32, im.Pix32, im.W, rowLo, tmp.H, &chz, pilRoundUp)
 		}
 	} else {
 		tmp = cropCopy(im, window{r.X0, rowLo, r.X1, rowHi})
@@ -369,7 +370,7 @@ func resampleRegion(im *Image, w, h int, k resampleKernel, r window) *Image {
 		vertical8(out.Pix, tmp.Pix, tmp.W*ch, &cv)
 	} else {
 		out.Pix32 = make([]int32, out.W*out.H)
-		vertical32(out.Pix32, tmp.Pix32, tmp.W, &cv)
+		vertical32(out.Pix32, tmp.Pix32, tmp.W, &cv, pilRoundUp)
 	}
 	return out
 }
@@ -456,9 +457,13 @@ func vertical8(dst, src []uint8, rowBytes int, c *resampleCoeffs) {
 	}
 }
 
-// horizontal32 is the mode I horizontal pass: double sums in tap order,
-// ROUND_UP to int32.
-func horizontal32(dst, src []int32, srcW, row0, rows int, c *resampleCoeffs) {
+// sample32 is a 32-bit sample of the modes Pillow resamples with double
+// coefficients: I (int32) and F (float32).
+type sample32 interface{ ~int32 | ~float32 }
+
+// horizontal32 is the mode I and F horizontal pass: double sums in tap order,
+// stored by round (ROUND_UP to int32 for I, a float32 conversion for F).
+func horizontal32[T sample32](dst, src []T, srcW, row0, rows int, c *resampleCoeffs, round func(float64) T) {
 	dw := len(c.start)
 	for y := 0; y < rows; y++ {
 		srow := src[(row0+y)*srcW : (row0+y+1)*srcW]
@@ -471,14 +476,14 @@ func horizontal32(dst, src []int32, srcW, row0, rows int, c *resampleCoeffs) {
 			for x, kv := range kk {
 				ss += float64(float64(s[x]) * kv)
 			}
-			drow[xx] = pilRoundUp(ss)
+			drow[xx] = round(ss)
 		}
 	}
 }
 
-// vertical32 is the mode I vertical pass. Each pixel's sum still runs over
-// the taps in order (row by row), as in Pillow.
-func vertical32(dst, src []int32, w int, c *resampleCoeffs) {
+// vertical32 is the mode I and F vertical pass. Each pixel's sum still runs
+// over the taps in order (row by row), as in Pillow.
+func vertical32[T sample32](dst, src []T, w int, c *resampleCoeffs, round func(float64) T) {
 	acc := make([]float64, w)
 	for yy := range c.start {
 		clear(acc)
@@ -492,9 +497,58 @@ func vertical32(dst, src []int32, w int, c *resampleCoeffs) {
 		}
 		d := dst[yy*w : (yy+1)*w]
 		for i, v := range acc {
-			d[i] = pilRoundUp(v)
+			d[i] = round(v)
 		}
 	}
+}
+
+// toFloat32 stores a double sum in a mode F pixel, as C's assignment does.
+func toFloat32(v float64) float32 { return float32(v) }
+
+// ResizeF resizes a Pillow mode F image — 32-bit float gray, w×h samples in
+// row-major order, such as im.convert("F") of an L image (each byte as a
+// float) — to outW×outH exactly as Pillow 9.4's Image.resize((outW, outH), f)
+// does for mode F: the same size is a copy; FilterNearest takes the source
+// pixels Resize would; the other filters run the two-pass convolution
+// (horizontal first) with double coefficients and double sums in tap order,
+// stored as float32 after each pass, so the result is bit for bit Pillow's.
+// The output is bounded like Resize's; the input is whatever pix holds.
+func ResizeF(pix []float32, w, h, outW, outH int, f Filter) ([]float32, error) {
+	if w <= 0 || h <= 0 || len(pix) != w*h {
+		return nil, fmt.Errorf("resize F: %d samples for a %dx%d image", len(pix), w, h)
+	}
+	if err := checkResizeSize(outW, outH); err != nil {
+		return nil, fmt.Errorf("resize F to %dx%d: %w", outW, outH, err)
+	}
+	k, ok := filterKernel(f)
+	switch {
+	case outW == w && outH == h:
+		return slices.Clone(pix), nil
+	case f == FilterNearest:
+		xs, ys := nearestTable(w, outW, 0, outW), nearestTable(h, outH, 0, outH)
+		out := make([]float32, outW*outH)
+		for y, sy := range ys {
+			for x, sx := range xs {
+				out[y*outW+x] = pix[sy*w+sx]
+			}
+		}
+		return out, nil
+	case !ok:
+		return nil, fmt.Errorf("resize F: unknown filter %d (want 0..5, PIL's Image.Resampling)", int(f))
+	}
+	tmp, tw := pix, w
+	if outW != w {
+		c := precomputeCoeffs(w, outW, 0, outW, k, false)
+		tmp, tw = make([]float32, outW*h), outW
+		horizontal32(tmp, pix, w, 0, h, &c, toFloat32)
+	}
+	if outH == h {
+		return tmp, nil
+	}
+	c := precomputeCoeffs(h, outH, 0, outH, k, false)
+	out := make([]float32, tw*outH)
+	vertical32(out, tmp, tw, &c, toFloat32)
+	return out, nil
 }
 
 // ---------------------------------------------------------------- nearest

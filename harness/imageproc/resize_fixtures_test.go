@@ -253,17 +253,65 @@ func TestResizeRegionMatchesFullResize(t *testing.T) {
 	}
 }
 
-func TestToRGBMatchesPillow(t *testing.T) {
-	es, data := loadFixtures(t, "convert")
+// TestConvertMatchesPillow: ToRGB and ToL equal Pillow's convert("RGB") and
+// convert("L") from every mode.
+func TestConvertMatchesPillow(t *testing.T) {
+	for _, c := range []struct {
+		kind    string
+		mode    Mode
+		convert func(*Image) (*Image, error)
+	}{{"convert", ModeRGB, ToRGB}, {"convert_l", ModeL, ToL}} {
+		es, data := loadFixtures(t, c.kind)
+		for i, e := range es {
+			t.Run(c.kind+"/"+e.name(), func(t *testing.T) {
+				src := synthImage(e.Mode, e.Src[0], e.Src[1], e.PaletteLen)
+				got, err := c.convert(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Mode != c.mode || got.W != src.W || got.H != src.H {
+					t.Fatalf("got %s %dx%d, want %s %dx%d", got.Mode, got.W, got.H, c.mode, src.W, src.H)
+				}
+				if n, maxd := diffBytes(c.mode, got.Pix, data[i]); n != 0 || len(got.Pix) != len(data[i]) {
+					t.Errorf("%d bytes differ from Pillow (max %d); lengths %d, %d", n, maxd, len(got.Pix), len(data[i]))
+				}
+			})
+		}
+	}
+}
+
+// TestResizeFMatchesPillow: mode F resizes (of im.convert("F") of the L and
+// I sources) equal Pillow's float32 outputs bit for bit.
+func TestResizeFMatchesPillow(t *testing.T) {
+	es, data := loadFixtures(t, "resize_f")
 	for i, e := range es {
 		t.Run(e.name(), func(t *testing.T) {
-			src := synthImage(e.Mode, e.Src[0], e.Src[1], e.PaletteLen)
-			got, err := ToRGB(src)
+			src := synthImage(e.Mode, e.Src[0], e.Src[1], 256)
+			pix := make([]float32, e.Src[0]*e.Src[1])
+			for j := range pix {
+				if e.Mode == ModeI {
+					pix[j] = float32(src.Pix32[j]) // Pillow's i2f
+				} else {
+					pix[j] = float32(src.Pix[j]) // Pillow's l2f
+				}
+			}
+			got, err := ResizeF(pix, e.Src[0], e.Src[1], e.Dst[0], e.Dst[1], filterByName(t, e.Filter))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, maxd := diffBytes(ModeRGB, got.Pix, data[i]); n != 0 || len(got.Pix) != len(data[i]) {
-				t.Errorf("%d bytes differ from Pillow (max %d); lengths %d, %d", n, maxd, len(got.Pix), len(data[i]))
+			if len(got)*4 != len(data[i]) {
+				t.Fatalf("got %d samples, Pillow %d", len(got), len(data[i])/4)
+			}
+			n := 0
+			for j, v := range got {
+				if w := math.Float32frombits(binary.LittleEndian.Uint32(data[i][4*j:])); math.Float32bits(v) != math.Float32bits(w) {
+					if n++; n <= 3 {
+						t.Errorf("sample %d = %v, Pillow %v", j, v, w)
+					}
+				}
+			}
+			if n > 0 {
+				t.Errorf("%d of %d samples differ from Pillow", n, len(got))
 			}
 		})
 	}

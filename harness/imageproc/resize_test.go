@@ -144,6 +144,104 @@ func TestToRGBHandValues(t *testing.T) {
 	}
 }
 
+// TestLuma: ITU-R 601-2 luma in Pillow's fixed point, worked by hand:
+// (19595·R + 38470·G + 7471·B + 32768) >> 16; the weights sum to 65536, so
+// a gray stays itself.
+func TestLuma(t *testing.T) {
+	tests := []struct {
+		name    string
+		r, g, b uint8
+		want    uint8
+	}{
+		{"black", 0, 0, 0, 0},
+		{"white", 255, 255, 255, 255},   // 255.5 truncated
+		{"red", 255, 0, 0, 76},          // 76.74
+		{"green", 0, 255, 0, 150},       // 150.19
+		{"blue", 0, 0, 255, 29},         // 29.57
+		{"gray", 77, 77, 77, 77},        // 77.5
+		{"mixed", 10, 200, 30, 124},     // 8146848 / 65536 = 124.31
+		{"CMYK mixed", 94, 33, 155, 65}, // 65.65
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Luma(tc.r, tc.g, tc.b); got != tc.want {
+				t.Errorf("Luma(%d, %d, %d) = %d, want %d", tc.r, tc.g, tc.b, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestToLHandValues(t *testing.T) {
+	tests := []struct {
+		name string
+		im   *Image
+		want []uint8
+	}{
+		{"RGB", &Image{Mode: ModeRGB, W: 3, H: 1, Pix: []uint8{255, 0, 0, 0, 255, 0, 0, 0, 255}}, []uint8{76, 150, 29}},
+		// CMYK goes through RGB (94, 33, 155), see TestToRGBHandValues.
+		{"CMYK mixed", &Image{Mode: ModeCMYK, W: 1, H: 1, Pix: []uint8{100, 200, 0, 100}}, []uint8{65}},
+		{"I clips", &Image{Mode: ModeI, W: 4, H: 1, Pix32: []int32{-7, 0, 254, 65535}}, []uint8{0, 0, 254, 255}},
+		{"LA drops alpha", &Image{Mode: ModeLA, W: 1, H: 1, Pix: []uint8{9, 0}}, []uint8{9}},
+		// (19595 + 2·38470 + 3·7471 + 32768) / 65536 = 2.3
+		{"RGBA ignores alpha", &Image{Mode: ModeRGBA, W: 1, H: 1, Pix: []uint8{1, 2, 3, 0}}, []uint8{2}},
+		// (7, 8, 9) gives 8.3; index 200 past the palette is gray 200.
+		{"P", &Image{Mode: ModeP, W: 2, H: 1, Pix: []uint8{0, 200}, Palette: [][3]uint8{{7, 8, 9}}}, []uint8{8, 200}},
+		{"L", &Image{Mode: ModeL, W: 2, H: 1, Pix: []uint8{3, 250}}, []uint8{3, 250}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ToL(tc.im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Mode != ModeL || got.W != tc.im.W || got.H != tc.im.H {
+				t.Errorf("got %s %dx%d", got.Mode, got.W, got.H)
+			}
+			if d := cmp.Diff(tc.want, got.Pix); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+	if _, err := ToL(&Image{Mode: ModeRGB, W: 1, H: 1}); err == nil {
+		t.Error("invalid image: no error")
+	}
+}
+
+func TestResizeFErrorsAndCopies(t *testing.T) {
+	pix := []float32{1, 2, 3, 4, 5, 6}
+	tests := []struct {
+		name         string
+		pix          []float32
+		w, h, ow, oh int
+		f            Filter
+	}{
+		{"short", pix[:5], 3, 2, 1, 1, FilterBox},
+		{"zero width", nil, 0, 2, 1, 1, FilterBox},
+		{"zero output", pix, 3, 2, 0, 1, FilterBox},
+		{"huge output", pix, 3, 2, 1 << 21, 1, FilterBox},
+		{"unknown filter", pix, 3, 2, 1, 1, Filter(9)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ResizeF(tc.pix, tc.w, tc.h, tc.ow, tc.oh, tc.f); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+	same, err := ResizeF(pix, 3, 2, 3, 2, FilterBicubic)
+	if err != nil || !cmp.Equal(same, pix) {
+		t.Fatalf("same size: %v, %v", same, err)
+	}
+	same[0] = 99
+	if pix[0] != 1 {
+		t.Error("same-size result aliases the input")
+	}
+	// BOX 3x2 -> 1x1 is the mean; 2x2 -> 1x1 of a 2x2 block too.
+	if got, err := ResizeF(pix, 3, 2, 1, 1, FilterBox); err != nil || !cmp.Equal(got, []float32{3.5}) {
+		t.Errorf("BOX to 1x1 = %v, %v; want [3.5]", got, err)
+	}
+}
+
 func TestCrop(t *testing.T) {
 	im := &Image{Mode: ModeL, W: 3, H: 2, Pix: []uint8{1, 2, 3, 4, 5, 6}}
 	tests := []struct {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/srbench/srbench/harness/curate"
 	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/stats"
 )
 
 // small is a world small enough to write in every test run.
@@ -202,21 +203,8 @@ func TestAlignmentPairsVisible(t *testing.T) {
 	}
 }
 
-// rank returns the ranks of x (ties broken by position).
-func rank(x []float64) []float64 {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
-	r := make([]float64, len(x))
-	for k, i := range idx {
-		r[i] = float64(k)
-	}
-	return r
-}
-
-// withinPromptSpearman averages, over prompts, the Spearman correlation of a and b.
+// withinPromptSpearman averages, over prompts, the Spearman correlation of a
+// and b (prompts where it is undefined are left out).
 func withinPromptSpearman(w World, get func(im Image) (a, b float64)) float64 {
 	by := make([][2][]float64, len(w.Prompts))
 	for _, im := range w.Images {
@@ -230,7 +218,7 @@ func withinPromptSpearman(w World, get func(im Image) (a, b float64)) float64 {
 		if len(v[0]) < 3 {
 			continue
 		}
-		if c := stat.Correlation(rank(v[0]), rank(v[1]), nil); !math.IsNaN(c) {
+		if c, err := stats.Spearman(v[0], v[1]); err == nil {
 			s += c
 			n++
 		}

@@ -90,12 +90,23 @@
 // McNemar treats pairs as independent; with many pairs per prompt prefer the
 // bootstrap interval. When a report tests several scorers or data sets,
 // correct the family of p-values with [Holm] (statsmodels
-// multipletests(method="holm")).
+// multipletests(method="holm")). A gate that only asks whether the second
+// scorer is worse uses the one-sided [McNemarOneSided] (scipy's
+// binomtest(alternative="greater")), half the two-sided p when the first
+// scorer wins more discordant pairs.
 //
 // [Agreement] measures how similar two scorers are regardless of the labels:
 // Kendall's tau-b of their score differences ([KendallTauB], scipy's
 // kendalltau with ties, O(n log n)) and the share of pairs where both prefer
 // the same image.
+//
+// # Repetitions and curves
+//
+// Two small statistics serve the training ablations: [TInterval], the
+// Student-t interval of a mean over a few repetitions such as training seeds
+// (scipy.stats.t.interval), and [Spearman], the rank correlation of a short
+// curve such as accuracy against training-set size, with tied values
+// sharing their [MidRanks] (scipy.stats.spearmanr and rankdata).
 //
 // # Calibration and label strength
 //

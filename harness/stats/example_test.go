@@ -60,6 +60,19 @@ func ExampleMcNemarExact() {
 	// 3.716e-05
 }
 
+// A CI gate asks whether the current run is worse than the baseline: the
+// one-sided p-value is half of McNemar's two-sided exact p-value when the
+// baseline wins more of the discordant pairs.
+func ExampleMcNemarOneSided() {
+	fmt.Printf("baseline better on 12, current on 0: p = %.6f\n", stats.McNemarOneSided(12, 0))
+	fmt.Printf("two-sided McNemar:                   p = %.6f\n", stats.McNemarExact(12, 0))
+	fmt.Printf("current better on 12:                p = %.1f\n", stats.McNemarOneSided(0, 12))
+	// Output:
+	// baseline better on 12, current on 0: p = 0.000244
+	// two-sided McNemar:                   p = 0.000488
+	// current better on 12:                p = 1.0
+}
+
 func ExampleHolm() {
 	r, err := stats.Holm([]float64{0.01, 0.04, 0.03, 0.005}, 0.05)
 	if err != nil {

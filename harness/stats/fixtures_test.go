@@ -2,6 +2,7 @@ package stats
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"sync"
@@ -10,9 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The fixtures are made by testdata/make_fixtures.py with scipy 1.10 and
-// statsmodels 0.13 (see the script); inputs are stored next to the
-// expected values.
+// The fixtures are made by testdata/make_fixtures.py with scipy 1.10,
+// statsmodels 0.13 and mpmath 1.2 (see the script); inputs are stored next
+// to the expected values.
 
 type fixPair struct {
 	Prompt   string   `json:"prompt"`
@@ -127,6 +128,26 @@ type fixtures struct {
 		ImagerewardMacro   float64 `json:"imagereward_macro"`
 		ImagerewardPrompts int     `json:"imagereward_prompts"`
 	} `json:"rankings"`
+	TInterval struct {
+		Cases []struct {
+			Name                    string
+			X                       []float64
+			Level, Mean, SD, Lo, Hi float64
+			LoMpmath                float64 `json:"lo_mpmath"`
+			HiMpmath                float64 `json:"hi_mpmath"`
+		}
+	} `json:"t_interval"`
+	Spearman []struct {
+		Name  string
+		X, Y  []float64
+		Rho   float64
+		RankX []float64 `json:"rank_x"`
+		RankY []float64 `json:"rank_y"`
+	} `json:"spearman"`
+	Binomtest []struct {
+		B, C                   int
+		Greater, Less, McNemar float64
+	} `json:"binomtest"`
 }
 
 var loadFixtures = sync.OnceValues(func() (*fixtures, error) {
@@ -541,5 +562,72 @@ func TestCrossFitFixture(t *testing.T) {
 	}
 	if _, err := CrossFitPairLogisticOf(Slice(ps), 1); err == nil {
 		t.Error("1 fold accepted")
+	}
+}
+
+// TestTIntervalFixtures: the interval agrees with scipy's t.interval to the
+// accuracy of scipy 1.10's t quantile (about 1e-9 relative), and to 1e-12
+// with the quantile solved to 40 digits by mpmath.
+func TestTIntervalFixtures(t *testing.T) {
+	for _, c := range fix(t).TInterval.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			got, err := TInterval(c.X, c.Level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.N != len(c.X) || got.Level != c.Level || !near(got.Mean, c.Mean, 1e-15, 1e-14) || !near(got.SD, c.SD, 1e-15, 1e-12) {
+				t.Errorf("TInterval(%v, %v) = %+v; numpy mean %.15g sd %.15g", c.X, c.Level, got, c.Mean, c.SD)
+			}
+			if !near(got.Lo, c.Lo, 1e-15, 1e-8) || !near(got.Hi, c.Hi, 1e-15, 1e-8) {
+				t.Errorf("interval [%.15g, %.15g], scipy [%.15g, %.15g]", got.Lo, got.Hi, c.Lo, c.Hi)
+			}
+			if !near(got.Lo, c.LoMpmath, 1e-15, 1e-12) || !near(got.Hi, c.HiMpmath, 1e-15, 1e-12) {
+				t.Errorf("interval [%.15g, %.15g], mpmath [%.15g, %.15g]", got.Lo, got.Hi, c.LoMpmath, c.HiMpmath)
+			}
+		})
+	}
+}
+
+func TestSpearmanFixtures(t *testing.T) {
+	for _, c := range fix(t).Spearman {
+		t.Run(c.Name, func(t *testing.T) {
+			got, err := Spearman(c.X, c.Y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got, c.Rho, 1e-12, 0) {
+				t.Errorf("Spearman = %.15g, scipy spearmanr %.15g", got, c.Rho)
+			}
+			if d := cmp.Diff(c.RankX, MidRanks(c.X)); d != "" {
+				t.Errorf("MidRanks(x) (-scipy rankdata +got):\n%s", d)
+			}
+			if d := cmp.Diff(c.RankY, MidRanks(c.Y)); d != "" {
+				t.Errorf("MidRanks(y) (-scipy rankdata +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestMcNemarOneSidedFixtures: McNemarOneSided(b, c) is scipy's
+// binomtest(b, b+c, 0.5, alternative="greater"), McNemarOneSided(c, b) is
+// alternative="less", and when b > c the one-sided p is half of
+// McNemarExact, which matches statsmodels' mcnemar(exact=True).
+func TestMcNemarOneSidedFixtures(t *testing.T) {
+	for _, c := range fix(t).Binomtest {
+		t.Run(fmt.Sprintf("b=%d,c=%d", c.B, c.C), func(t *testing.T) {
+			if got := McNemarOneSided(c.B, c.C); !near(got, c.Greater, 0, 1e-9) {
+				t.Errorf("McNemarOneSided(%d, %d) = %.15g, scipy greater %.15g", c.B, c.C, got, c.Greater)
+			}
+			if got := McNemarOneSided(c.C, c.B); !near(got, c.Less, 0, 1e-9) {
+				t.Errorf("McNemarOneSided(%d, %d) = %.15g, scipy less %.15g", c.C, c.B, got, c.Less)
+			}
+			two := McNemarExact(c.B, c.C)
+			if !near(two, c.McNemar, 0, 1e-9) {
+				t.Errorf("McNemarExact(%d, %d) = %.15g, statsmodels %.15g", c.B, c.C, two, c.McNemar)
+			}
+			if one := McNemarOneSided(c.B, c.C); c.B > c.C && !near(one, two/2, 0, 1e-12) {
+				t.Errorf("b > c: one-sided %.15g is not half the two-sided %.15g", one, two)
+			}
+		})
 	}
 }

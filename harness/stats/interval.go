@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -106,4 +107,40 @@ func ExactPairedDifference(aWins, bWins, n int, level float64) (Interval, error)
 	}
 	scale := float64(m) / float64(n)
 	return Interval{Lo: (2*cp.Lo - 1) * scale, Hi: (2*cp.Hi - 1) * scale, Level: level}, nil
+}
+
+// MeanInterval is the mean of a sample, its standard deviation and a
+// confidence interval of the mean.
+type MeanInterval struct {
+	Mean float64
+	SD   float64 // sample standard deviation (n-1 in the denominator)
+	N    int
+	Interval
+}
+
+// TInterval returns the mean of xs, their sample standard deviation and the
+// two-sided Student-t confidence interval of the mean at level (e.g. 0.95):
+//
+//	mean ± t_{(1+level)/2, n-1}·sd/√n
+//
+// as scipy.stats.t.interval(level, n-1, loc=mean, scale=sd/√n) computes it
+// (no clipping). It suits a handful of independent repetitions, such as
+// training seeds; it needs at least two finite values.
+func TInterval(xs []float64, level float64) (MeanInterval, error) {
+	n := len(xs)
+	if n < 2 {
+		return MeanInterval{}, fmt.Errorf("t-interval: %d values, want at least 2", n)
+	}
+	if err := checkLevel(level); err != nil {
+		return MeanInterval{}, fmt.Errorf("t-interval: %w", err)
+	}
+	for i, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return MeanInterval{}, fmt.Errorf("t-interval: x[%d] = %v, want a finite number", i, x)
+		}
+	}
+	mean, sd := stat.MeanStdDev(xs, nil)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.5 + level/2)
+	h := t * sd / math.Sqrt(float64(n))
+	return MeanInterval{Mean: mean, SD: sd, N: n, Interval: Interval{Lo: mean - h, Hi: mean + h, Level: level}}, nil
 }

@@ -83,6 +83,26 @@ func McNemarExact(b, c int) float64 {
 	return math.Min(p, 1)
 }
 
+// McNemarOneSided is the exact one-sided McNemar p-value that the second of
+// two paired scorers is worse than the first: b discordant pairs favour the
+// first, c the second, and the p-value is
+//
+//	P(X >= b) = P(X <= c),   X ~ Binomial(b+c, 1/2),
+//
+// scipy's binomtest(b, b+c, 0.5, alternative="greater"); with the counts
+// swapped, McNemarOneSided(c, b) is alternative="less". It is 1 when
+// b+c = 0, and half of [McNemarExact](b, c) when b > c. It panics on
+// negative counts.
+func McNemarOneSided(b, c int) float64 {
+	if b < 0 || c < 0 {
+		panic(fmt.Sprintf("stats: McNemarOneSided(%d, %d): negative count", b, c))
+	}
+	if b+c == 0 {
+		return 1
+	}
+	return math.Min(1, distuv.Binomial{N: float64(b + c), P: 0.5}.CDF(float64(c)))
+}
+
 // HolmResult is a Holm-Bonferroni correction.
 type HolmResult struct {
 	Adjusted []float64 // adjusted p-values, in input order

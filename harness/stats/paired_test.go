@@ -27,6 +27,33 @@ func TestMcNemarExactHand(t *testing.T) {
 	}
 }
 
+// TestMcNemarOneSidedHand: P(X >= b) for X ~ Binomial(b+c, 1/2), by hand.
+func TestMcNemarOneSidedHand(t *testing.T) {
+	tests := []struct {
+		b, c int
+		want float64
+	}{
+		{0, 0, 1},              // no discordant pairs: nothing to test
+		{12, 0, 1 / 4096.0},    // (1/2)^12
+		{0, 12, 1},             // P(X >= 0)
+		{5, 1, 7 / 64.0},       // (C(6,5)+C(6,6))/2^6
+		{1, 5, 63 / 64.0},      // 1 - P(X = 0)
+		{3, 3, 42 / 64.0},      // (C(6,3)+C(6,4)+C(6,5)+C(6,6))/2^6
+		{12, 2, 106 / 16384.0}, // half of McNemarExact(12, 2)
+	}
+	for _, tc := range tests {
+		if got := McNemarOneSided(tc.b, tc.c); !near(got, tc.want, 1e-15, 1e-12) {
+			t.Errorf("McNemarOneSided(%d, %d) = %.15g, want %.15g", tc.b, tc.c, got, tc.want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("McNemarOneSided(-1, 2) did not panic")
+		}
+	}()
+	McNemarOneSided(-1, 2)
+}
+
 func TestMcNemarHalfCredit(t *testing.T) {
 	// Two scorers on smallTable under the PickScore rule. Scorer b flips
 	// pair 1 (1 → 0), breaks the tie of pair 2 correctly (.5 → 1) and ties

@@ -11,8 +11,8 @@ tests (fixtures_test.go, synthImage) evaluate again, so no source pixels are
 stored: only Pillow's outputs. Everything is written to testdata/resize/:
 
   fixtures.bin.gz  gzip of the concatenated raw outputs (PIL tobytes(): bytes
-                   per pixel as in Go's Image.Pix; mode I is int32 LE;
-                   pipeline tensors are float32 LE, CHW)
+                   per pixel as in Go's Image.Pix; mode I is int32 LE; mode F
+                   and pipeline tensors are float32 LE, CHW for tensors)
   fixtures.json    index, one entry per line: kind, mode, filter, sizes,
                    byte offset and length in the uncompressed blob
 """
@@ -255,6 +255,25 @@ for mode in ["RGB", "P"]:
     add({"kind": "pipeline_custom", "pipeline": "hf", "mode": mode, "src": [25, 19],
          "resize": [9, 14], "rescale": 1 / 127.5},
         hf_general(src, ("hw", 14, 9), None, rescale=1 / 127.5).astype("<f4").tobytes())
+
+# 6. convert('L') from every mode (Convert.c: L24 luma for RGB/RGBA/P, CMYK
+#    through RGB, LA's gray channel, I clipped), and from P with 16 entries.
+for mode, plen in [("L", 256), ("LA", 256), ("RGB", 256), ("RGBA", 256), ("P", 256), ("P", 16), ("I", 256), ("CMYK", 256)]:
+    src = synth(mode, *SRC, palette_len=plen)
+    add({"kind": "convert_l", "mode": mode, "palette_len": plen, "src": list(SRC), "dst": list(SRC)},
+        src.convert("L").tobytes())
+
+# 7. Mode F resize (float32 LE samples): im.convert("F") of an L source (what
+#    a difference hash resizes) and of an I source, with every filter, down to
+#    the 9x8 dHash grid and to other sizes.
+for mode in ["L", "I"]:
+    src = synth(mode, *SRC).convert("F")
+    for fname in FILTERS:
+        for size in [(9, 8), (16, 11), (50, 31), (37, 9), (5, 23)]:
+            out = src.resize(size, FILTERS[fname])
+            assert out.mode == "F"
+            add({"kind": "resize_f", "mode": mode, "filter": fname, "src": list(SRC), "dst": list(size)},
+                np.asarray(out, dtype="<f4").tobytes())
 
 os.makedirs(OUT, exist_ok=True)
 with gzip.GzipFile(os.path.join(OUT, "fixtures.bin.gz"), "wb", mtime=0) as f:

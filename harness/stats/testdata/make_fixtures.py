@@ -2,7 +2,7 @@
 """Generate testdata/fixtures.json for harness/stats.
 
 Run from the package directory with the Debian interpreter (scipy 1.10,
-statsmodels 0.13):
+statsmodels 0.13, mpmath 1.2):
 
     /usr/bin/python3 testdata/make_fixtures.py
 
@@ -20,6 +20,7 @@ import json
 import math
 import os
 
+import mpmath as mp
 import numpy as np
 import scipy
 import statsmodels
@@ -484,6 +485,92 @@ for j in range(K):
             d = rows[i]["a"] - rows[i]["b"]
             oof[i] = f(1 / (1 + math.exp(-(g.params[0] + g.params[1] * d))))
 out["crossfit"] = {"k": K, "folds": folds, "prob": oof}
+
+# ---------------------------------------------------------------- t interval, Spearman, one-sided binomial
+# Statistics srbench uses outside pairwise accuracy: the Student-t interval
+# of a mean over training seeds (ablate), Spearman's rho of a data-scaling
+# curve (ablate) and the one-sided exact McNemar test of a CI gate (check).
+# Their own generator, so the sections above keep their numbers.
+rng3 = np.random.default_rng(20270115)
+
+# Student-t interval: scipy.stats.t.interval(level, n-1, loc=mean,
+# scale=sd/sqrt(n)) with sd the sample standard deviation (ddof=1). scipy
+# wants scale > 0, so for equal values (sd = 0) the interval is the point
+# [mean, mean] by definition. scipy 1.10's t quantile (cephes stdtrit) is
+# only good to about 1e-9 relative (t_{0.995,3}: 5.84090929975643, the true
+# value is 5.84090930973336), so the interval is also given with the
+# quantile solved to 40 digits with mpmath (lo_mpmath, hi_mpmath).
+mp.mp.dps = 40
+
+
+def t_quantile(p, nu):
+    def cdf(t):
+        return 1 - mp.betainc(mp.mpf(nu) / 2, mp.mpf(1) / 2, 0, nu / (nu + t * t), regularized=True) / 2
+    return mp.findroot(lambda t: cdf(t) - mp.mpf(p), stats.t.ppf(p, nu))
+
+
+t_cases = [
+    ("three-seeds", [0.60, 0.65, 0.70], 0.95),  # t_{0.975,2} = 4.3027
+    ("one-to-five", [1.0, 2.0, 3.0, 4.0, 5.0], 0.95),  # t_{0.975,4} = 2.7764
+    ("two-values", [0.5, 0.7], 0.95),
+    ("two-values-90", [0.5, 0.7], 0.90),
+    ("equal-values", [0.62, 0.62, 0.62], 0.95),
+    ("negative", [-3.5, -1.25, 0.0, 2.5], 0.99),
+]
+for i in range(6):
+    n = int(rng3.integers(2, 12))
+    xs = [f(v) for v in rng3.normal(0.65, 0.03, n)]
+    t_cases.append((f"random-{i}", xs, float(rng3.choice([0.8, 0.9, 0.95, 0.99]))))
+out["t_interval"] = {"mpmath": mp.__version__, "cases": []}
+for name, xs, level in t_cases:
+    a = np.array(xs)
+    n = len(a)
+    mean, sd = a.mean(), a.std(ddof=1)
+    lo, hi = stats.t.interval(level, n - 1, loc=mean, scale=sd / math.sqrt(n)) if sd > 0 else (mean, mean)
+    h = t_quantile((1 + level) / 2, n - 1) * mp.mpf(f(sd)) / mp.sqrt(n)
+    out["t_interval"]["cases"].append({"name": name, "x": list(map(f, xs)), "level": level, "mean": f(mean),
+                                       "sd": f(sd), "lo": f(lo), "hi": f(hi),
+                                       "lo_mpmath": f(mp.mpf(f(mean)) - h), "hi_mpmath": f(mp.mpf(f(mean)) + h)})
+
+# Spearman's rho with ties: scipy.stats.spearmanr, and the mid-ranks
+# scipy.stats.rankdata(method="average").
+sp_cases = [
+    ("textbook-tie", [1, 2, 3, 4, 5], [5, 6, 7, 8, 7]),
+    ("reversed", [1, 2, 3], [3, 2, 1]),
+    ("two", [0.1, 0.2], [5.0, 4.0]),
+    ("ties-both", [1, 2, 2, 3, 3, 3, 4], [2, 1, 2, 3, 3, 4, 4]),
+    ("scaling-curve", [250, 500, 1000, 2000], [0.61, 0.64, 0.64, 0.66]),
+]
+x = np.round(rng3.normal(size=40), 0)
+sp_cases.append(("n40-heavy-ties", x, np.round(0.5 * x + rng3.normal(size=40), 0)))
+x = np.round(rng3.normal(size=300), 1)
+sp_cases.append(("n300-ties", x, np.round(-0.3 * x + rng3.normal(size=300), 1)))
+x = rng3.normal(size=100)
+sp_cases.append(("n100-continuous", x, np.exp(x) + rng3.normal(scale=0.5, size=100)))
+out["spearman"] = []
+for name, xs, ys in sp_cases:
+    r = stats.spearmanr(xs, ys)
+    out["spearman"].append({"name": name, "x": list(map(f, xs)), "y": list(map(f, ys)),
+                            "rho": f(r.correlation),
+                            "rank_x": list(map(f, stats.rankdata(xs, method="average"))),
+                            "rank_y": list(map(f, stats.rankdata(ys, method="average")))})
+
+# One-sided exact McNemar: b discordant pairs favour the first scorer, c the
+# second; scipy.stats.binomtest(b, b+c, 0.5) with alternative "greater" (the
+# second is worse) and "less", and statsmodels' two-sided
+# mcnemar(exact=True). b+c = 0 has no binomial test (srbench defines p = 1).
+bt_cases = [(1, 0), (0, 1), (12, 0), (6, 0), (6, 1), (10, 10), (36, 24), (24, 36),
+            (91, 60), (60, 91), (102, 62), (5, 20), (200, 150), (1000, 900), (3, 2)]
+for _ in range(5):
+    m = int(rng3.integers(1, 3000))
+    b = int(rng3.binomial(m, float(rng3.uniform(0.35, 0.65))))
+    bt_cases.append((b, m - b))
+out["binomtest"] = []
+for b, c in bt_cases:
+    out["binomtest"].append({"b": b, "c": c,
+                             "greater": f(stats.binomtest(b, b + c, 0.5, alternative="greater").pvalue),
+                             "less": f(stats.binomtest(b, b + c, 0.5, alternative="less").pvalue),
+                             "mcnemar": f(mcnemar([[0, b], [c, 0]], exact=True).pvalue)})
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures.json")
 with open(path, "w") as fh:
