@@ -516,6 +516,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			res.Scorers[i].ModelDir = relToWD(res.Scorers[i].ModelDir)
 		}
 		res.Dataset.Path = relToWD(res.Dataset.Path)
+		res.Benchmark.Spec = relToWD(res.Benchmark.Spec)
 	}
 	if err := results.WriteJSON(filepath.Join(cfg.OutDir, "results.json"), res); err != nil {
 		return nil, err
