@@ -130,7 +130,6 @@ func TestSignalEndsRunWithStoppedPlugin(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitStopped(t, plugin)
-			time.Sleep(100 * time.Millisecond) // let a call block on the stopped plugin
 			if err := cmd.Process.Signal(tt.sig); err != nil {
 				t.Fatal(err)
 			}

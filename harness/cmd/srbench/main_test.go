@@ -145,6 +145,7 @@ func TestKilledRunResumes(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	plugins := children(cmd.Process.Pid)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +157,11 @@ func TestKilledRunResumes(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cut, "results.json")); err == nil {
 		t.Fatal("a killed run wrote results.json")
 	}
-	time.Sleep(200 * time.Millisecond) // the plugin dies with its parent
+	for _, pid := range plugins { // the kernel kills the plugin with its parent
+		if !waitDead(pid, 5*time.Second) {
+			t.Fatalf("plugin %d outlived its killed harness", pid)
+		}
+	}
 	if err := os.Remove(logPath); err != nil {
 		t.Fatal(err)
 	}
