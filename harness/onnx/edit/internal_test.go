@@ -233,38 +233,7 @@ func graphAttr(name string, g []byte) []byte {
 // (the else-branch reads only x).
 func TestSubgraphReaders(t *testing.T) {
 	rt := runtimeOrFatal(t)
-	g := graph.New("main")
-	x := g.Input("x", graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	y := g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.ScalarFloat32(2)}, Outputs: []string{"y"}})[0]
-	cond := g.Op("Greater", []string{g.Op("ReduceSum", []string{x}, graph.AttrInt("keepdims", 0)), g.ScalarFloat32(0)})
-	z := g.Node(graph.NodeSpec{Op: "If", Name: "the_if", Inputs: []string{cond}, Outputs: []string{"z"}})[0]
-	g.Output(y, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	g.Output(z, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	b, err := g.Marshal(graph.ModelOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	then := branch(t, func(g *graph.Graph) string {
-		y := g.Input("y", graph.Float32)
-		return g.Node(graph.NodeSpec{Op: "Neg", Inputs: []string{y}, Outputs: []string{"then_out"}})[0] // z = -y (outer y)
-	})
-	els := branch(t, func(g *graph.Graph) string {
-		x := g.Input("x", graph.Float32)
-		return g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.InitFloat32("ten", nil, []float32{10})}, Outputs: []string{"else_out"}})[0] // z = 10x
-	})
-	m := mustParse(t, b)
-	for _, e := range m.nodes() {
-		if e.node.op == "If" {
-			p := append(append(append([]byte(nil), e.f.val...), bytesField(nodeAttr, graphAttr("then_branch", then))...), bytesField(nodeAttr, graphAttr("else_branch", els))...)
-			if err := e.setNode(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	src, err := m.bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := subgraphModel(t)
 	ed, err := AppendToOutput(src, "y", []Step{{Op: OpLinear, W: [][]float64{{1, 0, 0}, {0, 0, 1}, {0, 1, 0}}, B: []float64{0.5, 0, 0}}})
 	if err != nil {
 		t.Fatal(err)
