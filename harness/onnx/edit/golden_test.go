@@ -9,6 +9,7 @@ import (
 
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/onnx/graph"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 	"github.com/srbench/srbench/internal/testmodels"
 )
 
@@ -86,7 +87,7 @@ func TestGoldenExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.insert(graphValueInfo, [][]byte{outEntry.f.val}); err != nil {
+	if err := m.insert(wire.GraphValueInfo, [][]byte{outEntry.f.Payload}); err != nil {
 		t.Fatal(err)
 	}
 	combined, err := m.bytes()
@@ -139,7 +140,9 @@ func subgraphModel(t *testing.T) []byte {
 	m := mustParse(t, b)
 	for _, e := range m.nodes() {
 		if e.node.op == "If" {
-			p := append(append(append([]byte(nil), e.f.val...), bytesField(nodeAttr, graphAttr("then_branch", then))...), bytesField(nodeAttr, graphAttr("else_branch", els))...)
+			p := append([]byte(nil), e.f.Payload...)
+			p = wire.AppendBytes(p, wire.NodeAttribute, graphAttr("then_branch", then))
+			p = wire.AppendBytes(p, wire.NodeAttribute, graphAttr("else_branch", els))
 			if err := e.setNode(p); err != nil {
 				t.Fatal(err)
 			}
