@@ -28,8 +28,10 @@
 //
 // Runtime.NewSession loads a model file and reads its signature (names,
 // element types, shapes with -1 for dynamic dimensions) from the ONNX
-// protobuf itself, seeking over the weights, so a large model is not loaded
-// twice. Session.Run takes
+// protobuf itself, streaming it with the wire package's reader and seeking
+// over the weights, so a large model is not loaded twice; a file whose
+// fields run past their message or the file's end is refused as not an
+// ONNX model, with the field and byte offset named. Session.Run takes
 // and returns map[string]Tensor, where a Tensor is a shape and a float32 or
 // int64 slice; inputs are validated against the signature first, so errors
 // name the model, the input and what was expected. Any batch size is

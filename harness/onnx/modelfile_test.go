@@ -10,9 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	ort "github.com/yalue/onnxruntime_go"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/onnx/graph"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // TestReadModelSignatureMatchesORT compares the signature read from the
@@ -133,4 +135,145 @@ func TestExternalDataCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadModelFileMalformed: what the signature reader refuses, and what
+// it reads past as protobuf parsers (and so ONNX Runtime) do.
+func TestReadModelFileMalformed(t *testing.T) {
+	g := graph.New("g")
+	x := g.Input("x", graph.Float32, graph.Sym("n"), graph.Fixed(2))
+	g.Output(g.Op("Relu", []string{x}), graph.Float32, graph.Sym("n"), graph.Fixed(2))
+	good, err := g.Marshal(graph.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := wire.Parse(wire.ModelProto, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphAt := slices.IndexFunc(top, func(v wire.Value) bool { return v.Is(wire.ModelGraph) })
+	// withGraph returns good with extra GraphProto fields appended to its graph.
+	withGraph := func(extra []byte) []byte {
+		fs := slices.Clone(top)
+		fs[graphAt] = fs[graphAt].WithPayload(append(slices.Clip(fs[graphAt].Payload), extra...))
+		return fs.Bytes()
+	}
+	tensorWith := func(entries ...string) []byte {
+		return wire.AppendMessage(nil, wire.GraphInitializer, func(b []byte) []byte {
+			b = wire.AppendString(b, wire.TensorName, "w")
+			for i := 0; i < len(entries); i += 2 {
+				b = wire.AppendEntry(b, wire.TensorExternalData, entries[i], entries[i+1])
+			}
+			return b
+		})
+	}
+	want := Signature{
+		Inputs:  []TensorSpec{{Name: "x", Type: Float32, Shape: []int64{-1, 2}}},
+		Outputs: []TensorSpec{{Name: "relu", Type: Float32, Shape: []int64{-1, 2}}},
+	}
+	opsetAt := slices.IndexFunc(top, func(v wire.Value) bool { return v.Is(wire.ModelOpsetImport) })
+	for _, tc := range []struct {
+		name    string
+		in      []byte
+		wantErr string // "" when the file is read, with the signature want
+		ext     []externalData
+	}{
+		{"intact", good, "", nil},
+		{"truncated in the graph", good[:len(good)/2], "ModelProto.graph (7) at byte", nil},
+		// Before the wire package this file was accepted: lengths that ran
+		// past the end of the file were seeked over.
+		{"truncated in opset_import, after the graph", good[:top[opsetAt].Offset+2], "ModelProto.opset_import (8) at byte", nil},
+		{"an input written as a varint is not an input", withGraph(protowire.AppendVarint(protowire.AppendTag(nil, wire.GraphInput.Number(), protowire.VarintType), 1)), "", nil},
+		{"an input that is not a tensor", withGraph(wire.AppendMessage(nil, wire.GraphInput, func(b []byte) []byte {
+			return wire.AppendString(b, wire.ValueInfoName, "untyped")
+		})), `graph input/output: "untyped" is not a tensor`, nil},
+		{"a malformed input", withGraph([]byte{0x5a, 0x02, 0x0a, 0x05}), "graph input/output: ValueInfoProto.name (1) at byte", nil},
+		{"external data", withGraph(tensorWith("location", "w.bin", "offset", "4096", "length", "8")), "", []externalData{{tensor: "w", location: "w.bin", offset: 4096, length: 8}}},
+		{"external data without a location", withGraph(tensorWith("offset", "4096")), "", nil},
+		{"external data offset not a number", withGraph(tensorWith("location", "w.bin", "offset", "x")), `graph initializer: external_data offset "x": want a byte count`, nil},
+		{"not a model", []byte("this is not a protobuf\n"), "ModelProto.metadata_props (14) at byte 0: wire type end-group is not supported", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "m.onnx")
+			if err := os.WriteFile(p, tc.in, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sig, ext, err := readModelFile(p)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, sig); diff != "" {
+				t.Errorf("signature (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.ext, ext, cmp.AllowUnexported(externalData{})); diff != "" {
+				t.Errorf("external data (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTruncatedModel cuts a model (opset_import and metadata_props come
+// after the graph) at every byte: the reader refuses every cut except
+// those between two top-level fields after the graph, where what is left
+// is a complete ModelProto with the same signature. (Before the wire
+// package, cuts inside the fields after the graph were accepted too.)
+func TestTruncatedModel(t *testing.T) {
+	g := graph.New("g")
+	x := g.Input("x", graph.Float32, graph.Sym("n"), graph.Fixed(2))
+	g.Output(g.Op("Relu", []string{x}), graph.Float32, graph.Sym("n"), graph.Fixed(2))
+	good, err := g.Marshal(graph.ModelOptions{Metadata: []graph.KeyValue{{Key: "k", Value: "v"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := wire.Parse(wire.ModelProto, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := map[int]bool{}
+	for _, f := range top[slices.IndexFunc(top, func(v wire.Value) bool { return v.Is(wire.ModelGraph) })+1:] {
+		complete[int(f.Offset)] = true
+	}
+	want, err := readModelSignature(writeTemp(t, good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var accepted []int
+	for n := range len(good) {
+		p := filepath.Join(dir, "cut.onnx")
+		if err := os.WriteFile(p, good[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sig, err := readModelSignature(p)
+		if err != nil {
+			continue
+		}
+		accepted = append(accepted, n)
+		if diff := cmp.Diff(want, sig); diff != "" {
+			t.Errorf("cut at %d: signature (-whole +cut):\n%s", n, diff)
+		}
+	}
+	var wantAccepted []int
+	for n := range complete {
+		wantAccepted = append(wantAccepted, n)
+	}
+	slices.Sort(wantAccepted)
+	if diff := cmp.Diff(wantAccepted, accepted); diff != "" {
+		t.Errorf("cuts accepted (-want +got):\n%s", diff)
+	}
+}
+
+func writeTemp(t *testing.T, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -10,11 +10,12 @@
 //
 // # Surgery
 //
-// The model is edited as protobuf wire format (onnx/onnx.proto field
-// numbers) without a schema round trip: only what changes is re-encoded and
-// every other field is copied byte for byte, so opset imports, metadata,
-// doc strings, value_info, functions, fields of newer ONNX versions and the
-// weights survive unchanged. AppendToOutput renames the edited output's
+// The model is edited as protobuf wire format (onnx/onnx.proto fields, read
+// and written through harness/onnx/internal/wire) without a schema round
+// trip: only what changes is re-encoded and every other field is copied
+// byte for byte, so opset imports, metadata, doc strings, value_info,
+// functions, fields of newer ONNX versions and the weights survive
+// unchanged. AppendToOutput renames the edited output's
 // value inside the graph (its producing node's output, its other readers —
 // also inside If/Loop/Scan subgraphs — its value_info and quantization
 // annotations) to "srbench_edit/<output>/input", appends the steps' nodes

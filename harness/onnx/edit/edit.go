@@ -2,14 +2,14 @@ package edit
 
 import (
 	"fmt"
-	"github.com/srbench/srbench/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
+	"github.com/srbench/srbench/internal/atomicfile"
 )
 
 // Edit appends steps to one graph output.
@@ -172,14 +172,14 @@ func (m *model) externalLocations() ([]string, error) {
 		return nil, err
 	}
 	for _, f := range m.top {
-		if f.num == modelFunctions && f.typ == protowire.BytesType {
-			fs, err := parseFields(f.val)
+		if f.Is(wire.ModelFunctions) {
+			fs, err := f.Fields(wire.FunctionProto)
 			if err != nil {
 				return nil, fmt.Errorf("function: %w", err)
 			}
 			for _, nf := range fs {
-				if nf.num == functionNode && nf.typ == protowire.BytesType {
-					if err := walkNodeTensors(nf.val, add); err != nil {
+				if nf.Is(wire.FunctionNode) {
+					if err := walkNodeTensors(nf, add); err != nil {
 						return nil, err
 					}
 				}
@@ -192,19 +192,16 @@ func (m *model) externalLocations() ([]string, error) {
 // walkTensors calls add with the location of every external tensor of a
 // graph: initializers, sparse initializers and node attributes, subgraphs
 // included.
-func walkTensors(gfs []field, add func(string) error) error {
+func walkTensors(gfs wire.Fields, add func(string) error) error {
 	for _, f := range gfs {
-		if f.typ != protowire.BytesType {
-			continue
-		}
 		var err error
-		switch f.num {
-		case graphInitializer:
-			err = tensorLocation(f.val, add)
-		case graphSparseInitializer:
-			err = sparseLocations(f.val, add)
-		case graphNode:
-			err = walkNodeTensors(f.val, add)
+		switch {
+		case f.Is(wire.GraphInitializer):
+			err = tensorLocation(f, add)
+		case f.Is(wire.GraphSparseInitializer):
+			err = sparseLocations(f, add)
+		case f.Is(wire.GraphNode):
+			err = walkNodeTensors(f, add)
 		}
 		if err != nil {
 			return err
@@ -213,31 +210,29 @@ func walkTensors(gfs []field, add func(string) error) error {
 	return nil
 }
 
-func walkNodeTensors(b []byte, add func(string) error) error {
-	fs, err := parseFields(b)
+// walkNodeTensors is walkTensors for the NodeProto in v's payload.
+func walkNodeTensors(v wire.Value, add func(string) error) error {
+	fs, err := v.Fields(wire.NodeProto)
 	if err != nil {
 		return err
 	}
 	for _, f := range fs {
-		if f.num != nodeAttr || f.typ != protowire.BytesType {
+		if !f.Is(wire.NodeAttribute) {
 			continue
 		}
-		afs, err := parseFields(f.val)
+		afs, err := f.Fields(wire.AttributeProto)
 		if err != nil {
 			return err
 		}
 		for _, a := range afs {
-			if a.typ != protowire.BytesType {
-				continue
-			}
-			switch a.num {
-			case attrT, attrTensors:
-				err = tensorLocation(a.val, add)
-			case attrSparseTensor, attrSparseTensors:
-				err = sparseLocations(a.val, add)
-			case attrG, attrGraphs:
-				var sub []field
-				if sub, err = parseFields(a.val); err == nil {
+			switch {
+			case a.Is(wire.AttributeT), a.Is(wire.AttributeTensors):
+				err = tensorLocation(a, add)
+			case a.Is(wire.AttributeSparseTensor), a.Is(wire.AttributeSparseTensors):
+				err = sparseLocations(a, add)
+			case a.Is(wire.AttributeG), a.Is(wire.AttributeGraphs):
+				var sub wire.Fields
+				if sub, err = a.Fields(wire.GraphProto); err == nil {
 					err = walkTensors(sub, add)
 				}
 			}
@@ -249,14 +244,16 @@ func walkNodeTensors(b []byte, add func(string) error) error {
 	return nil
 }
 
-func sparseLocations(b []byte, add func(string) error) error {
-	fs, err := parseFields(b)
+// sparseLocations is tensorLocation for the SparseTensorProto in v's
+// payload (its values and indices).
+func sparseLocations(v wire.Value, add func(string) error) error {
+	fs, err := v.Fields(wire.SparseTensorProto)
 	if err != nil {
 		return err
 	}
 	for _, f := range fs {
-		if (f.num == sparseValues || f.num == sparseIndices) && f.typ == protowire.BytesType {
-			if err := tensorLocation(f.val, add); err != nil {
+		if f.Is(wire.SparseTensorValues) || f.Is(wire.SparseTensorIndices) {
+			if err := tensorLocation(f, add); err != nil {
 				return err
 			}
 		}
@@ -264,28 +261,29 @@ func sparseLocations(b []byte, add func(string) error) error {
 	return nil
 }
 
-// tensorLocation reads a TensorProto's external data location, if any.
-func tensorLocation(b []byte, add func(string) error) error {
-	fs, err := parseFields(b)
+// tensorLocation reads the external data location, if any, of the
+// TensorProto in v's payload.
+func tensorLocation(v wire.Value, add func(string) error) error {
+	fs, err := v.Fields(wire.TensorProto)
 	if err != nil {
 		return err
 	}
-	if loc, ok := varintOf(fs, tensorDataLocation); !ok || loc != 1 {
+	if loc, ok := fs.Uint(wire.TensorDataLocation); !ok || loc != wire.DataLocationExternal {
 		return nil
 	}
 	for _, f := range fs {
-		if f.num != tensorExternalData || f.typ != protowire.BytesType {
+		if !f.Is(wire.TensorExternalData) {
 			continue
 		}
-		kv, err := parseFields(f.val)
+		key, value, err := wire.ParseEntry(f)
 		if err != nil {
 			return err
 		}
-		if stringOf(kv, entryKey) == "location" {
-			return add(stringOf(kv, entryValue))
+		if key == "location" {
+			return add(value)
 		}
 	}
-	return fmt.Errorf("tensor %q is stored externally but names no location", stringOf(fs, tensorName))
+	return fmt.Errorf("tensor %q is stored externally but names no location", fs.String(wire.TensorName))
 }
 
 // copyData puts a copy (or a hard link) of src at dst, unless they are the

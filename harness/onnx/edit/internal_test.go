@@ -1,7 +1,6 @@
 package edit
 
 import (
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/srbench/srbench/harness/onnx"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/onnx/graph"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 func runtimeOrFatal(t testing.TB) *onnx.Runtime {
@@ -83,11 +82,11 @@ func TestUntouchedBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, outEntry, _ := m.output(TextEmbeds)
-	if err := m.insert(graphValueInfo, [][]byte{outEntry.f.val}); err != nil {
+	if err := m.insert(wire.GraphValueInfo, [][]byte{outEntry.f.Payload}); err != nil {
 		t.Fatal(err)
 	}
-	if vi.elem != elemFloat {
-		t.Fatalf("text_embeds element type %d", vi.elem)
+	if vi.ElemType != int64(graph.Float32) {
+		t.Fatalf("text_embeds element type %d", vi.ElemType)
 	}
 	src, err = m.bytes()
 	if err != nil {
@@ -109,12 +108,12 @@ func TestUntouchedBytes(t *testing.T) {
 	var want, have [][]byte
 	for i, f := range orig.top {
 		if i != orig.graphAt {
-			want = append(want, f.raw)
+			want = append(want, f.Raw)
 		}
 	}
 	for i, f := range got.top {
 		if i != got.graphAt {
-			have = append(have, f.raw)
+			have = append(have, f.Raw)
 		}
 	}
 	if diff := cmp.Diff(want, have); diff != "" {
@@ -124,17 +123,17 @@ func TestUntouchedBytes(t *testing.T) {
 	// Graph fields: the surviving ones are a subsequence of the new graph.
 	var newRaw []string
 	for _, e := range got.entries {
-		newRaw = append(newRaw, string(e.f.raw))
+		newRaw = append(newRaw, string(e.f.Raw))
 	}
 	var changed []string
 	k := 0
 	for _, e := range orig.entries {
-		j := slices.Index(newRaw[k:], string(e.f.raw))
+		j := slices.Index(newRaw[k:], string(e.f.Raw))
 		if j < 0 {
-			what := fmt.Sprint("field ", e.f.num)
+			what := e.f.Field.String()
 			if e.node != nil {
 				what = e.node.op + " -> " + strings.Join(e.node.outputs, ",")
-			} else if e.f.num == graphValueInfo {
+			} else if e.f.Field == wire.GraphValueInfo {
 				what = "value_info"
 			}
 			changed = append(changed, what)
@@ -150,12 +149,12 @@ func TestUntouchedBytes(t *testing.T) {
 	}
 	// The value_info now describes the renamed old value.
 	var names []string
-	_ = got.live(graphValueInfo, func(e *entry) error {
-		v, err := parseValueInfo(e.f.val)
+	_ = got.live(wire.GraphValueInfo, func(e *entry) error {
+		v, err := wire.ParseValueInfo(e.f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		names = append(names, v.name)
+		names = append(names, v.Name)
 		return nil
 	})
 	if diff := cmp.Diff([]string{"srbench_edit/text_embeds/input"}, names); diff != "" {
@@ -211,21 +210,19 @@ func branch(t *testing.T, build func(g *graph.Graph) string) []byte {
 		t.Fatal(err)
 	}
 	m := mustParse(t, b)
-	var fs []field
+	var fs wire.Fields
 	for _, e := range m.entries {
-		if e.f.num != graphInput {
+		if e.f.Field != wire.GraphInput {
 			fs = append(fs, e.f)
 		}
 	}
-	return join(fs)
+	return fs.Bytes()
 }
 
 func graphAttr(name string, g []byte) []byte {
-	var a []byte
-	a = append(a, stringField(attrName, name)...)
-	a = protowire.AppendTag(a, 20, protowire.VarintType) // type
-	a = protowire.AppendVarint(a, 5)                     // GRAPH
-	return append(a, bytesField(attrG, g)...)
+	a := wire.AppendString(nil, wire.AttributeName, name)
+	a = wire.AppendVarint(a, wire.AttributeType, wire.AttributeTypeGraph)
+	return wire.AppendBytes(a, wire.AttributeG, g)
 }
 
 // TestSubgraphReaders edits an output that an If node's branches read
@@ -233,38 +230,7 @@ func graphAttr(name string, g []byte) []byte {
 // (the else-branch reads only x).
 func TestSubgraphReaders(t *testing.T) {
 	rt := runtimeOrFatal(t)
-	g := graph.New("main")
-	x := g.Input("x", graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	y := g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.ScalarFloat32(2)}, Outputs: []string{"y"}})[0]
-	cond := g.Op("Greater", []string{g.Op("ReduceSum", []string{x}, graph.AttrInt("keepdims", 0)), g.ScalarFloat32(0)})
-	z := g.Node(graph.NodeSpec{Op: "If", Name: "the_if", Inputs: []string{cond}, Outputs: []string{"z"}})[0]
-	g.Output(y, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	g.Output(z, graph.Float32, graph.Sym("batch"), graph.Fixed(3))
-	b, err := g.Marshal(graph.ModelOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	then := branch(t, func(g *graph.Graph) string {
-		y := g.Input("y", graph.Float32)
-		return g.Node(graph.NodeSpec{Op: "Neg", Inputs: []string{y}, Outputs: []string{"then_out"}})[0] // z = -y (outer y)
-	})
-	els := branch(t, func(g *graph.Graph) string {
-		x := g.Input("x", graph.Float32)
-		return g.Node(graph.NodeSpec{Op: "Mul", Inputs: []string{x, g.InitFloat32("ten", nil, []float32{10})}, Outputs: []string{"else_out"}})[0] // z = 10x
-	})
-	m := mustParse(t, b)
-	for _, e := range m.nodes() {
-		if e.node.op == "If" {
-			p := append(append(append([]byte(nil), e.f.val...), bytesField(nodeAttr, graphAttr("then_branch", then))...), bytesField(nodeAttr, graphAttr("else_branch", els))...)
-			if err := e.setNode(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	src, err := m.bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := subgraphModel(t)
 	ed, err := AppendToOutput(src, "y", []Step{{Op: OpLinear, W: [][]float64{{1, 0, 0}, {0, 0, 1}, {0, 1, 0}}, B: []float64{0.5, 0, 0}}})
 	if err != nil {
 		t.Fatal(err)
@@ -296,23 +262,15 @@ func TestSubgraphReaders(t *testing.T) {
 	}
 }
 
-func stringField(num protowire.Number, s string) []byte {
-	return bytesField(num, []byte(s))
-}
-
 // tensorWithLocation encodes an external TensorProto stored at loc.
 func tensorWithLocation(name, loc string) []byte {
-	var b []byte
-	b = protowire.AppendTag(b, tensorDims, protowire.VarintType)
-	b = protowire.AppendVarint(b, 4)
-	b = protowire.AppendTag(b, tensorDataType, protowire.VarintType)
-	b = protowire.AppendVarint(b, elemFloat)
-	b = append(b, stringField(tensorName, name)...)
+	b := wire.AppendVarint(nil, wire.TensorDims, 4)
+	b = wire.AppendVarint(b, wire.TensorDataType, uint64(graph.Float32))
+	b = wire.AppendString(b, wire.TensorName, name)
 	if loc != "" {
-		b = append(b, bytesField(tensorExternalData, append(stringField(entryKey, "location"), stringField(entryValue, loc)...))...)
+		b = wire.AppendEntry(b, wire.TensorExternalData, "location", loc)
 	}
-	b = protowire.AppendTag(b, tensorDataLocation, protowire.VarintType)
-	return protowire.AppendVarint(b, 1)
+	return wire.AppendVarint(b, wire.TensorDataLocation, wire.DataLocationExternal)
 }
 
 func TestExternalLocations(t *testing.T) {
@@ -340,7 +298,7 @@ func TestExternalLocations(t *testing.T) {
 			for i, l := range tc.locs {
 				ts = append(ts, tensorWithLocation("t"+string(rune('0'+i)), l))
 			}
-			if err := m.insert(graphInitializer, ts); err != nil {
+			if err := m.insert(wire.GraphInitializer, ts); err != nil {
 				t.Fatal(err)
 			}
 			got, err := m.externalLocations()
@@ -373,16 +331,16 @@ func TestSetLastDim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := setLastDim(e.f.val, 8)
+	p, err := setLastDim(e.f.Payload, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vi, err := parseValueInfo(p)
+	vi, err := wire.ParseValueInfo(wire.NewValue(wire.GraphOutput, p))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := valueInfo{name: "relu", elem: elemFloat, hasShape: true, isTensor: true, dims: []dim{{param: "batch"}, {value: 7, known: true}, {value: 8, known: true}}}
-	if diff := cmp.Diff(want, vi, cmp.AllowUnexported(valueInfo{}, dim{})); diff != "" {
+	want := wire.ValueInfo{Name: "relu", ElemType: int64(graph.Float32), HasShape: true, IsTensor: true, Dims: []wire.Dim{{Param: "batch"}, {Value: 7, Known: true}, {Value: 8, Known: true}}}
+	if diff := cmp.Diff(want, vi); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/srbench/srbench/harness/onnx/graph"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // The output names of a Hugging Face Optimum CLIP export.
@@ -43,7 +44,7 @@ func isTranspose2D(e *entry) bool {
 	if !ok {
 		return true
 	}
-	perm, err := int64sOf(fs, attrInts)
+	perm, err := fs.Int64s(wire.AttributeInts)
 	return err == nil && slices.Equal(perm, []int64{1, 0})
 }
 
@@ -150,7 +151,7 @@ func (c *constChecker) scalar(v string, depth int) bool {
 	switch n.op {
 	case "Constant":
 		if fs, ok := n.attr("value"); ok {
-			t, ok := messageOf(fs, attrT)
+			t, ok := fs.Last(wire.AttributeT)
 			if !ok {
 				return false
 			}
@@ -301,10 +302,10 @@ func (m *model) recomputeLogits() (bool, error) {
 		}
 	}
 	for _, e := range m.entries {
-		if e.deleted || e.f.num != graphValueInfo {
+		if e.deleted || e.f.Field != wire.GraphValueInfo {
 			continue
 		}
-		if vi, err := parseValueInfo(e.f.val); err == nil && dropped[vi.name] {
+		if vi, err := wire.ParseValueInfo(e.f); err == nil && dropped[vi.Name] {
 			e.deleted = true
 		}
 	}
@@ -348,13 +349,13 @@ func (m *model) recomputeLogits() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return true, m.insert(graphNode, nodes)
+	return true, m.insert(wire.GraphNode, nodes)
 }
 
 // lastDim is the static size of a value's last dimension, or -1.
-func lastDim(vi valueInfo) int64 {
-	if !vi.hasShape || len(vi.dims) == 0 || !vi.dims[len(vi.dims)-1].known {
+func lastDim(vi wire.ValueInfo) int64 {
+	if !vi.HasShape || len(vi.Dims) == 0 || !vi.Dims[len(vi.Dims)-1].Known {
 		return -1
 	}
-	return vi.dims[len(vi.dims)-1].value
+	return vi.Dims[len(vi.Dims)-1].Value
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // MinOpset is the oldest default-domain opset the edits support: the nodes
@@ -18,24 +18,25 @@ const MinOpset = 13
 
 // node is a NodeProto: its fields as read plus the parts the edits use.
 type node struct {
-	fields          []field
+	fields          wire.Fields
 	inputs, outputs []string
 	name, op        string
 	domain          string
 }
 
-func parseNode(b []byte) (*node, error) {
-	fs, err := parseFields(b)
+// parseNode reads the NodeProto in v's payload.
+func parseNode(v wire.Value) (*node, error) {
+	fs, err := v.Fields(wire.NodeProto)
 	if err != nil {
 		return nil, err
 	}
 	return &node{
 		fields:  fs,
-		inputs:  stringsOf(fs, nodeInput),
-		outputs: stringsOf(fs, nodeOutput),
-		name:    stringOf(fs, nodeName),
-		op:      stringOf(fs, nodeOpType),
-		domain:  stringOf(fs, nodeDomain),
+		inputs:  fs.Strings(wire.NodeInput),
+		outputs: fs.Strings(wire.NodeOutput),
+		name:    fs.String(wire.NodeName),
+		op:      fs.String(wire.NodeOpType),
+		domain:  fs.String(wire.NodeDomain),
 	}, nil
 }
 
@@ -51,16 +52,16 @@ func (n *node) describe() string {
 func (n *node) isStandard() bool { return n.domain == "" || n.domain == "ai.onnx" }
 
 // attr returns the fields of the attribute called name.
-func (n *node) attr(name string) ([]field, bool) {
+func (n *node) attr(name string) (wire.Fields, bool) {
 	for _, f := range n.fields {
-		if f.num != nodeAttr || f.typ != protowire.BytesType {
+		if !f.Is(wire.NodeAttribute) {
 			continue
 		}
-		fs, err := parseFields(f.val)
+		fs, err := f.Fields(wire.AttributeProto)
 		if err != nil {
 			continue
 		}
-		if stringOf(fs, attrName) == name {
+		if fs.String(wire.AttributeName) == name {
 			return fs, true
 		}
 	}
@@ -72,7 +73,7 @@ func (n *node) attrInt(name string, def int64) int64 {
 	if !ok {
 		return def
 	}
-	v, ok := varintOf(fs, attrI)
+	v, ok := fs.Uint(wire.AttributeI)
 	if !ok {
 		return def
 	}
@@ -84,7 +85,7 @@ func (n *node) attrFloat(name string, def float32) float32 {
 	if !ok {
 		return def
 	}
-	v, ok := float32Of(fs, attrF)
+	v, ok := fs.Float32(wire.AttributeF)
 	if !ok {
 		return def
 	}
@@ -94,15 +95,15 @@ func (n *node) attrFloat(name string, def float32) float32 {
 // hasSubgraph reports whether an attribute holds a graph (If, Loop, Scan).
 func (n *node) hasSubgraph() bool {
 	for _, f := range n.fields {
-		if f.num != nodeAttr || f.typ != protowire.BytesType {
+		if !f.Is(wire.NodeAttribute) {
 			continue
 		}
-		fs, err := parseFields(f.val)
+		fs, err := f.Fields(wire.AttributeProto)
 		if err != nil {
 			continue
 		}
 		for _, a := range fs {
-			if a.num == attrG || a.num == attrGraphs {
+			if a.Field == wire.AttributeG || a.Field == wire.AttributeGraphs {
 				return true
 			}
 		}
@@ -113,16 +114,16 @@ func (n *node) hasSubgraph() bool {
 // entry is one field of the GraphProto, kept as bytes; nodes are also
 // parsed.
 type entry struct {
-	f       field
-	node    *node // for graphNode fields
+	f       wire.Value
+	node    *node // for GraphProto.node fields
 	deleted bool
 }
 
 // model is a ModelProto opened for editing. Untouched fields keep their
 // bytes; only the graph is split into entries.
 type model struct {
-	top     []field // ModelProto fields
-	graphAt int     // index of the graph in top
+	top     wire.Fields // ModelProto fields
+	graphAt int         // index of the graph in top
 	entries []*entry
 	opset   int64 // default-domain opset, 0 if not imported
 	taken   map[string]bool
@@ -132,7 +133,7 @@ type model struct {
 var errNotONNX = errors.New("not an ONNX model")
 
 func parseModel(b []byte) (*model, error) {
-	top, err := parseFields(b)
+	top, err := wire.Parse(wire.ModelProto, b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotONNX, err)
 	}
@@ -140,20 +141,20 @@ func parseModel(b []byte) (*model, error) {
 	sawIR := false
 	for i, f := range top {
 		switch {
-		case f.num == modelIRVersion && f.typ == protowire.VarintType:
+		case f.Is(wire.ModelIRVersion):
 			sawIR = true
-		case f.num == modelGraph && f.typ == protowire.BytesType:
+		case f.Is(wire.ModelGraph):
 			if m.graphAt >= 0 {
 				return nil, fmt.Errorf("%w: more than one graph field", errNotONNX)
 			}
 			m.graphAt = i
-		case f.num == modelOpset && f.typ == protowire.BytesType:
-			ofs, err := parseFields(f.val)
+		case f.Is(wire.ModelOpsetImport):
+			ofs, err := f.Fields(wire.OperatorSetIdProto)
 			if err != nil {
 				return nil, fmt.Errorf("%w: opset_import: %v", errNotONNX, err)
 			}
-			if d := stringOf(ofs, opsetDomain); d == "" || d == "ai.onnx" {
-				v, _ := varintOf(ofs, opsetVersion)
+			if d := ofs.String(wire.OpsetDomain); d == "" || d == "ai.onnx" {
+				v, _ := ofs.Uint(wire.OpsetVersion)
 				m.opset = int64(v)
 			}
 		}
@@ -161,14 +162,14 @@ func parseModel(b []byte) (*model, error) {
 	if !sawIR || m.graphAt < 0 {
 		return nil, fmt.Errorf("%w: no ir_version and graph fields", errNotONNX)
 	}
-	gfs, err := parseFields(top[m.graphAt].val)
+	gfs, err := top[m.graphAt].Fields(wire.GraphProto)
 	if err != nil {
 		return nil, fmt.Errorf("%w: graph: %v", errNotONNX, err)
 	}
 	for _, f := range gfs {
 		e := &entry{f: f}
-		if f.num == graphNode && f.typ == protowire.BytesType {
-			if e.node, err = parseNode(f.val); err != nil {
+		if f.Is(wire.GraphNode) {
+			if e.node, err = parseNode(f); err != nil {
 				return nil, fmt.Errorf("%w: graph node: %v", errNotONNX, err)
 			}
 		}
@@ -188,10 +189,10 @@ func (m *model) checkOpset() error {
 	return nil
 }
 
-// live calls fn for every entry of field num that is not deleted.
-func (m *model) live(num protowire.Number, fn func(*entry) error) error {
+// live calls fn for every entry of field f that is not deleted.
+func (m *model) live(f wire.Field, fn func(*entry) error) error {
 	for _, e := range m.entries {
-		if !e.deleted && e.f.num == num && e.f.typ == protowire.BytesType {
+		if !e.deleted && e.f.Is(f) {
 			if err := fn(e); err != nil {
 				return err
 			}
@@ -202,16 +203,16 @@ func (m *model) live(num protowire.Number, fn func(*entry) error) error {
 
 func (m *model) nodes() []*entry {
 	var out []*entry
-	_ = m.live(graphNode, func(e *entry) error { out = append(out, e); return nil })
+	_ = m.live(wire.GraphNode, func(e *entry) error { out = append(out, e); return nil })
 	return out
 }
 
 // outputs returns the graph outputs and their entries.
-func (m *model) outputs() ([]valueInfo, []*entry, error) {
-	var vis []valueInfo
+func (m *model) outputs() ([]wire.ValueInfo, []*entry, error) {
+	var vis []wire.ValueInfo
 	var es []*entry
-	err := m.live(graphOutput, func(e *entry) error {
-		vi, err := parseValueInfo(e.f.val)
+	err := m.live(wire.GraphOutput, func(e *entry) error {
+		vi, err := wire.ParseValueInfo(e.f)
 		if err != nil {
 			return fmt.Errorf("graph output: %w", err)
 		}
@@ -225,24 +226,24 @@ func (m *model) outputNames() []string {
 	vis, _, _ := m.outputs()
 	names := make([]string, len(vis))
 	for i, v := range vis {
-		names[i] = v.name
+		names[i] = v.Name
 	}
 	return names
 }
 
 // output finds the graph output called name; a missing one is an error
 // listing the outputs the model has.
-func (m *model) output(name string) (valueInfo, *entry, error) {
+func (m *model) output(name string) (wire.ValueInfo, *entry, error) {
 	vis, es, err := m.outputs()
 	if err != nil {
-		return valueInfo{}, nil, err
+		return wire.ValueInfo{}, nil, err
 	}
 	for i, v := range vis {
-		if v.name == name {
+		if v.Name == name {
 			return v, es[i], nil
 		}
 	}
-	return valueInfo{}, nil, fmt.Errorf("the model has no output %q%s; its outputs are %s", name, didYouMean(name, m.outputNames()), quoteList(m.outputNames()))
+	return wire.ValueInfo{}, nil, fmt.Errorf("the model has no output %q%s; its outputs are %s", name, didYouMean(name, m.outputNames()), quoteList(m.outputNames()))
 }
 
 // tensorInfo is the part of a TensorProto the edits read.
@@ -258,23 +259,25 @@ func (t tensorInfo) numElements() int64 {
 	return n
 }
 
-func parseTensorInfo(b []byte) (string, tensorInfo, error) {
-	fs, err := parseFields(b)
+// parseTensorInfo reads the name and shape of the TensorProto in v's
+// payload.
+func parseTensorInfo(v wire.Value) (string, tensorInfo, error) {
+	fs, err := v.Fields(wire.TensorProto)
 	if err != nil {
 		return "", tensorInfo{}, err
 	}
-	dims, err := int64sOf(fs, tensorDims)
+	dims, err := fs.Int64s(wire.TensorDims)
 	if err != nil {
 		return "", tensorInfo{}, err
 	}
-	return stringOf(fs, tensorName), tensorInfo{dims: dims}, nil
+	return fs.String(wire.TensorName), tensorInfo{dims: dims}, nil
 }
 
 // initializers maps initializer names to their shapes.
 func (m *model) initializers() (map[string]tensorInfo, error) {
 	out := map[string]tensorInfo{}
-	err := m.live(graphInitializer, func(e *entry) error {
-		name, t, err := parseTensorInfo(e.f.val)
+	err := m.live(wire.GraphInitializer, func(e *entry) error {
+		name, t, err := parseTensorInfo(e.f)
 		if err != nil {
 			return fmt.Errorf("initializer: %w", err)
 		}
@@ -287,12 +290,12 @@ func (m *model) initializers() (map[string]tensorInfo, error) {
 // graphInputs returns the names of the graph inputs.
 func (m *model) graphInputs() (map[string]bool, error) {
 	out := map[string]bool{}
-	err := m.live(graphInput, func(e *entry) error {
-		vi, err := parseValueInfo(e.f.val)
+	err := m.live(wire.GraphInput, func(e *entry) error {
+		vi, err := wire.ParseValueInfo(e.f)
 		if err != nil {
 			return fmt.Errorf("graph input: %w", err)
 		}
-		out[vi.name] = true
+		out[vi.Name] = true
 		return nil
 	})
 	return out, err
@@ -340,8 +343,8 @@ func (m *model) fresh(base string) string {
 }
 
 // graphFields returns the current graph as fields.
-func (m *model) graphFields() []field {
-	var fs []field
+func (m *model) graphFields() wire.Fields {
+	var fs wire.Fields
 	for _, e := range m.entries {
 		if !e.deleted {
 			fs = append(fs, e.f)
@@ -352,38 +355,34 @@ func (m *model) graphFields() []field {
 
 // collectNames adds every value and node name of a graph, and of its
 // subgraphs, to set.
-func collectNames(gfs []field, set map[string]bool) {
+func collectNames(gfs wire.Fields, set map[string]bool) {
 	for _, f := range gfs {
-		if f.typ != protowire.BytesType {
-			continue
-		}
-		switch f.num {
-		case graphInput, graphOutput, graphValueInfo:
-			if vi, err := parseValueInfo(f.val); err == nil {
-				set[vi.name] = true
+		switch {
+		case f.Is(wire.GraphInput), f.Is(wire.GraphOutput), f.Is(wire.GraphValueInfo):
+			if vi, err := wire.ParseValueInfo(f); err == nil {
+				set[vi.Name] = true
 			}
-		case graphInitializer:
-			if name, _, err := parseTensorInfo(f.val); err == nil {
+		case f.Is(wire.GraphInitializer):
+			if name, _, err := parseTensorInfo(f); err == nil {
 				set[name] = true
 			}
-		case graphNode:
-			nfs, err := parseFields(f.val)
+		case f.Is(wire.GraphNode):
+			nfs, err := f.Fields(wire.NodeProto)
 			if err != nil {
 				continue
 			}
 			for _, nf := range nfs {
 				switch {
-				case nf.typ != protowire.BytesType:
-				case nf.num == nodeInput || nf.num == nodeOutput || nf.num == nodeName:
-					set[string(nf.val)] = true
-				case nf.num == nodeAttr:
-					afs, err := parseFields(nf.val)
+				case nf.Is(wire.NodeInput), nf.Is(wire.NodeOutput), nf.Is(wire.NodeName):
+					set[string(nf.Payload)] = true
+				case nf.Is(wire.NodeAttribute):
+					afs, err := nf.Fields(wire.AttributeProto)
 					if err != nil {
 						continue
 					}
 					for _, af := range afs {
-						if (af.num == attrG || af.num == attrGraphs) && af.typ == protowire.BytesType {
-							if sub, err := parseFields(af.val); err == nil {
+						if af.Is(wire.AttributeG) || af.Is(wire.AttributeGraphs) {
+							if sub, err := af.Fields(wire.GraphProto); err == nil {
 								collectNames(sub, set)
 							}
 						}
@@ -396,29 +395,29 @@ func collectNames(gfs []field, set map[string]bool) {
 
 // setNode replaces a node's bytes.
 func (e *entry) setNode(payload []byte) error {
-	n, err := parseNode(payload)
+	f := e.f.WithPayload(payload)
+	n, err := parseNode(f)
 	if err != nil {
 		return err
 	}
-	e.f = withPayload(e.f, payload)
-	e.node = n
+	e.f, e.node = f, n
 	return nil
 }
 
 // insert adds new graph fields after the last live field with the same
 // number (after the last node for nodes; at the end when there is none).
-func (m *model) insert(num protowire.Number, payloads [][]byte) error {
+func (m *model) insert(f wire.Field, payloads [][]byte) error {
 	at := len(m.entries)
 	for i, e := range m.entries {
-		if e.f.num == num && !e.deleted {
+		if e.f.Field == f && !e.deleted {
 			at = i + 1
 		}
 	}
 	var add []*entry
 	for _, p := range payloads {
-		e := &entry{f: withPayload(field{num: num, typ: protowire.BytesType}, p)}
-		if num == graphNode {
-			n, err := parseNode(p)
+		e := &entry{f: wire.NewValue(f, p)}
+		if f == wire.GraphNode {
+			n, err := parseNode(e.f)
 			if err != nil {
 				return err
 			}
@@ -436,7 +435,7 @@ func (m *model) pieces() ([][]byte, int64) {
 	var graphLen int64
 	for _, e := range m.entries {
 		if !e.deleted {
-			graphLen += int64(len(e.f.raw))
+			graphLen += int64(len(e.f.Raw))
 		}
 	}
 	var out [][]byte
@@ -447,14 +446,13 @@ func (m *model) pieces() ([][]byte, int64) {
 	}
 	for i, f := range m.top {
 		if i != m.graphAt {
-			add(f.raw)
+			add(f.Raw)
 			continue
 		}
-		h := protowire.AppendTag(nil, modelGraph, protowire.BytesType)
-		add(protowire.AppendVarint(h, uint64(graphLen)))
+		add(wire.AppendBytesHeader(nil, wire.ModelGraph, graphLen))
 		for _, e := range m.entries {
 			if !e.deleted {
-				add(e.f.raw)
+				add(e.f.Raw)
 			}
 		}
 	}

@@ -3,7 +3,7 @@ package edit
 import (
 	"fmt"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // renameUses makes every reader of value old read value new instead: node
@@ -12,12 +12,12 @@ import (
 // are not touched.
 func (m *model) renameUses(old, new string) error {
 	for _, e := range m.entries {
-		if e.deleted || e.f.typ != protowire.BytesType {
+		if e.deleted {
 			continue
 		}
-		switch e.f.num {
-		case graphNode:
-			p, changed, err := renameInNode(e.f.val, old, new)
+		switch {
+		case e.f.Is(wire.GraphNode):
+			p, changed, err := renameInNode(e.f, old, new)
 			if err != nil {
 				return fmt.Errorf("%s: %w", e.node.describe(), err)
 			}
@@ -26,151 +26,145 @@ func (m *model) renameUses(old, new string) error {
 					return err
 				}
 			}
-		case graphValueInfo:
-			vi, err := parseValueInfo(e.f.val)
+		case e.f.Is(wire.GraphValueInfo):
+			vi, err := wire.ParseValueInfo(e.f)
 			if err != nil {
 				return fmt.Errorf("value_info: %w", err)
 			}
-			if vi.name == old {
-				p, err := renameValueInfo(e.f.val, new)
+			if vi.Name == old {
+				p, err := renameValueInfo(e.f, new)
 				if err != nil {
 					return err
 				}
-				e.f = withPayload(e.f, p)
+				e.f = e.f.WithPayload(p)
 			}
-		case graphQuantAnnotation:
-			fs, err := parseFields(e.f.val)
+		case e.f.Is(wire.GraphQuantizationAnnotation):
+			fs, err := e.f.Fields(wire.TensorAnnotation)
 			if err != nil {
 				return fmt.Errorf("quantization_annotation: %w", err)
 			}
 			changed := false
 			for i, f := range fs {
-				if f.num == annotationTensorName && f.typ == protowire.BytesType && string(f.val) == old {
-					fs[i] = withPayload(f, []byte(new))
+				if f.Is(wire.AnnotationTensorName) && string(f.Payload) == old {
+					fs[i] = f.WithPayload([]byte(new))
 					changed = true
 				}
 			}
 			if changed {
-				e.f = withPayload(e.f, join(fs))
+				e.f = e.f.WithPayload(fs.Bytes())
 			}
 		}
 	}
 	return nil
 }
 
-// renameInNode renames the inputs of a NodeProto called old, and the uses
-// of old inside its subgraph attributes.
-func renameInNode(b []byte, old, new string) ([]byte, bool, error) {
-	fs, err := parseFields(b)
+// renameInNode renames the inputs called old of the NodeProto in v's
+// payload, and the uses of old inside its subgraph attributes.
+func renameInNode(v wire.Value, old, new string) ([]byte, bool, error) {
+	fs, err := v.Fields(wire.NodeProto)
 	if err != nil {
 		return nil, false, err
 	}
 	changed := false
 	for i, f := range fs {
-		if f.typ != protowire.BytesType {
-			continue
-		}
-		switch f.num {
-		case nodeInput:
-			if string(f.val) == old {
-				fs[i] = withPayload(f, []byte(new))
+		switch {
+		case f.Is(wire.NodeInput):
+			if string(f.Payload) == old {
+				fs[i] = f.WithPayload([]byte(new))
 				changed = true
 			}
-		case nodeAttr:
-			p, c, err := renameInAttr(f.val, old, new)
+		case f.Is(wire.NodeAttribute):
+			p, c, err := renameInAttr(f, old, new)
 			if err != nil {
 				return nil, false, err
 			}
 			if c {
-				fs[i] = withPayload(f, p)
+				fs[i] = f.WithPayload(p)
 				changed = true
 			}
 		}
 	}
 	if !changed {
-		return b, false, nil
+		return v.Payload, false, nil
 	}
-	return join(fs), true, nil
+	return fs.Bytes(), true, nil
 }
 
-func renameInAttr(b []byte, old, new string) ([]byte, bool, error) {
-	fs, err := parseFields(b)
+// renameInAttr is renameInNode for the AttributeProto in v's payload.
+func renameInAttr(v wire.Value, old, new string) ([]byte, bool, error) {
+	fs, err := v.Fields(wire.AttributeProto)
 	if err != nil {
 		return nil, false, err
 	}
 	changed := false
 	for i, f := range fs {
-		if (f.num == attrG || f.num == attrGraphs) && f.typ == protowire.BytesType {
-			p, c, err := renameInSubgraph(f.val, old, new)
+		if f.Is(wire.AttributeG) || f.Is(wire.AttributeGraphs) {
+			p, c, err := renameInSubgraph(f, old, new)
 			if err != nil {
-				return nil, false, fmt.Errorf("attribute %q: %w", stringOf(fs, attrName), err)
+				return nil, false, fmt.Errorf("attribute %q: %w", fs.String(wire.AttributeName), err)
 			}
 			if c {
-				fs[i] = withPayload(f, p)
+				fs[i] = f.WithPayload(p)
 				changed = true
 			}
 		}
 	}
 	if !changed {
-		return b, false, nil
+		return v.Payload, false, nil
 	}
-	return join(fs), true, nil
+	return fs.Bytes(), true, nil
 }
 
-// renameInSubgraph renames outer-scope uses of old in a subgraph. (ONNX
-// names are unique across scopes, so a subgraph cannot define its own old.)
-func renameInSubgraph(b []byte, old, new string) ([]byte, bool, error) {
-	fs, err := parseFields(b)
+// renameInSubgraph renames outer-scope uses of old in the GraphProto in
+// v's payload. (ONNX names are unique across scopes, so a subgraph cannot
+// define its own old.)
+func renameInSubgraph(v wire.Value, old, new string) ([]byte, bool, error) {
+	fs, err := v.Fields(wire.GraphProto)
 	if err != nil {
 		return nil, false, err
 	}
 	changed := false
 	for i, f := range fs {
-		if f.typ != protowire.BytesType {
-			continue
-		}
-		switch f.num {
-		case graphNode:
-			p, c, err := renameInNode(f.val, old, new)
+		switch {
+		case f.Is(wire.GraphNode):
+			p, c, err := renameInNode(f, old, new)
 			if err != nil {
 				return nil, false, err
 			}
 			if c {
-				fs[i] = withPayload(f, p)
+				fs[i] = f.WithPayload(p)
 				changed = true
 			}
-		case graphOutput, graphValueInfo:
-			vi, err := parseValueInfo(f.val)
+		case f.Is(wire.GraphOutput), f.Is(wire.GraphValueInfo):
+			vi, err := wire.ParseValueInfo(f)
 			if err != nil {
 				return nil, false, err
 			}
-			if vi.name == old {
-				p, err := renameValueInfo(f.val, new)
+			if vi.Name == old {
+				p, err := renameValueInfo(f, new)
 				if err != nil {
 					return nil, false, err
 				}
-				fs[i] = withPayload(f, p)
+				fs[i] = f.WithPayload(p)
 				changed = true
 			}
 		}
 	}
 	if !changed {
-		return b, false, nil
+		return v.Payload, false, nil
 	}
-	return join(fs), true, nil
+	return fs.Bytes(), true, nil
 }
 
 // renameOutput renames output slot i of a node.
 func renameOutput(e *entry, i int, new string) error {
-	fs := e.node.fields
+	out := append(wire.Fields(nil), e.node.fields...)
 	k := 0
-	out := make([]field, len(fs))
-	copy(out, fs)
 	for j, f := range out {
-		if f.num == nodeOutput && f.typ == protowire.BytesType {
+		if f.Is(wire.NodeOutput) {
 			if k == i {
-				out[j] = withPayload(f, []byte(new))
-				return e.setNode(join(out))
+				out[j] = f.WithPayload([]byte(new))
+				return e.setNode(out.Bytes())
 			}
 			k++
 		}

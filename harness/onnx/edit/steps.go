@@ -7,6 +7,7 @@ import (
 
 	"github.com/srbench/srbench/harness/internal/suggest"
 	"github.com/srbench/srbench/harness/onnx/graph"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // Op is one kind of operation appended to an output.
@@ -213,11 +214,11 @@ func encodedParts(g *graph.Graph) (nodes, inits [][]byte, err error) {
 		return nil, nil, err
 	}
 	for _, e := range fm.entries {
-		switch e.f.num {
-		case graphNode:
-			nodes = append(nodes, e.f.val)
-		case graphInitializer:
-			inits = append(inits, e.f.val)
+		switch e.f.Field {
+		case wire.GraphNode:
+			nodes = append(nodes, e.f.Payload)
+		case wire.GraphInitializer:
+			inits = append(inits, e.f.Payload)
 		}
 	}
 	return nodes, inits, nil
@@ -232,13 +233,13 @@ func (m *model) appendSteps(name string, steps []Step) error {
 	if err := m.checkOpset(); err != nil {
 		return err
 	}
-	if !vi.isTensor {
+	if !vi.IsTensor {
 		return fmt.Errorf("output %q is not a tensor", name)
 	}
-	if vi.elem != elemFloat {
-		return fmt.Errorf("output %q has element type %s; only float32 outputs can be edited", name, graph.DataType(vi.elem))
+	if vi.ElemType != int64(graph.Float32) {
+		return fmt.Errorf("output %q has element type %s; only float32 outputs can be edited", name, graph.DataType(vi.ElemType))
 	}
-	if vi.hasShape && len(vi.dims) == 0 {
+	if vi.HasShape && len(vi.Dims) == 0 {
 		return fmt.Errorf("output %q is a scalar; the steps need a vector axis", name)
 	}
 	width := lastDim(vi)
@@ -271,18 +272,18 @@ func (m *model) appendSteps(name string, steps []Step) error {
 	if err != nil {
 		return fmt.Errorf("output %q: %w", name, err)
 	}
-	if err := m.insert(graphInitializer, inits); err != nil {
+	if err := m.insert(wire.GraphInitializer, inits); err != nil {
 		return err
 	}
-	if err := m.insert(graphNode, nodes); err != nil {
+	if err := m.insert(wire.GraphNode, nodes); err != nil {
 		return err
 	}
 	if width >= 0 && newWidth >= 0 && newWidth != width {
-		p, err := setLastDim(outEntry.f.val, newWidth)
+		p, err := setLastDim(outEntry.f.Payload, newWidth)
 		if err != nil {
 			return fmt.Errorf("output %q: %w", name, err)
 		}
-		outEntry.f = withPayload(outEntry.f, p)
+		outEntry.f = outEntry.f.WithPayload(p)
 	}
 	return nil
 }

@@ -5,14 +5,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"github.com/srbench/srbench/internal/atomicfile"
 	"io"
 	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
+	"github.com/srbench/srbench/internal/atomicfile"
 )
 
 // Defaults for ModelOptions.
@@ -91,36 +91,16 @@ type initPart struct {
 	inline bool   // raw_data follows the header
 }
 
-func appendStringField(b []byte, num protowire.Number, s string) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, v)
-}
-
-func appendMessage(b []byte, num protowire.Number, msg []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, msg)
-}
-
-func keyValue(k, v string) []byte {
-	var b []byte
-	b = appendStringField(b, 1, k)
-	return appendStringField(b, 2, v)
-}
-
-// tensorFields encodes TensorProto dims(1), data_type(2) and name(8).
+// tensorFields encodes the TensorProto fields before the data: dims,
+// data_type and name.
 func tensorFields(t *Tensor) []byte {
 	var b []byte
 	for _, d := range t.Dims {
-		b = appendVarintField(b, 1, uint64(d))
+		b = wire.AppendVarint(b, wire.TensorDims, uint64(d))
 	}
-	b = appendVarintField(b, 2, uint64(t.Type()))
+	b = wire.AppendVarint(b, wire.TensorDataType, uint64(t.Type()))
 	if t.Name != "" {
-		b = appendStringField(b, 8, t.Name)
+		b = wire.AppendString(b, wire.TensorName, t.Name)
 	}
 	return b
 }
@@ -164,37 +144,33 @@ func writeRaw(w io.Writer, t *Tensor) error {
 }
 
 func inlineTensor(t *Tensor) []byte {
-	b := tensorFields(t)
-	b = protowire.AppendTag(b, 9, protowire.BytesType)
-	return protowire.AppendBytes(b, rawData(t))
+	return wire.AppendBytes(tensorFields(t), wire.TensorRawData, rawData(t))
 }
 
 func encodeAttr(a Attr) []byte {
 	var b []byte
-	b = appendStringField(b, 1, a.name)
-	b = appendVarintField(b, 20, uint64(a.typ))
+	b = wire.AppendString(b, wire.AttributeName, a.name)
+	b = wire.AppendVarint(b, wire.AttributeType, uint64(a.typ))
 	switch a.typ {
 	case attrFloat:
-		b = protowire.AppendTag(b, 2, protowire.Fixed32Type)
-		b = protowire.AppendFixed32(b, math.Float32bits(a.f))
+		b = wire.AppendFloat32(b, wire.AttributeF, a.f)
 	case attrInt:
-		b = appendVarintField(b, 3, uint64(a.i))
+		b = wire.AppendVarint(b, wire.AttributeI, uint64(a.i))
 	case attrString:
-		b = appendStringField(b, 4, a.s)
+		b = wire.AppendString(b, wire.AttributeS, a.s)
 	case attrTensor:
-		b = appendMessage(b, 5, inlineTensor(a.t))
+		b = wire.AppendBytes(b, wire.AttributeT, inlineTensor(a.t))
 	case attrFloats:
 		for _, f := range a.floats {
-			b = protowire.AppendTag(b, 7, protowire.Fixed32Type)
-			b = protowire.AppendFixed32(b, math.Float32bits(f))
+			b = wire.AppendFloat32(b, wire.AttributeFloats, f)
 		}
 	case attrInts:
 		for _, i := range a.ints {
-			b = appendVarintField(b, 8, uint64(i))
+			b = wire.AppendVarint(b, wire.AttributeInts, uint64(i))
 		}
 	case attrStrings:
 		for _, s := range a.strings {
-			b = appendStringField(b, 9, s)
+			b = wire.AppendString(b, wire.AttributeStrings, s)
 		}
 	}
 	return b
@@ -203,18 +179,18 @@ func encodeAttr(a Attr) []byte {
 func encodeNode(n node) []byte {
 	var b []byte
 	for _, in := range n.inputs {
-		b = appendStringField(b, 1, in)
+		b = wire.AppendString(b, wire.NodeInput, in)
 	}
 	for _, out := range n.outputs {
-		b = appendStringField(b, 2, out)
+		b = wire.AppendString(b, wire.NodeOutput, out)
 	}
-	b = appendStringField(b, 3, n.name)
-	b = appendStringField(b, 4, n.op)
+	b = wire.AppendString(b, wire.NodeName, n.name)
+	b = wire.AppendString(b, wire.NodeOpType, n.op)
 	for _, a := range n.attrs {
-		b = appendMessage(b, 5, encodeAttr(a))
+		b = wire.AppendBytes(b, wire.NodeAttribute, encodeAttr(a))
 	}
 	if n.domain != "" {
-		b = appendStringField(b, 7, n.domain)
+		b = wire.AppendString(b, wire.NodeDomain, n.domain)
 	}
 	return b
 }
@@ -223,24 +199,23 @@ func encodeNode(n node) []byte {
 // {elem_type, shape}}}. The shape is always present, so no dimensions means
 // rank 0.
 func encodeValueInfo(v valueInfo) []byte {
-	var shape []byte
-	for _, d := range v.dims {
-		var dim []byte
-		if d.Param != "" {
-			dim = appendStringField(dim, 2, d.Param)
-		} else {
-			dim = appendVarintField(dim, 1, uint64(d.Value))
-		}
-		shape = appendMessage(shape, 1, dim)
-	}
-	var tensorType []byte
-	tensorType = appendVarintField(tensorType, 1, uint64(v.typ))
-	tensorType = appendMessage(tensorType, 2, shape)
-	var typ []byte
-	typ = appendMessage(typ, 1, tensorType)
-	var b []byte
-	b = appendStringField(b, 1, v.name)
-	return appendMessage(b, 2, typ)
+	b := wire.AppendString(nil, wire.ValueInfoName, v.name)
+	return wire.AppendMessage(b, wire.ValueInfoType, func(b []byte) []byte {
+		return wire.AppendMessage(b, wire.TypeTensorType, func(b []byte) []byte {
+			b = wire.AppendVarint(b, wire.TensorTypeElemType, uint64(v.typ))
+			return wire.AppendMessage(b, wire.TensorTypeShape, func(b []byte) []byte {
+				for _, d := range v.dims {
+					b = wire.AppendMessage(b, wire.ShapeDim, func(b []byte) []byte {
+						if d.Param != "" {
+							return wire.AppendString(b, wire.DimParam, d.Param)
+						}
+						return wire.AppendVarint(b, wire.DimValue, uint64(d.Value))
+					})
+				}
+				return b
+			})
+		})
+	})
 }
 
 // layout lays the model out. ext, when not nil, maps the initializers to be
@@ -248,67 +223,62 @@ func encodeValueInfo(v valueInfo) []byte {
 func (g *Graph) layout(o ModelOptions, location string, ext map[*Tensor]externalRef) (*encoder, error) {
 	e := &encoder{}
 	for _, n := range g.nodes {
-		e.graphPre = appendMessage(e.graphPre, 1, encodeNode(n))
+		e.graphPre = wire.AppendBytes(e.graphPre, wire.GraphNode, encodeNode(n))
 	}
-	e.graphPre = appendStringField(e.graphPre, 2, g.name)
+	e.graphPre = wire.AppendString(e.graphPre, wire.GraphName, g.name)
 	graphSize := int64(len(e.graphPre))
 	for _, t := range g.inits {
 		fields := tensorFields(t)
 		var body int64
 		p := initPart{t: t}
 		if ref, ok := ext[t]; ok {
-			fields = appendMessage(fields, 13, keyValue("location", location))
-			fields = appendMessage(fields, 13, keyValue("offset", strconv.FormatInt(ref.offset, 10)))
-			fields = appendMessage(fields, 13, keyValue("length", strconv.FormatInt(ref.length, 10)))
-			fields = appendVarintField(fields, 14, 1) // data_location = EXTERNAL
+			fields = wire.AppendEntry(fields, wire.TensorExternalData, "location", location)
+			fields = wire.AppendEntry(fields, wire.TensorExternalData, "offset", strconv.FormatInt(ref.offset, 10))
+			fields = wire.AppendEntry(fields, wire.TensorExternalData, "length", strconv.FormatInt(ref.length, 10))
+			fields = wire.AppendVarint(fields, wire.TensorDataLocation, wire.DataLocationExternal)
 			body = int64(len(fields))
 		} else {
 			p.inline = true
-			n := t.byteLen()
-			body = int64(len(fields)) + int64(protowire.SizeTag(9)) + int64(protowire.SizeVarint(uint64(n))) + n
+			body = int64(len(fields)) + wire.SizeBytesField(wire.TensorRawData, t.byteLen())
 		}
-		var h []byte
-		h = protowire.AppendTag(h, 5, protowire.BytesType)
-		h = protowire.AppendVarint(h, uint64(body))
+		h := wire.AppendBytesHeader(nil, wire.GraphInitializer, body)
 		h = append(h, fields...)
 		if p.inline {
-			h = protowire.AppendTag(h, 9, protowire.BytesType)
-			h = protowire.AppendVarint(h, uint64(t.byteLen()))
+			h = wire.AppendBytesHeader(h, wire.TensorRawData, t.byteLen())
 		}
 		p.header = h
 		e.inits = append(e.inits, p)
-		graphSize += int64(protowire.SizeTag(5)) + int64(protowire.SizeVarint(uint64(body))) + body
+		graphSize += wire.SizeBytesField(wire.GraphInitializer, body)
 	}
 	for _, v := range g.inputs {
-		e.graphPost = appendMessage(e.graphPost, 11, encodeValueInfo(v))
+		e.graphPost = wire.AppendBytes(e.graphPost, wire.GraphInput, encodeValueInfo(v))
 	}
 	for _, v := range g.outputs {
-		e.graphPost = appendMessage(e.graphPost, 12, encodeValueInfo(v))
+		e.graphPost = wire.AppendBytes(e.graphPost, wire.GraphOutput, encodeValueInfo(v))
 	}
 	graphSize += int64(len(e.graphPost))
 
-	e.head = appendVarintField(e.head, 1, uint64(o.IRVersion))
-	e.head = appendStringField(e.head, 2, o.ProducerName)
+	e.head = wire.AppendVarint(e.head, wire.ModelIRVersion, uint64(o.IRVersion))
+	e.head = wire.AppendString(e.head, wire.ModelProducerName, o.ProducerName)
 	if o.ProducerVersion != "" {
-		e.head = appendStringField(e.head, 3, o.ProducerVersion)
+		e.head = wire.AppendString(e.head, wire.ModelProducerVersion, o.ProducerVersion)
 	}
 	if o.DocString != "" {
-		e.head = appendStringField(e.head, 6, o.DocString)
+		e.head = wire.AppendString(e.head, wire.ModelDocString, o.DocString)
 	}
-	e.head = protowire.AppendTag(e.head, 7, protowire.BytesType)
-	e.head = protowire.AppendVarint(e.head, uint64(graphSize))
+	e.head = wire.AppendBytesHeader(e.head, wire.ModelGraph, graphSize)
 
-	var opset []byte
-	opset = appendVarintField(opset, 2, uint64(o.Opset))
-	e.tail = appendMessage(e.tail, 8, opset)
+	e.tail = wire.AppendMessage(e.tail, wire.ModelOpsetImport, func(b []byte) []byte {
+		return wire.AppendVarint(b, wire.OpsetVersion, uint64(o.Opset))
+	})
 	for _, x := range o.ExtraOpsets {
-		var b []byte
-		b = appendStringField(b, 1, x.Domain)
-		b = appendVarintField(b, 2, uint64(x.Version))
-		e.tail = appendMessage(e.tail, 8, b)
+		e.tail = wire.AppendMessage(e.tail, wire.ModelOpsetImport, func(b []byte) []byte {
+			b = wire.AppendString(b, wire.OpsetDomain, x.Domain)
+			return wire.AppendVarint(b, wire.OpsetVersion, uint64(x.Version))
+		})
 	}
 	for _, kv := range o.Metadata {
-		e.tail = appendMessage(e.tail, 14, keyValue(kv.Key, kv.Value))
+		e.tail = wire.AppendEntry(e.tail, wire.ModelMetadataProps, kv.Key, kv.Value)
 	}
 	e.size = int64(len(e.head)) + graphSize + int64(len(e.tail))
 	if e.size > maxProtoSize {

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // TestEncodeAttr compares attribute encodings with bytes worked out by hand
@@ -61,47 +62,26 @@ func TestEncodeValueInfo(t *testing.T) {
 	}
 }
 
-// field is one decoded top-level protobuf field.
-type field struct {
-	num protowire.Number
-	v   uint64 // varint value
-	b   []byte // bytes value
+func parse(t *testing.T, m wire.Message, b []byte) wire.Fields {
+	t.Helper()
+	fs, err := wire.Parse(m, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }
 
-func decodeFields(t *testing.T, b []byte) []field {
-	t.Helper()
-	var out []field
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			t.Fatalf("bad tag: %v", protowire.ParseError(n))
-		}
-		b = b[n:]
-		f := field{num: num}
-		switch typ {
-		case protowire.VarintType:
-			f.v, n = protowire.ConsumeVarint(b)
-		case protowire.BytesType:
-			f.b, n = protowire.ConsumeBytes(b)
-		case protowire.Fixed32Type:
-			_, n = protowire.ConsumeFixed32(b)
-		default:
-			t.Fatalf("unexpected wire type %d", typ)
-		}
-		if n < 0 {
-			t.Fatalf("field %d: %v", num, protowire.ParseError(n))
-		}
-		b = b[n:]
-		out = append(out, f)
+func fieldsOf(fs wire.Fields) []wire.Field {
+	var out []wire.Field
+	for _, f := range fs {
+		out = append(out, f.Field)
 	}
 	return out
 }
 
 // TestModelFields decodes a small model and checks the ModelProto fields
-// (ir_version=1, producer_name=2, doc_string=6, graph=7, opset_import=8,
-// metadata_props=14) and the GraphProto layout (node=1, name=2,
-// initializer=5, input=11, output=12), and that the length prefixes the
-// streaming writer computes in advance agree with the bytes written.
+// and the GraphProto layout, and that the length prefixes the streaming
+// writer computes in advance agree with the bytes written.
 func TestModelFields(t *testing.T) {
 	g := New("g")
 	x := g.Input("x", Float32, Fixed(2))
@@ -111,42 +91,35 @@ func TestModelFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top := decodeFields(t, data) // fails on any length mismatch
-	var nums []protowire.Number
-	for _, f := range top {
-		nums = append(nums, f.num)
-	}
-	if diff := cmp.Diff([]protowire.Number{1, 2, 6, 7, 8, 8, 14}, nums); diff != "" {
+	top := parse(t, wire.ModelProto, data) // fails on any length mismatch
+	if diff := cmp.Diff([]wire.Field{wire.ModelIRVersion, wire.ModelProducerName, wire.ModelDocString, wire.ModelGraph,
+		wire.ModelOpsetImport, wire.ModelOpsetImport, wire.ModelMetadataProps}, fieldsOf(top)); diff != "" {
 		t.Fatalf("ModelProto fields (-want +got):\n%s", diff)
 	}
-	if top[0].v != 8 || string(top[1].b) != "srbench" || string(top[2].b) != "d" {
-		t.Errorf("ir_version %d, producer %q, doc %q; want 8, srbench, d", top[0].v, top[1].b, top[2].b)
+	if top[0].Num != 8 || string(top[1].Payload) != "srbench" || string(top[2].Payload) != "d" {
+		t.Errorf("ir_version %d, producer %q, doc %q; want 8, srbench, d", top[0].Num, top[1].Payload, top[2].Payload)
 	}
-	opset := decodeFields(t, top[4].b)
-	if len(opset) != 1 || opset[0].num != 2 || opset[0].v != 17 {
+	opset := parse(t, wire.OperatorSetIdProto, top[4].Payload)
+	if len(opset) != 1 || !opset[0].Is(wire.OpsetVersion) || opset[0].Num != 17 {
 		t.Errorf("default opset import %+v; want only version=17 (empty domain)", opset)
 	}
-	ms := decodeFields(t, top[5].b)
-	if len(ms) != 2 || string(ms[0].b) != "com.microsoft" || ms[1].v != 1 {
+	ms := parse(t, wire.OperatorSetIdProto, top[5].Payload)
+	if len(ms) != 2 || ms.String(wire.OpsetDomain) != "com.microsoft" || ms[1].Num != 1 {
 		t.Errorf("extra opset %+v", ms)
 	}
-	var gnums []protowire.Number
-	for _, f := range decodeFields(t, top[3].b) {
-		gnums = append(gnums, f.num)
-		if f.num == 5 { // the initializer: dims, data_type, name, raw_data
-			var tnums []protowire.Number
-			for _, tf := range decodeFields(t, f.b) {
-				tnums = append(tnums, tf.num)
-				if tf.num == 9 && !bytes.Equal(tf.b, []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}) {
-					t.Errorf("raw_data % x; want 1.0f and 2.0f little-endian", tf.b)
-				}
+	gfs := parse(t, wire.GraphProto, top[3].Payload)
+	for _, f := range gfs {
+		if f.Is(wire.GraphInitializer) { // dims, data_type, name, raw_data
+			tfs := parse(t, wire.TensorProto, f.Payload)
+			if raw, _ := tfs.Message(wire.TensorRawData); !bytes.Equal(raw, []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}) {
+				t.Errorf("raw_data % x; want 1.0f and 2.0f little-endian", raw)
 			}
-			if diff := cmp.Diff([]protowire.Number{1, 2, 8, 9}, tnums); diff != "" {
+			if diff := cmp.Diff([]wire.Field{wire.TensorDims, wire.TensorDataType, wire.TensorName, wire.TensorRawData}, fieldsOf(tfs)); diff != "" {
 				t.Errorf("TensorProto fields (-want +got):\n%s", diff)
 			}
 		}
 	}
-	if diff := cmp.Diff([]protowire.Number{1, 2, 5, 11, 12}, gnums); diff != "" {
+	if diff := cmp.Diff([]wire.Field{wire.GraphNode, wire.GraphName, wire.GraphInitializer, wire.GraphInput, wire.GraphOutput}, fieldsOf(gfs)); diff != "" {
 		t.Errorf("GraphProto fields (-want +got):\n%s", diff)
 	}
 
@@ -166,7 +139,7 @@ func TestModelFields(t *testing.T) {
 
 // TestExternalLayout checks where WriteFile puts external tensors: offsets
 // aligned to 4096, lengths equal to the data, the bytes themselves, and the
-// TensorProto fields external_data=13 and data_location=14 (EXTERNAL=1).
+// TensorProto fields external_data and data_location (EXTERNAL=1).
 func TestExternalLayout(t *testing.T) {
 	g := New("g")
 	x := g.Input("x", Float32, Fixed(3))
@@ -196,30 +169,26 @@ func TestExternalLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ext []map[string]string
-	for _, f := range decodeFields(t, model) {
-		if f.num != 7 {
+	graphBytes, _ := parse(t, wire.ModelProto, model).Message(wire.ModelGraph)
+	for _, gf := range parse(t, wire.GraphProto, graphBytes) {
+		if !gf.Is(wire.GraphInitializer) {
 			continue
 		}
-		for _, gf := range decodeFields(t, f.b) {
-			if gf.num != 5 {
-				continue
+		kv := map[string]string{}
+		for _, tf := range parse(t, wire.TensorProto, gf.Payload) {
+			switch {
+			case tf.Is(wire.TensorName):
+				kv["name"] = string(tf.Payload)
+			case tf.Is(wire.TensorExternalData):
+				e := parse(t, wire.StringStringEntryProto, tf.Payload)
+				kv[e.String(wire.EntryKey)] = e.String(wire.EntryValue)
+			case tf.Is(wire.TensorDataLocation):
+				kv["data_location"] = string(rune('0' + tf.Num))
+			case tf.Is(wire.TensorRawData):
+				kv["raw_data"] = "inline"
 			}
-			kv := map[string]string{}
-			for _, tf := range decodeFields(t, gf.b) {
-				switch tf.num {
-				case 8:
-					kv["name"] = string(tf.b)
-				case 13:
-					e := decodeFields(t, tf.b)
-					kv[string(e[0].b)] = string(e[1].b)
-				case 14:
-					kv["data_location"] = string(rune('0' + tf.v))
-				case 9:
-					kv["raw_data"] = "inline"
-				}
-			}
-			ext = append(ext, kv)
 		}
+		ext = append(ext, kv)
 	}
 	want := []map[string]string{
 		{"name": "a", "location": "m.onnx.data", "offset": "0", "length": "12", "data_location": "1"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/srbench/srbench/harness/onnx/internal/wire"
 )
 
 // DataType is an ONNX tensor element type (TensorProto.DataType).
@@ -131,13 +133,13 @@ type attrType int32
 
 // AttributeProto.AttributeType values.
 const (
-	attrFloat   attrType = 1
-	attrInt     attrType = 2
-	attrString  attrType = 3
-	attrTensor  attrType = 4
-	attrFloats  attrType = 6
-	attrInts    attrType = 7
-	attrStrings attrType = 8
+	attrFloat   attrType = wire.AttributeTypeFloat
+	attrInt     attrType = wire.AttributeTypeInt
+	attrString  attrType = wire.AttributeTypeString
+	attrTensor  attrType = wire.AttributeTypeTensor
+	attrFloats  attrType = wire.AttributeTypeFloats
+	attrInts    attrType = wire.AttributeTypeInts
+	attrStrings attrType = wire.AttributeTypeStrings
 )
 
 // Attr is a node attribute. Build one with AttrInt, AttrFloat, AttrInts,
