@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto docs fmt vet clean check-html
+.PHONY: test-race lint all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto docs fmt vet clean check-html
 
 all: build
 
@@ -55,6 +55,20 @@ example: setup build
 test: setup build
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+## test-race: the race detector on the packages where goroutines meet (runner, host, contract, caches, statistics, the decode loop); a few minutes.
+RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/scorer/... ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
+	./harness/results/ ./harness/pipeline/ ./harness/internal/... ./internal/... ./harness/imageproc/ ./harness/dualenc/
+test-race: setup build
+	$(GO) test -race -count=1 $(RACE_PKGS)
+
+## lint: gofmt, go vet and staticcheck (installed at a pinned version into bin/tools).
+STATICCHECK_VERSION := v0.8.2
+lint: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	@test -x $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION) || (GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(BIN)/tools/staticcheck $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION))
+	$(BIN)/tools/staticcheck-$(STATICCHECK_VERSION) ./...
 
 ## bench: the Go benchmarks named in docs/performance.md.
 bench: setup build

@@ -18,8 +18,10 @@ import (
 // (in one process) to a server backed by the trivial scorer.
 func connect(t *testing.T) *scorer.Client {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, scorer.PluginSet(scorertest.New))
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	client, _ := plugin.TestPluginGRPCConn(t, false, scorer.PluginSet(scorertest.New))
+	// Close asks the server to shut down (the controller's Shutdown stops
+	// it); stopping it here as well would stop it twice, concurrently.
+	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense(scorer.PluginName)
 	if err != nil {
 		t.Fatal(err)

@@ -92,25 +92,6 @@ func (n *node) attrFloat(name string, def float32) float32 {
 	return v
 }
 
-// hasSubgraph reports whether an attribute holds a graph (If, Loop, Scan).
-func (n *node) hasSubgraph() bool {
-	for _, f := range n.fields {
-		if !f.Is(wire.NodeAttribute) {
-			continue
-		}
-		fs, err := f.Fields(wire.AttributeProto)
-		if err != nil {
-			continue
-		}
-		for _, a := range fs {
-			if a.Field == wire.AttributeG || a.Field == wire.AttributeGraphs {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // entry is one field of the GraphProto, kept as bytes; nodes are also
 // parsed.
 type entry struct {

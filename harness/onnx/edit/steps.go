@@ -62,29 +62,29 @@ const editPrefix = "srbench_edit/"
 // linearShape checks a linear step and returns its input and output widths.
 func linearShape(s Step) (in, out int, err error) {
 	if len(s.W) == 0 {
-		return 0, 0, fmt.Errorf("W has no rows")
+		return 0, 0, fmt.Errorf("field W has no rows")
 	}
 	in = len(s.W[0])
 	if in == 0 {
-		return 0, 0, fmt.Errorf("W row 0 is empty")
+		return 0, 0, fmt.Errorf("field W: row 0 is empty")
 	}
 	for r, row := range s.W {
 		if len(row) != in {
-			return 0, 0, fmt.Errorf("W is not rectangular: row %d has %d values, row 0 has %d", r, len(row), in)
+			return 0, 0, fmt.Errorf("field W is not rectangular: row %d has %d values, row 0 has %d", r, len(row), in)
 		}
 		for c, v := range row {
 			if !fitsFloat32(v) {
-				return 0, 0, fmt.Errorf("W[%d][%d] = %v is not a finite float32", r, c, v)
+				return 0, 0, fmt.Errorf("field W[%d][%d] = %v is not a finite float32", r, c, v)
 			}
 		}
 	}
 	out = len(s.W)
 	if s.B != nil && len(s.B) != out {
-		return 0, 0, fmt.Errorf("B has %d values, want %d (one per row of W)", len(s.B), out)
+		return 0, 0, fmt.Errorf("field B has %d values, want %d (one per row of W)", len(s.B), out)
 	}
 	for i, v := range s.B {
 		if !fitsFloat32(v) {
-			return 0, 0, fmt.Errorf("B[%d] = %v is not a finite float32", i, v)
+			return 0, 0, fmt.Errorf("field B[%d] = %v is not a finite float32", i, v)
 		}
 	}
 	return in, out, nil
