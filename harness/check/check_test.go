@@ -142,6 +142,7 @@ func mustUpdate(t *testing.T, old *Baseline, run *results.Results) *Baseline {
 }
 
 func TestCheckUnchangedRunPasses(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(1)
 	b := mustUpdate(t, nil, run)
 	o, err := Check(b, run, Options{BaselineSamples: source(ss), RunSamples: source(ss)})
@@ -163,6 +164,7 @@ func TestCheckUnchangedRunPasses(t *testing.T) {
 }
 
 func TestCheckThreePointsLowerFails(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(1)
 	b := mustUpdate(t, nil, run)
 	worse := flip(ss, "pickscore", 12) // 12 of 400 pairs: 3 points
@@ -205,6 +207,7 @@ func TestCheckThreePointsLowerFails(t *testing.T) {
 }
 
 func TestCheckPairedTestCatchesSmallDrop(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(2)
 	b := mustUpdate(t, nil, run)
 	worse := flip(ss, "socialreward", 6) // 1.5 points: within the tolerance
@@ -228,6 +231,7 @@ func TestCheckPairedTestCatchesSmallDrop(t *testing.T) {
 }
 
 func TestCheckCases(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(3)
 	tests := []struct {
 		name     string
@@ -371,6 +375,7 @@ func TestCheckCases(t *testing.T) {
 }
 
 func TestCheckPolicyMismatch(t *testing.T) {
+	t.Parallel()
 	_, run := synthRun(1)
 	b := mustUpdate(t, nil, run)
 	b.Policy.LabelTies = "half"
@@ -390,6 +395,7 @@ func TestCheckPolicyMismatch(t *testing.T) {
 }
 
 func TestParseBaseline(t *testing.T) {
+	t.Parallel()
 	good := `{"version": 1, "scorers": [{"name": "pickscore", "accuracy": 0.626, "tolerance": 0.03}, {"name": "clipscore", "accuracy": 0.6}]}`
 	b, err := ParseBaseline("b.json", []byte(good))
 	if err != nil {
@@ -439,6 +445,7 @@ func TestParseBaseline(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
+	t.Parallel()
 	_, run := synthRun(1)
 	old := &Baseline{Version: 1, Scorers: []BaselineScorer{
 		{Name: "pickscore", Accuracy: 0.5, Tolerance: 0.05},
@@ -482,6 +489,7 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestJUnit(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(1)
 	b := mustUpdate(t, nil, run)
 	b.Scorers = append(b.Scorers[1:], BaselineScorer{Name: "gone", Accuracy: 0.5, Tolerance: 0.02})
@@ -534,6 +542,7 @@ func TestJUnit(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		o    *Outcome
@@ -556,6 +565,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestSamplesFile(t *testing.T) {
+	t.Parallel()
 	ss, _ := synthRun(1)
 	path := t.TempDir() + "/samples.jsonl"
 	var buf bytes.Buffer
@@ -577,6 +587,7 @@ func ptr(f float64) *float64 { return &f }
 // TestCheckRefusesOtherDataset: a run on another dataset is unusable input
 // (exit 2) unless the caller allows it.
 func TestCheckRefusesOtherDataset(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(4)
 	b := mustUpdate(t, nil, run)
 	b.DatasetSHA256 = "0ther"
@@ -593,6 +604,7 @@ func TestCheckRefusesOtherDataset(t *testing.T) {
 // TestCheckNamesFailures: the summary of a run with failures names them and
 // says which pairs the paired test covers.
 func TestCheckNamesFailures(t *testing.T) {
+	t.Parallel()
 	ss, run := synthRun(5)
 	b := mustUpdate(t, nil, run)
 	x := fail(ss, "pickscore", 190)

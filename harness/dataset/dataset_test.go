@@ -11,6 +11,7 @@ import (
 )
 
 func TestLabel(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Label
@@ -47,6 +48,7 @@ func TestLabel(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Format
@@ -118,6 +120,7 @@ func TestParseFormat(t *testing.T) {
 // TestFormatAliasesUnambiguous checks that no name (canonical or alias, compared the way
 // ParseFormat compares them) belongs to two formats, and that each parses back to its own.
 func TestFormatAliasesUnambiguous(t *testing.T) {
+	t.Parallel()
 	owner := map[string]Format{}
 	for _, f := range Formats() {
 		if len(FormatAliases(f)) == 0 {
@@ -141,6 +144,7 @@ func TestFormatAliasesUnambiguous(t *testing.T) {
 // TestOpenFormatAlias opens a pairs file with an alias and checks the stream reports
 // the canonical format (what results record).
 func TestOpenFormatAlias(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeFile(t, dir, "d.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"b.png","label":"a"}`+"\n")
 	for _, alias := range []string{"pairs", "JSONL", "Pairs_JSONL"} {
@@ -161,6 +165,7 @@ func TestOpenFormatAlias(t *testing.T) {
 }
 
 func TestHashes(t *testing.T) {
+	t.Parallel()
 	// FIPS 180-2 test vector: SHA-256("abc").
 	const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 	if got := PromptHash("abc"); got != abc[:16] {
@@ -177,6 +182,7 @@ func TestHashes(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	jl := writeFile(t, dir, "d.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"b.png","label":"a"}`+"\n")
 	hpd := writeFile(t, dir, "h.json", `[{"prompt":"p","image_path":["a","b"],"rank":[1,2]}]`)
@@ -214,6 +220,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name, file, content string
@@ -249,6 +256,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestLimitAndClose(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var b strings.Builder
 	for i := 0; i < 5; i++ {
@@ -306,6 +314,7 @@ func TestLimitAndClose(t *testing.T) {
 }
 
 func TestStatsSnapshotIsACopy(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	jl := writeFile(t, dir, "d.jsonl", `{"prompt":"p","image_a":"a","image_b":"b","label":"x","extra":1}`+"\n")
 	src, err := Open(Spec{Path: jl, Lenient: true})

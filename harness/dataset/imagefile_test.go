@@ -11,6 +11,7 @@ import (
 // TestImageLimitsCheck: inside the root only (links followed), regular
 // files only, within the size limit; AllowOutside lifts only the first rule.
 func TestImageLimitsCheck(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	root := filepath.Join(base, "images")
 	os.MkdirAll(filepath.Join(root, "sub"), 0o755)
@@ -62,6 +63,7 @@ func TestImageLimitsCheck(t *testing.T) {
 // TestNonUTF8PromptRefused: a prompt with bytes that are not UTF-8 is a
 // malformed record naming the field, not silently changed to U+FFFD.
 func TestNonUTF8PromptRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, line string
 		ok         bool

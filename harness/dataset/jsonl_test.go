@@ -11,6 +11,7 @@ import (
 )
 
 func TestJSONLGood(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	content := "\xef\xbb\xbf" + // byte order mark
 		`{"prompt":"a red fox","image_a":"img/fox1.png","image_b":"img/fox2.png","label":"a"}` + "\r\n" +
@@ -69,6 +70,7 @@ func TestJSONLGood(t *testing.T) {
 // must stop at line 2 naming the field; lenient mode must return the two good pairs and
 // count the bad one.
 func TestJSONLMalformed(t *testing.T) {
+	t.Parallel()
 	const good = `{"prompt":"p","image_a":"a.png","image_b":"b.png","label":"a"}`
 	tests := []struct {
 		name   string
@@ -146,6 +148,7 @@ func TestJSONLMalformed(t *testing.T) {
 }
 
 func TestJSONLLenientBounds(t *testing.T) {
+	t.Parallel()
 	// 20 bad lines: all counted, 5 examples kept; 100 distinct unknown fields: capped.
 	var b strings.Builder
 	for i := 0; i < 20; i++ {
@@ -175,6 +178,7 @@ func TestJSONLLenientBounds(t *testing.T) {
 }
 
 func TestJSONLLongLine(t *testing.T) {
+	t.Parallel()
 	// A prompt longer than bufio's buffer spans several reads.
 	long := strings.Repeat("fox ", 50_000)
 	path := writeFile(t, t.TempDir(), "d.jsonl",
@@ -190,6 +194,7 @@ func TestJSONLLongLine(t *testing.T) {
 }
 
 func TestCheckImages(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	outside := writeFile(t, dir, "outside.png", "x")
@@ -239,6 +244,7 @@ func TestCheckImages(t *testing.T) {
 }
 
 func TestResolveConfinement(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(string(filepath.Separator)+"data", "imgs")
 	r := &imageResolver{root: root}
 	tests := []struct {
@@ -278,6 +284,7 @@ func TestResolveConfinement(t *testing.T) {
 // TestDecodeString checks the fast path against encoding/json, the reference,
 // on valid UTF-8 (invalid bytes are an error: TestNonUTF8PromptRefused).
 func TestDecodeString(t *testing.T) {
+	t.Parallel()
 	tests := []string{
 		`"plain"`, `""`, `"caf\u00e9"`, `"tab\tand \"quotes\""`, `"snow ☃ man"`,
 		`"\ud83d\ude00"`, `"back\\slash"`, ` "spaced" `,

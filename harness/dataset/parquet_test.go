@@ -40,6 +40,7 @@ type srRowOpt struct {
 func ptr[T any](v T) *T { return &v }
 
 func TestSocialRewardGood(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rows := []srRow{
 		{"a red fox", "pos/1.jpg", "neg/1.jpg", 3},
@@ -99,6 +100,7 @@ const srOrder0 = "each triplet's preferred image is a or b by a seeded coin (dat
 // TestTripletOrderBalanced: the seeded order puts about half the preferred
 // images second, differs between seeds, and does not depend on position.
 func TestTripletOrderBalanced(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		seed uint64
 	}{{0}, {1}, {7}, {1 << 40}}
@@ -131,6 +133,7 @@ func TestTripletOrderBalanced(t *testing.T) {
 }
 
 func TestSocialRewardOptionalColumns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rows := []srRowOpt{
 		{Prompt: ptr("p1"), PosPath: []byte("a.png"), NegPath: "b.png", PromptID: ptr(int64(42)), ID: ptr("t-1"), Weight: ptr(2.0), Strength: ptr(float32(0.5))},
@@ -156,6 +159,7 @@ func TestSocialRewardOptionalColumns(t *testing.T) {
 }
 
 func TestSocialRewardMalformed(t *testing.T) {
+	t.Parallel()
 	good := srRowOpt{Prompt: ptr("p"), PosPath: []byte("a.png"), NegPath: "b.png"}
 	tests := []struct {
 		name        string
@@ -198,6 +202,7 @@ func TestSocialRewardMalformed(t *testing.T) {
 }
 
 func TestParquetSchemaErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	type noNeg struct {
 		Prompt  string `parquet:"prompt"`
@@ -277,6 +282,7 @@ type papRow struct {
 }
 
 func TestPickAPic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	img := func(s string) []byte { return []byte("\xff\xd8\xff" + s) } // JPEG-ish bytes
 	rows := []papRow{
@@ -326,6 +332,7 @@ func TestPickAPic(t *testing.T) {
 }
 
 func TestPickAPicLabels(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		l0, l1 float64
 		label  string // "" = malformed
@@ -353,6 +360,7 @@ func TestPickAPicLabels(t *testing.T) {
 }
 
 func TestPickAPicVariants(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// Hugging Face Image feature: struct {bytes, path}; integer labels; string ids;
 	// a split column; no has_label column; a null image.

@@ -43,6 +43,7 @@ const imageRewardFixture = `[
 `
 
 func TestImageRewardGood(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := writeFile(t, dir, "test.json", imageRewardFixture)
 	pairs, st, err := openAll(t, Spec{Path: path})
@@ -102,6 +103,7 @@ func TestImageRewardGood(t *testing.T) {
 func itoa(i int) string { return string(rune('0' + i)) }
 
 func TestHPDv2Good(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := writeFile(t, dir, "test.json", `[
 {"prompt": "a dog", "image_path": ["d/0.jpg", "d/1.jpg", "d/2.jpg"], "rank": [2, 1, 2], "user_hash": "u1"},
@@ -129,6 +131,7 @@ func TestHPDv2Good(t *testing.T) {
 // TestRankMalformed puts a bad element between two good ones (each good one gives one
 // pair); the bad element starts on line 3.
 func TestRankMalformed(t *testing.T) {
+	t.Parallel()
 	const goodHPD = `{"prompt":"p","image_path":["a","b"],"rank":[1,2]}`
 	const goodIR = `{"id":"x","prompt":"p","generations":["a","b"],"ranking":[1,2]}`
 	tests := []struct {
@@ -202,6 +205,7 @@ func err2s(e error) string { return e.Error() }
 
 // TestRankFatal covers damage the decoder cannot step over: both modes stop.
 func TestRankFatal(t *testing.T) {
+	t.Parallel()
 	const good = `{"prompt":"p","image_path":["a","b"],"rank":[1,2]}`
 	tests := []struct {
 		name, content string

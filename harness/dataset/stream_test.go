@@ -45,6 +45,7 @@ func heapAfterGC() uint64 {
 // TestStreamingMemory reads 200k pairs and checks that the live heap after 200k pairs is
 // within 1 MiB of the live heap after 20k: nothing per pair is retained.
 func TestStreamingMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes a 25 MB file")
 	}
@@ -88,6 +89,7 @@ func TestStreamingMemory(t *testing.T) {
 // checks that the live heap never comes near the file's size: rows are read in small
 // batches, not a row group at a time.
 func TestParquetStreamingMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes a 60 MB file")
 	}

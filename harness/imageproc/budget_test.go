@@ -18,6 +18,7 @@ import (
 // refused before they are read whole, without blocking, and the errors
 // never quote their content.
 func TestDecodeFileRefusesHostileFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.png")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -69,6 +70,7 @@ func TestDecodeFileRefusesHostileFiles(t *testing.T) {
 // exceed the resize limits is refused from the header, before decoding;
 // ordinary sizes pass.
 func TestCheckSizeRefusesExtremeAspect(t *testing.T) {
+	t.Parallel()
 	p, err := NewPipeline("openai")
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +100,7 @@ func TestCheckSizeRefusesExtremeAspect(t *testing.T) {
 // TestBudgetBoundsConcurrentCost: holders of a budget never hold more than
 // it at once; a cost above the whole budget runs alone.
 func TestBudgetBoundsConcurrentCost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		budget, cost int64
 		maxTogether  int64
@@ -152,6 +155,7 @@ func TestBudgetBoundsConcurrentCost(t *testing.T) {
 // TestDecodeCost: the estimate follows the format's layout (values worked
 // out by hand from the documented rule).
 func TestDecodeCost(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		info Info
@@ -175,6 +179,7 @@ func TestDecodeCost(t *testing.T) {
 // skipped and failing images are per-item errors; a run error stops the
 // loop.
 func TestBatches(t *testing.T) {
+	t.Parallel()
 	p, err := NewPipeline("openai")
 	if err != nil {
 		t.Fatal(err)

@@ -83,6 +83,7 @@ func withByte(b []byte, i int, v byte) []byte {
 // TestDecodeBadInput checks that bad input yields the right error kind and
 // a message naming the reason.
 func TestDecodeBadInput(t *testing.T) {
+	t.Parallel()
 	j422 := readFixture(t, "j422.jpg")
 	prog := readFixture(t, "prog420.jpg")
 	pngRGB := readFixture(t, "interlaced.png")
@@ -157,6 +158,7 @@ func TestDecodeBadInput(t *testing.T) {
 // TestDecodeBudget checks the pixel budget boundary and the options' zero
 // value.
 func TestDecodeBudget(t *testing.T) {
+	t.Parallel()
 	data := readFixture(t, "j422.jpg") // 96x64 = 6144 pixels
 	tests := []struct {
 		opt DecodeOptions
@@ -223,6 +225,7 @@ func TestDecodeRefusesHugeHeadersWithoutAllocating(t *testing.T) {
 // prefix may panic (or reach the panic safety net), every error must wrap a
 // sentinel, and every success must be a well-formed image.
 func TestDecodeTruncatedPrefixes(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"j420_33x17.jpg", "prog420.jpg", "restart_prog420.jpg", "cmyk.jpg", "interlaced.png",
 		"pal4bit.png", "gif_subframe_trns.gif", "pillow.gif", "lossy_alpha.webp", "lossless_alpha.webp", "alph_raw_filter3.webp"} {
 		t.Run(name, func(t *testing.T) {
@@ -258,6 +261,7 @@ func TestDecodeTruncatedPrefixes(t *testing.T) {
 
 // TestDecodeFileNamesFile checks that DecodeFile errors carry the path.
 func TestDecodeFileNamesFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "broken.jpg")
 	if err := os.WriteFile(bad, readFixture(t, "j422.jpg")[:500], 0o644); err != nil {
@@ -280,6 +284,7 @@ func TestDecodeFileNamesFile(t *testing.T) {
 
 // TestExifOrientation checks the TIFF walker on hand-built payloads.
 func TestExifOrientation(t *testing.T) {
+	t.Parallel()
 	ifd := func(bo binary.AppendByteOrder, magic string, typ uint16, val uint32) []byte {
 		b := []byte(magic)
 		b = bo.AppendUint16(b, 42)
@@ -326,6 +331,7 @@ func TestExifOrientation(t *testing.T) {
 
 // TestJPEGSubsamplingNames checks the Info.Subsampling names.
 func TestJPEGSubsamplingNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		f    [][2]int
 		want string

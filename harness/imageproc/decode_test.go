@@ -148,6 +148,7 @@ func subsamplingFromFactors(s [][2]int) string {
 // TestDecodeFixtures decodes every fixture and compares mode, size, header
 // fields and pixels with what PIL 9.4 gives (testdata/decode/expected.json).
 func TestDecodeFixtures(t *testing.T) {
+	t.Parallel()
 	for _, fx := range loadDecodeFixtures(t) {
 		t.Run(fx.File, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(decodeFixtureDir, fx.File))
@@ -230,6 +231,7 @@ type decodeGoldenRef struct {
 // testdata/decode/golden.json (sha256 of PIL's tobytes(); for JPEG and
 // lossy WebP also every 8th row, which gives the max abs difference).
 func TestDecodeGolden(t *testing.T) {
+	t.Parallel()
 	mdata, err := os.ReadFile(filepath.Join(decodeGoldenDir, "manifest.json"))
 	if err != nil {
 		t.Fatalf("golden images missing: %v", err)
@@ -319,6 +321,7 @@ func TestDecodeGolden(t *testing.T) {
 // TestDecodeConfigMatchesDecode checks that the header-only Info equals the
 // one Decode reports, for every fixture.
 func TestDecodeConfigMatchesDecode(t *testing.T) {
+	t.Parallel()
 	for _, fx := range loadDecodeFixtures(t) {
 		if decodeKnownUnsupported(fx.File) != nil || fx.PILError != "" {
 			continue

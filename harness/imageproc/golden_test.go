@@ -79,6 +79,7 @@ func readGoldenFile(t testing.TB, name, wantSHA string) []byte {
 // max |x*std+mean - ref*std+mean| must be <= 1/255 for lossless files and
 // <= 3/255 for JPEG and lossy WebP. The measured maxima are logged.
 func TestGoldenImages(t *testing.T) {
+	t.Parallel()
 	m := readGoldenManifest(t)
 	if m.Size != 224 {
 		t.Fatalf("manifest size %d, want 224", m.Size)
@@ -157,6 +158,7 @@ func TestGoldenImages(t *testing.T) {
 }
 
 func TestPreprocessFile(t *testing.T) {
+	t.Parallel()
 	m := readGoldenManifest(t)
 	var gf goldenFile
 	for _, f := range m.Images {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestResizedSize(t *testing.T) {
+	t.Parallel()
 	p, err := NewPipeline(PipelineOpenAI)
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +36,7 @@ func TestResizedSize(t *testing.T) {
 }
 
 func TestCropOrigin(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		pipeline  string
@@ -71,6 +73,7 @@ func TestCropOrigin(t *testing.T) {
 }
 
 func TestNewPipeline(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{PipelineOpenAI, PipelineHF} {
 		p, err := NewPipeline(name)
 		if err != nil {
@@ -99,6 +102,7 @@ func TestNewPipeline(t *testing.T) {
 }
 
 func TestParsePreprocessorConfig(t *testing.T) {
+	t.Parallel()
 	hf, err := NewPipeline(PipelineHF)
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +175,7 @@ func TestParsePreprocessorConfig(t *testing.T) {
 }
 
 func TestParsePreprocessorConfigErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, config, wantInErr string
 	}{
@@ -205,6 +210,7 @@ func TestParsePreprocessorConfigErrors(t *testing.T) {
 }
 
 func TestLoadPreprocessorConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "preprocessor_config.json")
 	if err := os.WriteFile(path, []byte(`{"size": {"shortest_edge": 224}, "crop_size": 224}`), 0o644); err != nil {
@@ -244,6 +250,7 @@ func TestLoadPreprocessorConfig(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	oa, _ := NewPipeline(PipelineOpenAI)
 	hf, _ := NewPipeline(PipelineHF)
 	for _, tc := range []struct {
@@ -263,6 +270,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	base, _ := NewPipeline(PipelineHF)
 	tests := []struct {
 		name   string
@@ -313,6 +321,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestPreprocessErrors(t *testing.T) {
+	t.Parallel()
 	p, _ := NewPipeline(PipelineOpenAI)
 	noRGB := p
 	noRGB.ConvertRGB = false
@@ -342,6 +351,7 @@ func TestPreprocessErrors(t *testing.T) {
 }
 
 func TestPreprocessBatch(t *testing.T) {
+	t.Parallel()
 	p, _ := NewPipeline(PipelineOpenAI)
 	p.ShortestEdge, p.CropW, p.CropH = 16, 16, 16
 	ims := []*Image{
@@ -392,6 +402,7 @@ func TestPreprocessBatch(t *testing.T) {
 }
 
 func TestTransparentPixelsTurnBlackInOpenAI(t *testing.T) {
+	t.Parallel()
 	// A fully transparent red image: openai resizes premultiplied (colour
 	// lost), hf converts to RGB first (colour kept). Values per the README.
 	im := &Image{Mode: ModeRGBA, W: 40, H: 30, Pix: make([]uint8, 40*30*4)}

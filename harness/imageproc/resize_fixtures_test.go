@@ -211,6 +211,7 @@ func diffBytes(mode Mode, got, want []byte) (n int, maxd int64) {
 }
 
 func TestResizeMatchesPillow(t *testing.T) {
+	t.Parallel()
 	es, data := loadFixtures(t, "resize")
 	for i, e := range es {
 		t.Run(e.name(), func(t *testing.T) {
@@ -234,6 +235,7 @@ func TestResizeMatchesPillow(t *testing.T) {
 }
 
 func TestResizeRegionMatchesFullResize(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []Mode{ModeL, ModeLA, ModeRGB, ModeRGBA, ModeP, ModeI, ModeCMYK} {
 		src := synthImage(mode, 37, 23, 256)
 		for _, sz := range [][2]int{{16, 11}, {50, 31}, {37, 9}, {13, 23}} {
@@ -256,6 +258,7 @@ func TestResizeRegionMatchesFullResize(t *testing.T) {
 // TestConvertMatchesPillow: ToRGB and ToL equal Pillow's convert("RGB") and
 // convert("L") from every mode.
 func TestConvertMatchesPillow(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		kind    string
 		mode    Mode
@@ -283,6 +286,7 @@ func TestConvertMatchesPillow(t *testing.T) {
 // TestResizeFMatchesPillow: mode F resizes (of im.convert("F") of the L and
 // I sources) equal Pillow's float32 outputs bit for bit.
 func TestResizeFMatchesPillow(t *testing.T) {
+	t.Parallel()
 	es, data := loadFixtures(t, "resize_f")
 	for i, e := range es {
 		t.Run(e.name(), func(t *testing.T) {
@@ -318,6 +322,7 @@ func TestResizeFMatchesPillow(t *testing.T) {
 }
 
 func TestPipelinesMatchPillowSmall(t *testing.T) {
+	t.Parallel()
 	es, data := loadFixtures(t, "pipeline")
 	for i, e := range es {
 		t.Run(e.name(), func(t *testing.T) {
@@ -341,6 +346,7 @@ func TestPipelinesMatchPillowSmall(t *testing.T) {
 // conversion, transformers pads the RGB array, and they centre differently),
 // and exact resizes with another rescale factor.
 func TestCustomPipelinesMatchReference(t *testing.T) {
+	t.Parallel()
 	es, data := loadFixtures(t, "pipeline_custom")
 	for i, e := range es {
 		t.Run(e.name(), func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestResizeErrors(t *testing.T) {
+	t.Parallel()
 	good := synthImage(ModeRGB, 8, 8, 0)
 	tests := []struct {
 		name string
@@ -34,6 +35,7 @@ func TestResizeErrors(t *testing.T) {
 }
 
 func TestResizeSameSizeCopies(t *testing.T) {
+	t.Parallel()
 	// Pillow returns a copy for the same size: no premultiplication round
 	// trip, so transparent pixels keep their colour.
 	im := synthImage(ModeRGBA, 9, 7, 0)
@@ -51,6 +53,7 @@ func TestResizeSameSizeCopies(t *testing.T) {
 }
 
 func TestResizeConstantImage(t *testing.T) {
+	t.Parallel()
 	// The coefficients of every output sum to 1, so a constant image stays
 	// constant in every filter, scale and mode (the fixed-point rounding of
 	// a normalised sum of 255 gives 255 back).
@@ -87,6 +90,7 @@ func TestResizeConstantImage(t *testing.T) {
 }
 
 func TestBicubicKernel(t *testing.T) {
+	t.Parallel()
 	// Keys' kernel with a = -0.5: 1 at 0, 0 at the integers, the textbook
 	// values at 0.5 and 1.5, and 0 outside (-2, 2).
 	tests := []struct{ x, want float64 }{
@@ -101,6 +105,7 @@ func TestBicubicKernel(t *testing.T) {
 }
 
 func TestMulDiv255(t *testing.T) {
+	t.Parallel()
 	// MULDIV255 rounds a*b/255 to nearest for all bytes.
 	for a := uint32(0); a < 256; a++ {
 		for b := uint32(0); b < 256; b++ {
@@ -113,6 +118,7 @@ func TestMulDiv255(t *testing.T) {
 }
 
 func TestToRGBHandValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		im   *Image
@@ -148,6 +154,7 @@ func TestToRGBHandValues(t *testing.T) {
 // (19595·R + 38470·G + 7471·B + 32768) >> 16; the weights sum to 65536, so
 // a gray stays itself.
 func TestLuma(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		r, g, b uint8
@@ -172,6 +179,7 @@ func TestLuma(t *testing.T) {
 }
 
 func TestToLHandValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		im   *Image
@@ -208,6 +216,7 @@ func TestToLHandValues(t *testing.T) {
 }
 
 func TestResizeFErrorsAndCopies(t *testing.T) {
+	t.Parallel()
 	pix := []float32{1, 2, 3, 4, 5, 6}
 	tests := []struct {
 		name         string
@@ -243,6 +252,7 @@ func TestResizeFErrorsAndCopies(t *testing.T) {
 }
 
 func TestCrop(t *testing.T) {
+	t.Parallel()
 	im := &Image{Mode: ModeL, W: 3, H: 2, Pix: []uint8{1, 2, 3, 4, 5, 6}}
 	tests := []struct {
 		name            string
@@ -281,6 +291,7 @@ func TestCrop(t *testing.T) {
 }
 
 func TestFilterString(t *testing.T) {
+	t.Parallel()
 	got := []string{}
 	for f := Filter(0); f <= 6; f++ {
 		got = append(got, f.String())

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, got, want string
 	}{
@@ -41,6 +42,7 @@ func TestFormat(t *testing.T) {
 }
 
 func TestVerdict(t *testing.T) {
+	t.Parallel()
 	base := Comparison{A: "x", B: "y", AWins: 30, BWins: 10}
 	tests := []struct {
 		name  string

@@ -30,6 +30,7 @@ func smallTable() []Pair {
 }
 
 func TestAccuracyHandTable(t *testing.T) {
+	t.Parallel()
 	weighted := smallTable()
 	weighted[3].Weight = 3 // the disagreeing pair weighs 3
 	tests := []struct {
@@ -87,6 +88,7 @@ func TestAccuracyHandTable(t *testing.T) {
 }
 
 func TestTieCalibrateHand(t *testing.T) {
+	t.Parallel()
 	// smallTable plus two label ties with |d| = 0.25 (exact in binary).
 	// acc_23 per threshold: eps 0: 1,0,1,0,1,0,0,0 = 3/8;
 	// eps .25: 1,0,1,0,1,0,1,1 = 5/8; eps 1: 0,0,0,0,1,1,1,1 = 4/8;
@@ -128,6 +130,7 @@ func TestTieCalibrateHand(t *testing.T) {
 }
 
 func TestAccuracyErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		pairs []Pair
@@ -162,6 +165,7 @@ func TestAccuracyErrors(t *testing.T) {
 }
 
 func TestResultWilson(t *testing.T) {
+	t.Parallel()
 	// Unit weights: the interval of Credit out of Weight.
 	r, err := Accuracy(smallTable(), Policy{PredTie: PredTieHalf, LabelTie: LabelTieHalf})
 	if err != nil {
@@ -190,6 +194,7 @@ func TestResultWilson(t *testing.T) {
 }
 
 func TestWilsonNewcombe(t *testing.T) {
+	t.Parallel()
 	// Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3
 	// (score interval without continuity correction), 4 decimals.
 	tests := []struct {
@@ -213,6 +218,7 @@ func TestWilsonNewcombe(t *testing.T) {
 }
 
 func TestWilsonErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ s, n, level float64 }{
 		{1, 0, 0.95}, {-1, 10, 0.95}, {11, 10, 0.95}, {1, 10, 0}, {1, 10, 1}, {math.NaN(), 10, 0.95}, {1, math.Inf(1), 0.95},
 	} {
@@ -223,6 +229,7 @@ func TestWilsonErrors(t *testing.T) {
 }
 
 func TestPickScoreEpsilon(t *testing.T) {
+	t.Parallel()
 	// For many score pairs, PickScore's rule on the softmax probabilities
 	// and the Epsilon rule on the scores agree away from the boundary.
 	for _, th := range []float64{0, 0.1, 0.3, 0.5, 0.9} {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestKendallTauBHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		x, y []float64
@@ -35,6 +36,7 @@ func TestKendallTauBHand(t *testing.T) {
 }
 
 func TestKendallMatchesGonumWithoutTies(t *testing.T) {
+	t.Parallel()
 	// Without ties tau-b equals tau-a, which gonum's stat.Kendall computes
 	// (O(n²)); with ties they differ, which is why KendallTauB exists.
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -54,6 +56,7 @@ func TestKendallMatchesGonumWithoutTies(t *testing.T) {
 }
 
 func TestCountInversions(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 2, 3, 7, 64, 257} {
 		s := make([]float64, n)
@@ -80,6 +83,7 @@ func TestCountInversions(t *testing.T) {
 }
 
 func TestKendallErrors(t *testing.T) {
+	t.Parallel()
 	if _, err := KendallTauB([]float64{1, 1, 1}, []float64{1, 2, 3}); !errors.Is(err, ErrUndefined) {
 		t.Errorf("constant x: %v", err)
 	}
@@ -95,6 +99,7 @@ func TestKendallErrors(t *testing.T) {
 }
 
 func TestAgreementHand(t *testing.T) {
+	t.Parallel()
 	// Differences a: +1, 0, -1, +2, 0, +1; b (below): +2, +1, -1, -1, 0, +3.
 	a := smallTable()
 	b := smallTable()

@@ -46,6 +46,7 @@ func clusteredPairs(rng *rand.Rand, g int) (a, b []Pair) {
 }
 
 func TestBootstrapReproducible(t *testing.T) {
+	t.Parallel()
 	ps := simPairs(rand.New(rand.NewPCG(1, 1)), 300, 0.7)
 	opts := BootstrapOptions{B: 200, Seed: 42}
 	r1, err := Bootstrap(ps, Policy{}, opts)
@@ -70,6 +71,7 @@ func TestBootstrapReproducible(t *testing.T) {
 }
 
 func TestBootstrapIndependentMatchesAnalytic(t *testing.T) {
+	t.Parallel()
 	// With one pair per prompt the bootstrap variance of the mean is
 	// p̂(1-p̂)/n exactly in expectation; the SD of B replicates has relative
 	// Monte Carlo error about 1/sqrt(2(B-1)), so we allow 4 of those.
@@ -97,6 +99,7 @@ func TestBootstrapIndependentMatchesAnalytic(t *testing.T) {
 }
 
 func TestBootstrapClusteredMatchesLinearization(t *testing.T) {
+	t.Parallel()
 	// Cluster bootstrap variance ≈ the linearised (delta-method) variance
 	// of the ratio estimator, sum_g (c_g - p̂ w_g)² / W², for micro, and
 	// sum_g (a_g - ā)²/G² for macro (exact in expectation).
@@ -146,6 +149,7 @@ func TestBootstrapClusteredMatchesLinearization(t *testing.T) {
 }
 
 func TestBootstrapCoverage(t *testing.T) {
+	t.Parallel()
 	// 200 data sets of 300 independent pairs with true accuracy 0.7: the
 	// 95% percentile interval should cover 0.7 in about 95% of them; with
 	// 200 trials the binomial SE of the coverage is 0.015, so [0.90, 0.99]
@@ -170,6 +174,7 @@ func TestBootstrapCoverage(t *testing.T) {
 }
 
 func TestPairedBootstrap(t *testing.T) {
+	t.Parallel()
 	const B = 2000
 	a, b := clusteredPairs(rand.New(rand.NewPCG(5, 5)), 150)
 	r, err := PairedBootstrap(a, b, Policy{}, BootstrapOptions{B: B, Seed: 3})
@@ -213,6 +218,7 @@ func TestPairedBootstrap(t *testing.T) {
 }
 
 func TestBootstrapErrors(t *testing.T) {
+	t.Parallel()
 	ps := smallTable()
 	for name, opts := range map[string]BootstrapOptions{
 		"B=1":       {B: 1},

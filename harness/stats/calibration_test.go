@@ -10,6 +10,7 @@ import (
 )
 
 func TestReliabilityHand(t *testing.T) {
+	t.Parallel()
 	// k = 10: 0.05 → bin 0; 0.15 and 0.1 → bin 1; 0.95 and 1.0 → bin 9.
 	// ECE = (1·|.05-0| + 2·|.125-.5| + 2·|.975-1|)/5 = .85/5.
 	prob := []float64{0.05, 0.15, 0.95, 1.0, 0.1}
@@ -42,6 +43,7 @@ func TestReliabilityHand(t *testing.T) {
 }
 
 func TestPairReliabilitySoftmax(t *testing.T) {
+	t.Parallel()
 	// Three pairs, tie skipped; softmax probabilities σ(1), σ(0), σ(-1).
 	ps := []Pair{
 		{Label: LabelA, ScoreA: 1, ScoreB: 0},
@@ -62,6 +64,7 @@ func TestPairReliabilitySoftmax(t *testing.T) {
 }
 
 func TestSigmoid(t *testing.T) {
+	t.Parallel()
 	for _, x := range []float64{-800, -30, -1, 0, 1, 30, 800} {
 		want := 1 / (1 + math.Exp(-x))
 		if got := Sigmoid(x); !near(got, want, 1e-300, 1e-15) {
@@ -71,6 +74,7 @@ func TestSigmoid(t *testing.T) {
 }
 
 func TestFitLogisticScoreEquations(t *testing.T) {
+	t.Parallel()
 	// At the MLE the score equations hold, and the standard errors are the
 	// inverse of the negative Hessian of the log-likelihood, which we check
 	// by central finite differences of the log-likelihood.
@@ -128,6 +132,7 @@ func TestFitLogisticScoreEquations(t *testing.T) {
 }
 
 func TestFitLogisticErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		x, y, w []float64
@@ -156,6 +161,7 @@ func TestFitLogisticErrors(t *testing.T) {
 }
 
 func TestAccuracyByStrengthHand(t *testing.T) {
+	t.Parallel()
 	// Strengths 1, 2, 2, 3, 4, NaN; k = 2: edge = x_(ceil(5·1/2)) = x_(3) = 2.
 	// Bin 0 (s <= 2): pairs 1-3; bin 1: pairs 4-5; pair 6 left out.
 	ps := []Pair{

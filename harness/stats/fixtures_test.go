@@ -205,6 +205,7 @@ func near(got, want, abs, rel float64) bool {
 }
 
 func TestWilsonFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Wilson {
 		t.Run("", func(t *testing.T) {
 			got, err := Wilson(c.Successes, c.N, c.Level)
@@ -219,6 +220,7 @@ func TestWilsonFixtures(t *testing.T) {
 }
 
 func TestMcNemarFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).McNemar {
 		t.Run("", func(t *testing.T) {
 			got := McNemarExact(c.B, c.C)
@@ -230,6 +232,7 @@ func TestMcNemarFixtures(t *testing.T) {
 }
 
 func TestMcNemarPairsFixture(t *testing.T) {
+	t.Parallel()
 	f := fix(t)
 	a := fixturePairs(t, false, false)
 	b := fixturePairs(t, true, false)
@@ -247,6 +250,7 @@ func TestMcNemarPairsFixture(t *testing.T) {
 }
 
 func TestHolmFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Holm {
 		t.Run("", func(t *testing.T) {
 			got, err := Holm(c.P, c.Alpha)
@@ -266,6 +270,7 @@ func TestHolmFixtures(t *testing.T) {
 }
 
 func TestAccuracyFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Accuracy {
 		name := c.Name
 		pol, err := ParsePolicy(name)
@@ -308,6 +313,7 @@ func TestAccuracyFixtures(t *testing.T) {
 }
 
 func TestTieCalibrateFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Tiecal {
 		avg := Micro
 		if c.Macro {
@@ -329,6 +335,7 @@ func TestTieCalibrateFixtures(t *testing.T) {
 }
 
 func TestKendallFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Kendall {
 		t.Run(c.Name, func(t *testing.T) {
 			got, err := KendallTauB(c.X, c.Y)
@@ -346,6 +353,7 @@ func TestKendallFixtures(t *testing.T) {
 }
 
 func TestAgreementFixture(t *testing.T) {
+	t.Parallel()
 	f := fix(t)
 	got, err := Agreement(fixturePairs(t, false, false), fixturePairs(t, true, false))
 	if err != nil {
@@ -362,6 +370,7 @@ func TestAgreementFixture(t *testing.T) {
 }
 
 func TestLogisticFixtures(t *testing.T) {
+	t.Parallel()
 	f := fix(t)
 	check := func(t *testing.T, got LogisticFit, params, bse []float64, llf float64) {
 		t.Helper()
@@ -405,6 +414,7 @@ func TestLogisticFixtures(t *testing.T) {
 }
 
 func TestReliabilityFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Reliability {
 		t.Run(c.Name, func(t *testing.T) {
 			got, err := Reliability(c.Prob, c.Obs, c.W, c.BinsK)
@@ -430,6 +440,7 @@ func TestReliabilityFixtures(t *testing.T) {
 }
 
 func TestStrengthFixture(t *testing.T) {
+	t.Parallel()
 	f := fix(t)
 	pol, _ := ParsePolicy("imagereward")
 	got, err := AccuracyByStrength(fixturePairs(t, false, false), pol, f.Strength.BinsK, 0.95)
@@ -451,6 +462,7 @@ func TestStrengthFixture(t *testing.T) {
 }
 
 func TestRankingFixtures(t *testing.T) {
+	t.Parallel()
 	f := fix(t).Rankings
 	var rs []Ranking
 	var pairs []Pair
@@ -486,6 +498,7 @@ func TestRankingFixtures(t *testing.T) {
 }
 
 func TestClopperPearsonFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).ClopperPearson {
 		got, err := ClopperPearson(c.Successes, c.N, c.Level)
 		if err != nil {
@@ -502,6 +515,7 @@ func TestClopperPearsonFixtures(t *testing.T) {
 // rejects at the same level, and maps the Clopper-Pearson interval of the
 // discordant pairs onto the difference (aWins-bWins)/n.
 func TestExactPairedDifferenceInvertsMcNemar(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).ClopperPearson {
 		a, m := c.Successes, c.N
 		b := m - a
@@ -538,6 +552,7 @@ func TestExactPairedDifferenceInvertsMcNemar(t *testing.T) {
 // TestCrossFitFixture: the out-of-fold probabilities equal statsmodels'
 // weighted fits on each fold's complement (folds by FNV-1a of the prompt).
 func TestCrossFitFixture(t *testing.T) {
+	t.Parallel()
 	c := fix(t).Crossfit
 	ps := fixturePairs(t, false, true)
 	cf, err := CrossFitPairLogisticOf(Slice(ps), c.K)
@@ -569,6 +584,7 @@ func TestCrossFitFixture(t *testing.T) {
 // accuracy of scipy 1.10's t quantile (about 1e-9 relative), and to 1e-12
 // with the quantile solved to 40 digits by mpmath.
 func TestTIntervalFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).TInterval.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			got, err := TInterval(c.X, c.Level)
@@ -589,6 +605,7 @@ func TestTIntervalFixtures(t *testing.T) {
 }
 
 func TestSpearmanFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Spearman {
 		t.Run(c.Name, func(t *testing.T) {
 			got, err := Spearman(c.X, c.Y)
@@ -613,6 +630,7 @@ func TestSpearmanFixtures(t *testing.T) {
 // alternative="less", and when b > c the one-sided p is half of
 // McNemarExact, which matches statsmodels' mcnemar(exact=True).
 func TestMcNemarOneSidedFixtures(t *testing.T) {
+	t.Parallel()
 	for _, c := range fix(t).Binomtest {
 		t.Run(fmt.Sprintf("b=%d,c=%d", c.B, c.C), func(t *testing.T) {
 			if got := McNemarOneSided(c.B, c.C); !near(got, c.Greater, 0, 1e-9) {

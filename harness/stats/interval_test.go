@@ -9,6 +9,7 @@ import (
 // 0.05; the Student-t table gives t_{0.975, 2} = 4.303, so the 95% interval
 // is 0.65 ± 4.303·0.05/√3 = 0.65 ± 0.1242.
 func TestTIntervalTextbook(t *testing.T) {
+	t.Parallel()
 	got, err := TInterval([]float64{0.60, 0.65, 0.70}, 0.95)
 	if err != nil {
 		t.Fatal(err)
@@ -21,6 +22,7 @@ func TestTIntervalTextbook(t *testing.T) {
 }
 
 func TestTIntervalErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		xs    []float64

@@ -9,6 +9,7 @@ import (
 )
 
 func TestMcNemarExactHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		b, c int
 		want float64
@@ -29,6 +30,7 @@ func TestMcNemarExactHand(t *testing.T) {
 
 // TestMcNemarOneSidedHand: P(X >= b) for X ~ Binomial(b+c, 1/2), by hand.
 func TestMcNemarOneSidedHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		b, c int
 		want float64
@@ -55,6 +57,7 @@ func TestMcNemarOneSidedHand(t *testing.T) {
 }
 
 func TestMcNemarHalfCredit(t *testing.T) {
+	t.Parallel()
 	// Two scorers on smallTable under the PickScore rule. Scorer b flips
 	// pair 1 (1 → 0), breaks the tie of pair 2 correctly (.5 → 1) and ties
 	// pair 6 (.5 → 1): a wins 1, b wins 2, the other 3 equal.
@@ -74,6 +77,7 @@ func TestMcNemarHalfCredit(t *testing.T) {
 }
 
 func TestMcNemarMisaligned(t *testing.T) {
+	t.Parallel()
 	a := smallTable()
 	b := smallTable()
 	b[2].Label = LabelA
@@ -87,6 +91,7 @@ func TestMcNemarMisaligned(t *testing.T) {
 }
 
 func TestHolmHand(t *testing.T) {
+	t.Parallel()
 	// m = 4; sorted .005·4 = .02, .01·3 = .03, .03·2 = .06, .04·1 → max .06.
 	// Step-down at .05: .005 <= .0125 yes, .01 <= .05/3 yes, .03 <= .025 no.
 	got, err := Holm([]float64{0.01, 0.04, 0.03, 0.005}, 0.05)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, p := range []PredTiePolicy{PredTieWrong, PredTieCorrect, PredTieHalf} {
 		got, err := ParsePredTie(p.String())
 		if err != nil || got != p {
@@ -44,6 +45,7 @@ func TestParseRoundTrip(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
+	t.Parallel()
 	// The REFERENCE table "How peers count accuracy".
 	want := map[string]Policy{
 		"socialreward": {PredTie: PredTieCorrect, LabelTie: LabelTieSkip, Averaging: Micro},
@@ -71,6 +73,7 @@ func TestPresets(t *testing.T) {
 }
 
 func TestParseUnknown(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		parse func(string) error

@@ -6,6 +6,7 @@ import (
 )
 
 func TestInversionScoreHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		ranks  []int
@@ -37,6 +38,7 @@ func TestInversionScoreHand(t *testing.T) {
 }
 
 func TestRankingErrors(t *testing.T) {
+	t.Parallel()
 	for name, r := range map[string]Ranking{
 		"length":   {Ranks: []int{1, 2}, Scores: []float64{1}},
 		"one":      {Ranks: []int{1}, Scores: []float64{1}},
@@ -55,6 +57,7 @@ func TestRankingErrors(t *testing.T) {
 }
 
 func TestRankingPairs(t *testing.T) {
+	t.Parallel()
 	got := RankingPairs(Ranking{PromptID: "q", Ranks: []int{2, 1, 2}, Scores: []float64{0.1, 0.2, 0.3}})
 	want := []struct {
 		l    Label

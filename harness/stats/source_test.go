@@ -17,6 +17,7 @@ func spillName(sp Spill) string { return fmt.Sprintf("run=%d", sp.RunLen) }
 // The statistics that sort every pair give the SciPy / brute-force fixture
 // values however the sort is split into runs on disk.
 func TestSpilledSortsMatchFixtures(t *testing.T) {
+	t.Parallel()
 	f := fix(t)
 	for _, sp := range spills {
 		sp.Dir = t.TempDir()
@@ -112,6 +113,7 @@ func sign(v float64) float64 {
 // Heavily tied data split into many runs: ties across run boundaries are
 // where an external inversion count goes wrong.
 func TestKendallSpilledTies(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{3, 10, 57, 300} {
 		for _, levels := range []int{2, 5, 1000} {
 			rng := rand.New(rand.NewPCG(uint64(n), uint64(levels)))
@@ -139,6 +141,7 @@ func TestKendallSpilledTies(t *testing.T) {
 
 // A Source's read error stops every statistic and comes back wrapped.
 func TestSourceErrorPropagates(t *testing.T) {
+	t.Parallel()
 	errRead := errors.New("disk on fire")
 	ps := fixturePairs(t, false, false)
 	failing := func(visit func(Pair) error) error {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestMidRanksHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		x    []float64
@@ -30,6 +31,7 @@ func TestMidRanksHand(t *testing.T) {
 }
 
 func TestSpearmanUndefined(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		x, y      []float64

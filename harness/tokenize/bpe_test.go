@@ -11,6 +11,7 @@ import (
 // transcription of simple_tokenizer.bpe on seeded random pieces: ASCII
 // words, repetitive runs (where overlapping pairs matter) and random UTF-8.
 func TestMergeHeapEqualsNaive(t *testing.T) {
+	t.Parallel()
 	m := openAICLIP(t).bpe
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabets := []string{"abcdefghijklmnopqrstuvwxyz", "aab", "ab", "eéèêë猫한🙂", "0123456789.-"}
@@ -39,6 +40,7 @@ func TestMergeHeapEqualsNaive(t *testing.T) {
 }
 
 func TestBytesToUnicode(t *testing.T) {
+	t.Parallel()
 	order, char := bytesToUnicode()
 	seen := map[rune]bool{}
 	for b := 0; b < 256; b++ {

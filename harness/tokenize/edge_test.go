@@ -61,6 +61,7 @@ func body(e Encoding) []int64 {
 }
 
 func TestCLIPEdgeCases(t *testing.T) {
+	t.Parallel()
 	o := openAICLIP(t)
 	h := hfCLIP(t)
 	emptyIDs := make([]int64, 77)
@@ -191,6 +192,7 @@ func TestCLIPEdgeCases(t *testing.T) {
 }
 
 func TestBERTEdgeCases(t *testing.T) {
+	t.Parallel()
 	b := imageRewardBERT(t)
 	v := b.vocab
 	id := func(tok string) int64 {
@@ -307,6 +309,7 @@ func TestBERTEdgeCases(t *testing.T) {
 }
 
 func TestInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	for name, tk := range map[string]Tokenizer{"openai": openAICLIP(t), "hf": hfCLIP(t), "bert": imageRewardBERT(t)} {
 		for _, s := range []string{"\xff", "abc\xc3", "a\xed\xa0\x80b"} {
 			_, err := tk.Encode(s)
@@ -321,6 +324,7 @@ func TestInvalidUTF8(t *testing.T) {
 }
 
 func TestEncodeBatch(t *testing.T) {
+	t.Parallel()
 	b := imageRewardBERT(t)
 	texts := []string{"a cat", strings.Repeat("dog ", 50), ""}
 	got, err := EncodeBatch(b, texts)
@@ -347,6 +351,7 @@ func TestEncodeBatch(t *testing.T) {
 // TestConcurrentEncode encodes the golden texts from several goroutines at
 // once (run with -race) and compares with a sequential pass.
 func TestConcurrentEncode(t *testing.T) {
+	t.Parallel()
 	rows := readJSONL[clipGoldenRow](t, clipGoldenPath)
 	for name, tk := range map[string]Tokenizer{"openai": openAICLIP(t), "bert": imageRewardBERT(t)} {
 		want := make([][]int64, len(rows))
@@ -375,6 +380,7 @@ func TestConcurrentEncode(t *testing.T) {
 }
 
 func TestSplitAdded(t *testing.T) {
+	t.Parallel()
 	toks := []addedToken{
 		{content: "<ab>", id: 1},
 		{content: "<ab>c", id: 2},

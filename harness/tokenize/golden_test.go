@@ -12,6 +12,7 @@ import (
 // TestCLIPGolden checks every row of shared/golden/clip_tokens.jsonl
 // (OpenAI clip.tokenize output) against the OpenAI-vocabulary tokenizer.
 func TestCLIPGolden(t *testing.T) {
+	t.Parallel()
 	c := openAICLIP(t)
 	rows := readJSONL[clipGoldenRow](t, clipGoldenPath)
 	for i, row := range rows {
@@ -37,6 +38,7 @@ func TestCLIPGolden(t *testing.T) {
 // TestBERTGolden checks every row of shared/golden/bert_tokens.jsonl
 // (ImageReward's tokenizer call) against LoadImageRewardBERT.
 func TestBERTGolden(t *testing.T) {
+	t.Parallel()
 	b := imageRewardBERT(t)
 	if b.MaxLength() != 35 {
 		t.Fatalf("MaxLength() = %d, want 35", b.MaxLength())
@@ -68,6 +70,7 @@ func TestBERTGolden(t *testing.T) {
 //     every '&' escaped twice ("&amp;amp;"), which unescapes back to the
 //     original text.
 func TestHFCLIPMatchesOpenAIOnGolden(t *testing.T) {
+	t.Parallel()
 	h := hfCLIP(t)
 	o := openAICLIP(t)
 	if h.OpenAISemantics() || !o.OpenAISemantics() {
@@ -136,6 +139,7 @@ type clipEdgeRow struct {
 // IGNORECASE, special-token text, HTML entities of every kind, Unicode
 // whitespace and U+001C..U+001F, combining marks, long texts, random soup.
 func TestCLIPEdgeReference(t *testing.T) {
+	t.Parallel()
 	o := openAICLIP(t)
 	h := hfCLIP(t)
 	rows := readJSONL[clipEdgeRow](t, "testdata/clip_edge.jsonl")

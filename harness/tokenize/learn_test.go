@@ -10,6 +10,7 @@ import (
 // vocabulary loads through tokenizer.json and tokenizes corpus words to one
 // token each.
 func TestLearnCLIPBPE(t *testing.T) {
+	t.Parallel()
 	// Words: "l o w</w>" x2, "l o w e r</w>" x1. Counted by hand:
 	// (l,o)=3 first; then (lo,w</w>)=2; then (lo,w), (w,e), (e,r</w>) tie at 1
 	// and the smallest pair wins: (e,r</w>); then (lo,w)=(w,er</w>)=1: (lo,w);

@@ -47,6 +47,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 }
 
 func TestConvertedJSONShape(t *testing.T) {
+	t.Parallel()
 	var f hfFile
 	if err := json.Unmarshal(clipJSONVariant(t, nil), &f); err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestConvertedJSONShape(t *testing.T) {
 }
 
 func TestLoadDispatch(t *testing.T) {
+	t.Parallel()
 	requireFile(t, openAIVocabPath)
 	dir := t.TempDir()
 
@@ -147,6 +149,7 @@ func TestLoadDispatch(t *testing.T) {
 }
 
 func TestLoadHFSettings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		edit     func(m map[string]any)
@@ -203,6 +206,7 @@ func TestLoadHFSettings(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	requireFile(t, bertJSON)
 	tests := []struct {
 		name    string
@@ -254,6 +258,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestImageRewardNeedsWordPiece(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := writeFile(t, dir, "tokenizer.json", clipJSONVariant(t, nil))
 	if _, err := LoadImageRewardBERT(p); err == nil || !strings.Contains(err.Error(), "WordPiece") {
@@ -262,6 +267,7 @@ func TestImageRewardNeedsWordPiece(t *testing.T) {
 }
 
 func TestBERTFromTokenizerJSON(t *testing.T) {
+	t.Parallel()
 	requireFile(t, bertJSON)
 	tk, err := Load(bertJSON, Options{})
 	if err != nil {

@@ -80,6 +80,7 @@ func isSurrogate(c rune) bool { return 0xd800 <= c && c <= 0xdfff }
 // TestIsPySpace compares isPySpace with Python's str.isspace() on every
 // code point, and isWhiteSpace with it minus U+001C..U+001F.
 func TestIsPySpace(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	want := map[rune]bool{}
 	for _, c := range r.IsSpace {
@@ -102,6 +103,7 @@ func TestIsPySpace(t *testing.T) {
 // TestPyLowerSingle compares pyLower and perCharLower with Python's
 // str.lower() on every code point Python 3.11 (Unicode 14) knows.
 func TestPyLowerSingle(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	m := r.lowerMap(t)
 	multi := 0
@@ -133,6 +135,7 @@ func TestPyLowerSingle(t *testing.T) {
 // gen_pyref.py) on every code point Python knows. The cased flag of a
 // case-ignorable character never matters to the rule and is not compared.
 func TestCaseProperties(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	ignorable, cased := bitmap(r.CaseIgnorable), bitmap(r.CasedNotIgnorable)
 	for c := rune(0); c < 0x110000; c++ {
@@ -156,6 +159,7 @@ func TestCaseProperties(t *testing.T) {
 // Python on strings mixing capital sigma with cased, case-ignorable and
 // uncased characters.
 func TestPyLowerContext(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	if len(r.LowerContext) < 100 {
 		t.Fatalf("pyref.json: only %d lower_context cases", len(r.LowerContext))
@@ -177,6 +181,7 @@ func TestPyLowerContext(t *testing.T) {
 // TestHTML5Table checks that every name of Python's html.entities.html5
 // (with and without ';') unescapes to Python's value.
 func TestHTML5Table(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	if len(r.HTML5) != 2231 {
 		t.Fatalf("pyref.json: %d entities, want 2231", len(r.HTML5))
@@ -193,6 +198,7 @@ func TestHTML5Table(t *testing.T) {
 // surrogates and out-of-range values as U+FFFD) come from the fixture, all
 // other numbers must give chr(N).
 func TestNumericCharrefs(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	exc := map[string]string{}
 	for _, e := range r.CharrefExc {
@@ -224,6 +230,7 @@ func TestNumericCharrefs(t *testing.T) {
 // TestPyUnescapeSoup compares one and two rounds of unescaping with Python
 // on seeded random mixtures of entity fragments.
 func TestPyUnescapeSoup(t *testing.T) {
+	t.Parallel()
 	r := loadPyRef(t)
 	if len(r.Unescape) < 1000 {
 		t.Fatalf("pyref.json: only %d unescape cases", len(r.Unescape))
@@ -240,6 +247,7 @@ func TestPyUnescapeSoup(t *testing.T) {
 
 // TestPyTextTable has textbook cases for the Python primitives.
 func TestPyTextTable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		f    func(string) string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAdaptersStartAtIdentity(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := make([]float64, 9)
 	for i := range x {
@@ -42,6 +43,7 @@ func TestAdaptersStartAtIdentity(t *testing.T) {
 }
 
 func TestAdapterShapes(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	tests := []struct {
 		spec AdapterSpec
@@ -72,6 +74,7 @@ func TestAdapterShapes(t *testing.T) {
 }
 
 func TestAdapterErrors(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 3))
 	tests := []struct {
 		name string
@@ -101,6 +104,7 @@ func TestAdapterErrors(t *testing.T) {
 // TestAdapterForwardByHand checks each kind's forward on numbers worked out
 // by hand.
 func TestAdapterForwardByHand(t *testing.T) {
+	t.Parallel()
 	lin := NewLinear(2)
 	copy(lin.Param("W").Data, []float64{1, 2, 3, 4})
 	copy(lin.Param("b").Data, []float64{5, 6})
@@ -136,6 +140,7 @@ func TestAdapterForwardByHand(t *testing.T) {
 }
 
 func TestModelScore(t *testing.T) {
+	t.Parallel()
 	m := &Model{TextAdapter: NewLinear(2)}
 	copy(m.TextAdapter.Param("W").Data, []float64{0, -1, 1, 0}) // rotate by +90°
 	tests := []struct {
@@ -160,6 +165,7 @@ func TestModelScore(t *testing.T) {
 }
 
 func TestPairwiseAccuracyTiesCountCorrect(t *testing.T) {
+	t.Parallel()
 	ts := []Triplet{
 		{Text: []float32{1, 0}, Pos: []float32{1, 0}, Neg: []float32{0, 1}},            // right
 		{Text: []float32{1, 0}, Pos: []float32{0, 1}, Neg: []float32{1, 0}},            // wrong
@@ -176,6 +182,7 @@ func TestPairwiseAccuracyTiesCountCorrect(t *testing.T) {
 }
 
 func TestCheckDims(t *testing.T) {
+	t.Parallel()
 	m := &Model{TextAdapter: NewLinear(3)}
 	tests := []struct {
 		name       string

@@ -65,6 +65,7 @@ func fixtureValues(t *testing.T, f fixture) map[string][]float64 {
 // TestReadHandMadeFixtures reads safetensors files written by
 // testdata/make_safetensors.py with struct/json only.
 func TestReadHandMadeFixtures(t *testing.T) {
+	t.Parallel()
 	fx := loadFixtures(t)
 	tests := []struct {
 		file, key   string
@@ -101,6 +102,7 @@ func TestReadHandMadeFixtures(t *testing.T) {
 // TestWriteMatchesHandMadeBytes: the writer must produce exactly the bytes
 // of the Python-made F32 fixture for the same model and metadata.
 func TestWriteMatchesHandMadeBytes(t *testing.T) {
+	t.Parallel()
 	want, err := os.ReadFile("testdata/adapters_f32.safetensors")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +145,7 @@ func randomModel(t *testing.T, kind Kind, dim int, seed uint64) *Model {
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
+	t.Parallel()
 	meta := map[string]string{"srbench.config": `{"loss":"triplet"}`, "k": "v with \"quotes\" and <tags>"}
 	for _, kind := range []Kind{Linear, LowRank, MLP} {
 		for _, dt := range []DType{"", F64, F32} {
@@ -209,6 +212,7 @@ func st(header string, data []byte) []byte {
 }
 
 func TestParseCheckpointErrors(t *testing.T) {
+	t.Parallel()
 	f32 := func(vs ...float32) []byte {
 		var b []byte
 		for _, v := range vs {
@@ -262,6 +266,7 @@ func TestParseCheckpointErrors(t *testing.T) {
 }
 
 func TestWriteCheckpointErrors(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := WriteCheckpoint(&buf, &Model{}, map[string]string{MetaTextAdapter: "mlp"}, CheckpointOptions{}); err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Errorf("reserved key: err = %v", err)

@@ -12,6 +12,7 @@ import (
 // TestLayersMatchApply: evaluating the exported layers with plain loops
 // gives the adapter's own (BLAS) forward pass.
 func TestLayersMatchApply(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []Kind{Linear, LowRank, MLP} {
 		t.Run(string(kind), func(t *testing.T) {
 			m := randomModel(t, kind, 7, 21)
@@ -34,6 +35,7 @@ func TestLayersMatchApply(t *testing.T) {
 }
 
 func TestLayersStructure(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind Kind
 		want []string
@@ -61,6 +63,7 @@ func TestLayersStructure(t *testing.T) {
 
 // TestMatrixLowRankByHand: U = (1, −1)ᵀ, V = (2, 3)ᵀ: I + U·Vᵀ = [[3, 3], [−2, −2]].
 func TestMatrixLowRankByHand(t *testing.T) {
+	t.Parallel()
 	a, err := NewAdapter(AdapterSpec{Kind: LowRank, Rank: 1}, 2, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		t.Fatal(err)

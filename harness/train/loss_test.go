@@ -44,6 +44,7 @@ func perturb(a *Adapter, rng *rand.Rand, scale float64) {
 // |g − fd| / (|g| + |fd|), with a floor of 1e-6·max|g| for entries whose
 // gradient is essentially zero.
 func TestGradientsFiniteDifferences(t *testing.T) {
+	t.Parallel()
 	const (
 		dim   = 5
 		batch = 6
@@ -178,6 +179,7 @@ func sq(x float64) float64 { return x * x }
 // TestLossesAgainstNumpy compares the three losses with values computed by
 // testdata/losses_ref.py (numpy, straight from the formulas).
 func TestLossesAgainstNumpy(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("testdata/losses_ref.json")
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +244,7 @@ func TestLossesAgainstNumpy(t *testing.T) {
 
 // TestLossHandComputed checks the losses on 2-d unit vectors worked out by hand.
 func TestLossHandComputed(t *testing.T) {
+	t.Parallel()
 	// a = (1,0), p = (0,1), n = (1,0): ‖a−p‖² = 2, ‖a−n‖² = 0,
 	// cos(a,p) = 0, cos(a,n) = 1.
 	bad := []Triplet{{Text: []float32{1, 0}, Pos: []float32{0, 1}, Neg: []float32{1, 0}}}
@@ -277,6 +280,7 @@ func TestLossHandComputed(t *testing.T) {
 // TestInfoNCESingleTripletIsLogistic: with a batch of one, InfoNCE is the
 // logistic loss with scale 1/τ (softmax over two columns).
 func TestInfoNCESingleTripletIsLogistic(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	m := &Model{ImageAdapter: NewLinear(7)}
 	perturb(m.ImageAdapter, rng, 0.2)
@@ -300,6 +304,7 @@ func TestInfoNCESingleTripletIsLogistic(t *testing.T) {
 // TestWeightEqualsDuplication: a triplet of weight 2 counts as two copies
 // (for the per-triplet losses).
 func TestWeightEqualsDuplication(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(8, 9))
 	ts := randomTriplets(rng, 4, 6)
 	weighted := append([]Triplet(nil), ts...)
@@ -325,6 +330,7 @@ func TestWeightEqualsDuplication(t *testing.T) {
 // TestLossNaNPropagates: a NaN embedding must make every loss NaN, never a
 // silent zero (the triplet hinge would otherwise drop it).
 func TestLossNaNPropagates(t *testing.T) {
+	t.Parallel()
 	ts := randomTriplets(rand.New(rand.NewPCG(1, 2)), 3, 4)
 	ts[2].Neg[1] = float32(math.NaN())
 	for _, loss := range lossNames {

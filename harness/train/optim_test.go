@@ -14,6 +14,7 @@ import (
 // 0.05/(0.5 + 1e-8) = 0.09999999800000004. A decayed weight first becomes
 // 1·(1 − 0.001) = 0.999; a bias does not decay.
 func TestAdamWOneStepByHand(t *testing.T) {
+	t.Parallel()
 	w := &Tensor{Name: "W", Shape: []int{1}, Data: []float64{1}, Decay: true}
 	b := &Tensor{Name: "b", Shape: []int{1}, Data: []float64{1}}
 	opt := NewAdamW([]*Tensor{w, b}, AdamWOptions{LR: 0.1, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
@@ -43,6 +44,7 @@ func TestAdamWOneStepByHand(t *testing.T) {
 // TestAdamWAgainstReference runs three steps against testdata/adamw_ref.py,
 // an independent statement of PyTorch's AdamW update in Python.
 func TestAdamWAgainstReference(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("testdata/adamw_ref.json")
 	if err != nil {
 		t.Fatal(err)

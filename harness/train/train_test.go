@@ -58,6 +58,7 @@ func hiddenData(seed uint64) Data {
 // TestTrainLearnsHiddenDirection: each loss lifts validation accuracy from
 // about chance (identity) to well above 80%.
 func TestTrainLearnsHiddenDirection(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(1)
 	base := PairwiseAccuracy(nil, data.Val)
 	if base < 0.45 || base > 0.62 {
@@ -110,6 +111,7 @@ func paramBits(m *Model) map[string][]uint64 {
 }
 
 func TestTrainDeterministic(t *testing.T) {
+	t.Parallel()
 	small := hiddenData(5)
 	small.Train = small.Train[:300]
 	// At dimension 256 gonum's Dgemm splits products over goroutines; each
@@ -161,6 +163,7 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	got, err := Config{}.resolved()
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +184,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestTrainErrors(t *testing.T) {
+	t.Parallel()
 	good := hiddenData(6)
 	good.Train, good.Val = good.Train[:40], good.Val[:10]
 	withTrain := func(f func([]Triplet) []Triplet) Data {
@@ -241,6 +245,7 @@ func TestTrainErrors(t *testing.T) {
 // returned parameters are exactly those after the previous step (checked
 // against a clean run cut off by MaxSteps there).
 func TestTrainStopsOnNaN(t *testing.T) {
+	t.Parallel()
 	clean := hiddenData(7)
 	clean.Train, clean.Val = clean.Train[:256], clean.Val[:50]
 	const bad = 200
@@ -286,6 +291,7 @@ func TestTrainStopsOnNaN(t *testing.T) {
 }
 
 func TestTrainCancel(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(8)
 	data.Train = data.Train[:320]
 	ctx, cancel := context.WithCancel(context.Background())
@@ -314,6 +320,7 @@ func TestTrainCancel(t *testing.T) {
 // accuracy wanders; training must stop after Patience epochs without a gain
 // and return the best epoch's parameters.
 func TestEarlyStoppingKeepsBest(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(9)
 	data.Train = data.Train[:400]
 	rng := rand.New(rand.NewPCG(9, 9))
@@ -358,6 +365,7 @@ func TestEarlyStoppingKeepsBest(t *testing.T) {
 }
 
 func TestTrainWithoutValidation(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(10)
 	data.Train, data.Val = data.Train[:100], nil
 	res, err := Train(context.Background(), Config{Epochs: 2}, data, nil)
@@ -375,6 +383,7 @@ func TestTrainWithoutValidation(t *testing.T) {
 // TestTrainInit: warm start from a model continues from its parameters and
 // leaves it unchanged.
 func TestTrainInit(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(11)
 	data.Train, data.Val = data.Train[:64], nil
 	first, err := Train(context.Background(), Config{Epochs: 1, Side: SideImage}, data, nil)
@@ -398,6 +407,7 @@ func TestTrainInit(t *testing.T) {
 }
 
 func TestResultMetadataRoundTrip(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(12)
 	data.Train, data.Val = data.Train[:64], data.Val[:32]
 	res, err := Train(context.Background(), Config{Epochs: 2, Loss: LossLogistic}, data, nil)
@@ -437,6 +447,7 @@ func TestResultMetadataRoundTrip(t *testing.T) {
 }
 
 func TestTrainMaxSteps(t *testing.T) {
+	t.Parallel()
 	data := hiddenData(13)
 	data.Train, data.Val = data.Train[:100], data.Val[:50]
 	var steps, ends []Event

@@ -11,6 +11,7 @@ import (
 )
 
 func TestReadRegular(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	small := filepath.Join(dir, "small")
 	os.WriteFile(small, []byte("0123456789"), 0o644)

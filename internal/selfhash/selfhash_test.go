@@ -9,6 +9,7 @@ import (
 )
 
 func TestFileAndExecutable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		content []byte

@@ -29,6 +29,7 @@ func recCodec() Codec[rec] {
 func byKey(a, b rec) int { return cmp.Compare(a.key, b.key) }
 
 func TestMergeMatchesStableSort(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, 2, 5, 100, 1000} {
 		for _, runLen := range []int{1, 3, 7, 64, 0} {
 			t.Run(fmt.Sprintf("n=%d/run=%d", n, runLen), func(t *testing.T) {
@@ -79,6 +80,7 @@ func TestMergeMatchesStableSort(t *testing.T) {
 }
 
 func TestSortRunHook(t *testing.T) {
+	t.Parallel()
 	var sorted []int
 	s := New(func(a, b float64) int { return cmp.Compare(a, b) }, Float64Codec(), Options[float64]{
 		RunLen: 2, Dir: t.TempDir(),
@@ -106,6 +108,7 @@ func TestSortRunHook(t *testing.T) {
 }
 
 func TestMisuse(t *testing.T) {
+	t.Parallel()
 	s := New(func(a, b float64) int { return cmp.Compare(a, b) }, Float64Codec(), Options[float64]{})
 	if err := s.Merge(func(float64, int) error { return nil }); err != nil {
 		t.Fatal(err)

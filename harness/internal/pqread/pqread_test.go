@@ -71,6 +71,7 @@ type everyType struct {
 func ptr[T any](v T) *T { return &v }
 
 func TestValues(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	rows := []everyType{
 		{Str: ptr("a"), Bin: []byte("b0"), Img: &hfImage{Bytes: []byte("i0")}, IDStr: "x", ID32: 7, Num64: ptr(0.25), Num32: 1.5,
@@ -113,6 +114,7 @@ func TestValues(t *testing.T) {
 // batch and row-group sizes, and the values of a batch stay valid until the
 // next call.
 func TestRowGroups(t *testing.T) {
+	t.Parallel()
 	type row struct {
 		S string `parquet:"s"`
 		N int64  `parquet:"n"`
@@ -142,6 +144,7 @@ func TestRowGroups(t *testing.T) {
 }
 
 func TestSchemaErrors(t *testing.T) {
+	t.Parallel()
 	type plain struct {
 		Prompt string   `parquet:"prompt"`
 		N      int64    `parquet:"n"`
@@ -200,6 +203,7 @@ func TestSchemaErrors(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if _, err := Open(filepath.Join(dir, "none.parquet"), 1, nil); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
@@ -227,6 +231,7 @@ func TestOpenErrors(t *testing.T) {
 // pages are corrupt opens, yields the first group's rows, then a *ReadError
 // naming the group and the first row that could not be read.
 func TestReadError(t *testing.T) {
+	t.Parallel()
 	type row struct {
 		S string `parquet:"s,zstd"`
 	}
