@@ -12,7 +12,6 @@ import (
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/curate"
 	"github.com/srbench/srbench/harness/pipeline"
-	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/harness/simworld"
 )
@@ -37,6 +36,9 @@ type Options struct {
 	Version, Commit string
 	// NoAblation skips the small ablation grid (benchmarks/ablations/social-reward.yaml).
 	NoAblation bool
+	// Render writes a finished run directory's reports (the CLI passes
+	// report.Write); the demo itself renders nothing.
+	Render func(runDir string) error
 }
 
 // Result is what the demo produced.
@@ -177,7 +179,10 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		if err != nil {
 			return nil, fmt.Errorf("benchmark %s: %w", name, err)
 		}
-		if err := report.Write(cfg.OutDir, report.Options{}); err != nil {
+		if opts.Render == nil {
+			return nil, fmt.Errorf("benchmark %s: demo.Options.Render is not set", name)
+		}
+		if err := opts.Render(cfg.OutDir); err != nil {
 			return nil, fmt.Errorf("benchmark %s: report: %w", name, err)
 		}
 		res.Runs[name], res.RunDirs[name] = r, cfg.OutDir

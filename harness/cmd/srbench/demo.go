@@ -35,6 +35,7 @@ reports. Everything is synthetic: the numbers are not results about the real sco
 			opts.Available = func(n string) bool { return have[n] }
 			opts.Log = cmd.ErrOrStderr()
 			opts.Version, opts.Commit = version, commit()
+			opts.Render = func(dir string) error { return report.Write(dir, report.Options{}) }
 			h := newHost(g)
 			defer h.Close()
 			res, err := demo.Run(cmd.Context(), opts, launcher(g, h))
