@@ -51,16 +51,16 @@ example: setup build
 	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
 	sed -i '/"run_dir"/d' reports/baselines/demo-alignment.json  # its samples are not committed
 
-## test: every test (integration tests launch the real plugin binaries).
+## test: every test (integration tests launch the real plugin binaries, copied from bin/ rather than linked again).
 test: setup build
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	SRBENCH_PREBUILT=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 
 ## test-race: the race detector on the packages where goroutines meet (runner, host, contract, caches, statistics, the decode loop); a few minutes.
 RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/scorer/... ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
 	./harness/results/ ./harness/pipeline/ ./harness/internal/... ./internal/... ./harness/imageproc/ ./harness/dualenc/
 test-race: setup build
-	$(GO) test -race -count=1 $(RACE_PKGS)
+	SRBENCH_PREBUILT=$(CURDIR)/$(BIN) $(GO) test -race -count=1 $(RACE_PKGS)
 
 ## lint: gofmt, go vet and staticcheck (installed at a pinned version into bin/tools).
 STATICCHECK_VERSION := v0.8.2
