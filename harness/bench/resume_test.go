@@ -83,7 +83,7 @@ func bigDataset(t *testing.T, n int) string {
 }
 
 // ignoreVolatile drops what legitimately differs between two runs of the same benchmark.
-var ignoreVolatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
+var ignoreVolatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS", "Scoring")
 
 func TestResumeAfterInterruptionMatchesUninterruptedRun(t *testing.T) {
 	path := bigDataset(t, 300)

@@ -294,6 +294,59 @@ type running struct {
 	cacheKey  string
 	scored    int // items sent to the plugin
 	fromCache int // items served by the cache
+	clock     scoringClock
+}
+
+// CallsInFlight is how many Score calls the runner keeps in flight per
+// scorer: two, so that a plugin can decode the images of one call while its
+// model runs the previous one (the contract allows concurrent calls; the
+// srbench plugins run their models one call at a time).
+const CallsInFlight = 2
+
+// scoringClock measures a scorer's time in Score calls: the wall time
+// during which at least one call was in flight (overlapping calls are
+// counted once), and the first call's own duration.
+type scoringClock struct {
+	mu       sync.Mutex
+	t        results.ScoringTime
+	inFlight int
+	since    time.Time // when inFlight last went from 0 to 1
+	first    time.Time // when the first call started
+}
+
+func (c *scoringClock) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.inFlight == 0 {
+		c.since = now
+	}
+	if c.first.IsZero() {
+		c.first = now
+	}
+	c.inFlight++
+}
+
+func (c *scoringClock) stop(items int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.t.Calls == 0 {
+		c.t.FirstCallSeconds, c.t.FirstCallItems = now.Sub(c.first).Seconds(), items
+	}
+	c.t.Calls++
+	c.t.Items += items
+	c.inFlight--
+	if c.inFlight == 0 {
+		c.t.Seconds += now.Sub(c.since).Seconds()
+	}
+}
+
+// timing returns what the clock measured.
+func (c *scoringClock) timing() results.ScoringTime {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
 }
 
 // chunk is a batch of pairs with their items and cache keys.
@@ -330,6 +383,25 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			return nil, err
 		}
 	}
+	// The producer reads and hashes the first chunk while the scorers start,
+	// and then the next chunk while this one scores.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, 1)
+	root, err := dataset.ImagesRoot(cfg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	limits := &dataset.ImageLimits{Root: root, AllowOutside: cfg.AllowOutsideImages, MaxBytes: cfg.MaxImageBytes}
+	// The producer reads src: it must be gone before src is closed (the
+	// deferred Close above runs after this).
+	var producer sync.WaitGroup
+	producer.Go(func() { produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, limits, chunks) })
+	defer func() {
+		cancel()
+		producer.Wait()
+	}()
+
 	// Scorers start and load their models concurrently; errors are reported
 	// in spec order, and every scorer that started is closed.
 	runs := make([]*running, len(cfg.Scorers))
@@ -392,24 +464,6 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 	defer sf.Close()
 	sw := bufio.NewWriterSize(sf, 1<<20)
 	enc := json.NewEncoder(sw)
-
-	// The producer reads and hashes the next chunk while this one scores.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan chunk, 1)
-	root, err := dataset.ImagesRoot(cfg.Dataset)
-	if err != nil {
-		return nil, err
-	}
-	limits := &dataset.ImageLimits{Root: root, AllowOutside: cfg.AllowOutsideImages, MaxBytes: cfg.MaxImageBytes}
-	// The producer reads src: it must be gone before src is closed (the
-	// deferred Close above runs after this).
-	var producer sync.WaitGroup
-	producer.Go(func() { produce(ctx, src, cfg.ChunkPairs, cfg.Cache != nil, limits, chunks) })
-	defer func() {
-		cancel()
-		producer.Wait()
-	}()
 
 	if cfg.Progress != nil && done > 0 {
 		cfg.Progress(done)
@@ -503,6 +557,12 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			}
 			res.Provenance.PluginPeakRSS[r.spec.Name] = peak
 		}
+		if t := r.clock.timing(); t.Calls > 0 && !Reproducible() {
+			if res.Provenance.Scoring == nil {
+				res.Provenance.Scoring = map[string]results.ScoringTime{}
+			}
+			res.Provenance.Scoring[r.spec.Name] = t
+		}
 		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)
 	}
@@ -514,6 +574,9 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		res.Provenance.StartedAt, res.Provenance.Seconds, res.Provenance.Commit = ReproducibleTime, 0, ""
 		for i := range res.Scorers {
 			res.Scorers[i].ModelDir = relToWD(res.Scorers[i].ModelDir)
+			for _, k := range scorer.MachineDetails {
+				delete(res.Scorers[i].Details, k)
+			}
 		}
 		res.Dataset.Path = relToWD(res.Dataset.Path)
 		res.Benchmark.Spec = relToWD(res.Benchmark.Spec)
@@ -684,15 +747,56 @@ func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, 
 			todo = append(todo, i)
 		}
 	}
+	// Up to CallsInFlight calls run at once, so that the plugin decodes
+	// the images of one call while its model runs the previous one; their
+	// results are handled in order.
+	type call struct {
+		idx  []int
+		res  []scorer.Result
+		err  error
+		done chan struct{}
+	}
+	var calls []*call
 	for lo := 0; lo < len(todo); lo += r.spec.BatchSize {
-		idx := todo[lo:min(lo+r.spec.BatchSize, len(todo))]
-		batch := make([]scorer.Item, len(idx))
-		for k, i := range idx {
-			batch[k] = items[i]
+		calls = append(calls, &call{idx: todo[lo:min(lo+r.spec.BatchSize, len(todo))], done: make(chan struct{})})
+	}
+	sem := make(chan struct{}, CallsInFlight)
+	cctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for _, c := range calls {
+			select {
+			case sem <- struct{}{}:
+			case <-cctx.Done():
+				c.err = cctx.Err()
+				close(c.done)
+				continue
+			}
+			go func() {
+				defer func() { <-sem }()
+				defer close(c.done)
+				batch := make([]scorer.Item, len(c.idx))
+				for k, i := range c.idx {
+					batch[k] = items[i]
+				}
+				r.clock.start()
+				c.res, c.err = r.sc.Score(cctx, batch)
+				r.clock.stop(len(batch))
+			}()
 		}
-		res, err := r.sc.Score(ctx, batch)
-		if err == nil && len(res) != len(batch) {
-			err = fmt.Errorf("the plugin returned %d results for %d items (the contract is one per item)", len(res), len(batch))
+	}()
+	// Returning early cancels the calls still running and waits for them,
+	// so that none outlives this chunk.
+	defer func() {
+		cancel()
+		for _, c := range calls {
+			<-c.done
+		}
+	}()
+	for _, c := range calls {
+		<-c.done
+		idx, res, err := c.idx, c.res, c.err
+		if err == nil && len(res) != len(idx) {
+			err = fmt.Errorf("the plugin returned %d results for %d items (the contract is one per item)", len(res), len(idx))
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -701,12 +805,12 @@ func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, 
 			// The whole call failed (a hung or crashed plugin that could not
 			// be restarted, or an error for the whole batch): every item of
 			// the batch is a recorded failure, and the run goes on.
-			res = make([]scorer.Result, len(batch))
+			res = make([]scorer.Result, len(idx))
 			for k := range res {
 				res[k].Err = "plugin call failed: " + err.Error()
 			}
 		}
-		r.scored += len(batch)
+		r.scored += len(idx)
 		for k, i := range idx {
 			out[i] = res[k]
 		}

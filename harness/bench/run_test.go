@@ -3,6 +3,8 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
@@ -238,6 +242,141 @@ func TestRunLaunchesScorersConcurrently(t *testing.T) {
 			}
 			if got := int(closed.Load()); got != want {
 				t.Errorf("%d scorers closed, want %d", got, want)
+			}
+		})
+	}
+}
+
+// inFlight wraps a plugin and records how many Score calls overlap: a call
+// waits (up to half a second) for another to start, so a runner that keeps
+// two calls in flight is seen doing so.
+type inFlight struct {
+	bench.Plugin
+	mu        sync.Mutex
+	now, most int
+	started   chan struct{}
+}
+
+func (p *inFlight) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+	p.mu.Lock()
+	p.now++
+	p.most = max(p.most, p.now)
+	p.mu.Unlock()
+	select {
+	case p.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-p.started:
+	case <-time.After(500 * time.Millisecond):
+	}
+	defer func() {
+		p.mu.Lock()
+		p.now--
+		p.mu.Unlock()
+	}()
+	return p.Plugin.Score(ctx, items)
+}
+
+// TestRunKeepsCallsInFlight: the runner keeps bench.CallsInFlight Score
+// calls in flight, never more; the samples are those of the scorer called
+// on each item, in order; provenance.scoring counts the calls and items
+// (7 pairs = 14 items, chunks of 4 pairs = 8 and 6 items, batches of 3:
+// 3 + 2 calls, the first of 3 items).
+func TestRunKeepsCallsInFlight(t *testing.T) {
+	sizes := map[string]int{}
+	var lines []string
+	for i := range 7 {
+		a, b := fmt.Sprintf("a%d.png", i), fmt.Sprintf("b%d.png", i)
+		sizes[a], sizes[b] = 100+i, 200+i
+		lines = append(lines, fmt.Sprintf(`{"prompt":"p%d","image_a":%q,"image_b":%q,"label":"b"}`, i, a, b))
+	}
+	path := writeDataset(t, lines, sizes)
+	var wrapped *inFlight
+	launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
+		p, err := trivialLauncher(nil)(ctx, spec)
+		wrapped = &inFlight{Plugin: p, started: make(chan struct{})}
+		return wrapped, err
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	res, err := bench.Run(context.Background(), bench.Config{
+		Benchmark: results.Benchmark{Name: "unit"}, Dataset: dataset.Spec{Path: path},
+		Scorers: []bench.ScorerSpec{{Name: "s", BatchSize: 3}}, OutDir: out, ChunkPairs: 4,
+	}, launch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrapped.most != bench.CallsInFlight {
+		t.Errorf("at most %d calls in flight, want %d", wrapped.most, bench.CallsInFlight)
+	}
+	want := results.ScoringTime{Calls: 5, Items: 14, FirstCallItems: 3}
+	got := res.Provenance.Scoring["s"]
+	if got.Calls != want.Calls || got.Items != want.Items || got.FirstCallItems != want.FirstCallItems ||
+		got.Seconds <= 0 || got.FirstCallSeconds <= 0 || got.FirstCallSeconds > got.Seconds {
+		t.Errorf("provenance.scoring %+v, want calls 5, items 14, first call 3 items, 0 < first call seconds <= seconds", got)
+	}
+	var i int
+	if err := results.ReadSamples(filepath.Join(out, "samples.jsonl"), func(s results.Sample) error {
+		sc := s.Scores["s"]
+		p := fmt.Sprintf("p%d", i)
+		if s.Prompt != p || sc.A != scorertest.Expected(p, 100+i) || sc.B != scorertest.Expected(p, 200+i) {
+			t.Errorf("sample %d: prompt %q scores %v, %v; want %q and the trivial scorer's scores of sizes %d, %d", i, s.Prompt, sc.A, sc.B, p, 100+i, 200+i)
+		}
+		i++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if i != len(lines) {
+		t.Errorf("%d samples, want %d", i, len(lines))
+	}
+}
+
+// withDetails adds Details to a plugin's description.
+type withDetails struct {
+	bench.Plugin
+	details map[string]string
+}
+
+func (p withDetails) Describe(ctx context.Context) (scorer.Description, error) {
+	d, err := p.Plugin.Describe(ctx)
+	d.Details = maps.Clone(p.details)
+	return d, err
+}
+
+// TestReproducibleLeavesOutMachineDetails: a reproducible run (the
+// committed example) records neither the machine's thread counts
+// (scorer.MachineDetails) nor its timings; an ordinary run records both.
+func TestReproducibleLeavesOutMachineDetails(t *testing.T) {
+	path := writeDataset(t, []string{`{"prompt":"p","image_a":"a.png","image_b":"b.png","label":"b"}`}, map[string]int{"a.png": 1, "b.png": 2})
+	details := map[string]string{scorer.DetailIntraOpThreads: "7", scorer.DetailDecodeWorkers: "3", "onnx_files": "model.onnx"}
+	tests := []struct {
+		reproducible string
+		want         map[string]string
+		timings      bool
+	}{
+		{"", details, true},
+		{"1", map[string]string{"onnx_files": "model.onnx"}, false},
+	}
+	for _, tc := range tests {
+		t.Run("reproducible="+tc.reproducible, func(t *testing.T) {
+			t.Setenv(bench.ReproducibleEnv, tc.reproducible)
+			launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
+				p, err := trivialLauncher(nil)(ctx, spec)
+				return withDetails{p, details}, err
+			}
+			res, err := bench.Run(context.Background(), bench.Config{
+				Benchmark: results.Benchmark{Name: "unit"}, Dataset: dataset.Spec{Path: path},
+				Scorers: []bench.ScorerSpec{{Name: "s"}}, OutDir: filepath.Join(t.TempDir(), "run"),
+			}, launch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, res.Scorers[0].Details); diff != "" {
+				t.Errorf("details (-want +got):\n%s", diff)
+			}
+			if _, ok := res.Provenance.Scoring["s"]; ok != tc.timings {
+				t.Errorf("provenance.scoring recorded: %v, want %v", ok, tc.timings)
 			}
 		})
 	}

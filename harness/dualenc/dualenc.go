@@ -4,14 +4,18 @@
 // prompts and preprocesses images exactly as the reference implementations
 // do, and computes text and image embeddings with ONNX Runtime.
 //
-// Within one Score request each distinct prompt and each distinct image is
-// embedded once. Image decoding and preprocessing run on a worker pool and
+// Each distinct prompt and each distinct image is embedded once per
+// request, and an Encoder remembers the embeddings of recent prompts and
+// images (by content: the prompt's text, the sha256 of the image's bytes)
+// across requests, so a run over few prompts embeds each prompt once, not
+// once per call. Image decoding and preprocessing run on a worker pool and
 // overlap inference: while ONNX Runtime embeds one batch of images, the next
 // batch is being decoded. A per-item failure (an image that does not decode)
 // is reported for that item only; the rest of the request still scores.
 package dualenc
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -19,7 +23,11 @@ import (
 	"maps"
 	"math"
 	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/srbench/srbench/harness/imageproc"
 	"github.com/srbench/srbench/harness/modeldir"
@@ -42,6 +50,11 @@ type Spec struct {
 // DefaultBatchSize is the images per ONNX Runtime call when the host does not say.
 const DefaultBatchSize = 32
 
+// RecentEmbeddings is how many prompt embeddings, and how many image
+// embeddings, an Encoder keeps across requests (least recently used
+// dropped first): 2 × 4096 vectors of ViT-B/32's 512 floats are 16 MiB.
+const RecentEmbeddings = 4096
+
 // Encoder embeds prompts and images with one model directory. It is safe
 // for concurrent use.
 type Encoder struct {
@@ -61,6 +74,23 @@ type Encoder struct {
 	text, vision, combined *onnx.Session // loaded by sessions()
 	loader                 *imageproc.Loader
 	workers                int
+	// Recent embeddings of this encoder's model, by prefixed prompt and
+	// by the sha256 of the image's bytes.
+	recentText  *lru.Cache[string, []float32]
+	recentImage *lru.Cache[[sha256.Size]byte, []float32]
+	// How many prompts and images went through the model.
+	ranTexts, ranImages atomic.Int64
+	// run is held while a model runs: concurrent requests decode their
+	// images in parallel, but take turns on ONNX Runtime, whose intra-op
+	// threads already use every CPU.
+	run sync.Mutex
+}
+
+// Embedded reports how many prompts and how many images this encoder has
+// run through its model (those served from its recent embeddings are not
+// counted).
+func (e *Encoder) Embedded() (texts, images int64) {
+	return e.ranTexts.Load(), e.ranImages.Load()
 }
 
 // Open loads the model directory named by cfg.
@@ -75,6 +105,12 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 		return nil, err
 	}
 	e := &Encoder{Dir: dir, BatchSize: cfg.BatchSize, workers: runtime.GOMAXPROCS(0)}
+	if e.recentText, err = lru.New[string, []float32](RecentEmbeddings); err != nil {
+		return nil, err
+	}
+	if e.recentImage, err = lru.New[[sha256.Size]byte, []float32](RecentEmbeddings); err != nil {
+		return nil, err
+	}
 	if e.BatchSize <= 0 {
 		e.BatchSize = DefaultBatchSize
 	}
@@ -195,6 +231,10 @@ func (e *Encoder) Identity() (string, error) {
 // Encoder cannot be used afterwards.
 func (e *Encoder) Close() error {
 	e.loadOnce.Do(func() { e.loadErr = errors.New("dualenc: encoder is closed") })
+	// Forget the recent embeddings, so that a closed encoder fails rather
+	// than answering from them.
+	e.recentText.Purge()
+	e.recentImage.Purge()
 	for _, s := range []*onnx.Session{e.text, e.vision, e.combined} {
 		if s != nil {
 			s.Close()
@@ -274,15 +314,30 @@ func (e *Encoder) EmbedTexts(ctx context.Context, prompts []string) ([][]float32
 }
 
 func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32, error) {
+	out := make([][]float32, len(prompts))
+	var todo []int // prompts not embedded recently
+	for i, p := range prompts {
+		if v, ok := e.recentText.Get(p); ok {
+			out[i] = v
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
 	if err := e.sessions(); err != nil {
 		return nil, err
 	}
-	out := make([][]float32, 0, len(prompts))
-	for i := 0; i < len(prompts); i += e.BatchSize {
+	for i := 0; i < len(todo); i += e.BatchSize {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		chunk := prompts[i:min(i+e.BatchSize, len(prompts))]
+		idx := todo[i:min(i+e.BatchSize, len(todo))]
+		chunk := make([]string, len(idx))
+		for k, j := range idx {
+			chunk[k] = prompts[j]
+		}
 		b, err := tokenize.EncodeBatch(e.Tokenizer, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("tokenize: %w", err)
@@ -293,9 +348,9 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 			in := textInputs(e.combined, b)
 			n := e.size()
 			in["pixel_values"] = onnx.Tensor{Shape: []int64{1, 3, int64(n), int64(n)}, Float32: make([]float32, 3*n*n)}
-			res, err = e.combined.Run(in)
+			res, err = e.runModel(e.combined, in)
 		} else {
-			res, err = e.text.Run(textInputs(e.text, b))
+			res, err = e.runModel(e.text, textInputs(e.text, b))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("text model: %w", err)
@@ -304,7 +359,11 @@ func (e *Encoder) embedTexts(ctx context.Context, prompts []string) ([][]float32
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rows...)
+		for k, j := range idx {
+			out[j] = rows[k]
+			e.recentText.Add(prompts[j], rows[k])
+		}
+		e.ranTexts.Add(int64(len(idx)))
 	}
 	return out, nil
 }
@@ -332,14 +391,36 @@ func (e *Encoder) size() int {
 func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]float32, []string, error) {
 	n := e.size()
 	emb := make([][]float32, len(imgs))
-	// The first batch decodes while the model loads (on first use).
-	loaded := make(chan error, 1)
-	go func() { loaded <- e.sessions() }()
+	// Images embedded recently are looked up by the sha256 of their bytes
+	// (read by the decode workers, within the loader's limits) and not
+	// decoded again; the others remember their hash for the cache.
+	sums := make([][sha256.Size]byte, len(imgs))
+	lookup := func(i int, data []byte) bool {
+		sums[i] = sha256.Sum256(data)
+		v, ok := e.recentImage.Get(sums[i])
+		if ok {
+			emb[i] = v
+		}
+		return ok
+	}
+	// The first batch decodes while the model loads (on first use), which
+	// a request whose images were all embedded recently never waits for.
+	var loaded chan error
+	loadSessions := func() {
+		loaded = make(chan error, 1)
+		go func() { loaded <- e.sessions() }()
+	}
+	if e.recentImage.Len() == 0 {
+		loadSessions()
+	}
 	var sessErr error
 	waited := false
-	errs, err := e.loader.Batches(ctx, len(imgs), imageproc.BatchOptions{BatchSize: e.BatchSize, Workers: e.workers},
+	errs, err := e.loader.Batches(ctx, len(imgs), imageproc.BatchOptions{BatchSize: e.BatchSize, Workers: e.workers, Lookup: lookup},
 		func(i int) (string, []byte, string) { return imgs[i].ImagePath, imgs[i].ImageBytes, "" },
 		func(idx []int, pixels []float32) error {
+			if loaded == nil {
+				loadSessions()
+			}
 			if !waited {
 				waited, sessErr = true, <-loaded
 			}
@@ -356,9 +437,9 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 					return terr
 				}
 				maps.Copy(in, textInputs(e.combined, b))
-				res, err = e.combined.Run(in)
+				res, err = e.runModel(e.combined, in)
 			} else {
-				res, err = e.vision.Run(in)
+				res, err = e.runModel(e.vision, in)
 			}
 			if err != nil {
 				return fmt.Errorf("vision model: %w", err)
@@ -369,10 +450,12 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 			}
 			for k, j := range idx {
 				emb[j] = rows[k]
+				e.recentImage.Add(sums[j], rows[k])
 			}
+			e.ranImages.Add(int64(len(idx)))
 			return nil
 		})
-	if !waited {
+	if !waited && loaded != nil {
 		// No batch ran (every image failed): still report a model that
 		// cannot load, as the embedding of a first batch would have.
 		if serr := <-loaded; serr != nil && err == nil {
@@ -388,6 +471,13 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 		}
 	}
 	return emb, errs, nil
+}
+
+// runModel runs sess, one model run of this encoder at a time.
+func (e *Encoder) runModel(sess *onnx.Session, in map[string]onnx.Tensor) (map[string]onnx.Tensor, error) {
+	e.run.Lock()
+	defer e.run.Unlock()
+	return sess.Run(in)
 }
 
 // split cuts a [rows, dim] output into rows.
@@ -435,6 +525,9 @@ func (e *Encoder) Describe(d *scorer.Description) {
 	if d.Details == nil {
 		d.Details = map[string]string{}
 	}
+	// What this process runs with (scorer.MachineDetails).
+	d.Details[scorer.DetailIntraOpThreads] = strconv.Itoa(cmp.Or(e.so.IntraOpThreads, onnx.DefaultIntraOpThreads()))
+	d.Details[scorer.DetailDecodeWorkers] = strconv.Itoa(e.workers)
 	if e.Split() {
 		d.Details["onnx_files"] = "text_model.onnx + vision_model.onnx"
 	} else {

@@ -17,6 +17,12 @@ type BatchOptions struct {
 	// Workers decode and preprocess the images of a batch in parallel
 	// (>= 1).
 	Workers int
+	// Lookup, when set, is called by a worker with image i's encoded bytes
+	// (read within the Loader's limits) before they are decoded. Returning
+	// true resolves the image without decoding it (say, its embedding is
+	// in a cache): it is left out of its batch, with no error. It must be
+	// safe for concurrent use.
+	Lookup func(i int, data []byte) bool
 }
 
 // Batches is the batched inference loop the CLIP-family encoders and
@@ -45,9 +51,14 @@ func (l *Loader) Batches(ctx context.Context, n int, opt BatchOptions, src Batch
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ready := make(chan batch, 1)
+	// Two buffers take turns (one filling while run reads the other); the
+	// second is allocated only when there is a second batch, and neither
+	// is larger than the images there are.
 	free := make(chan []float32, 2)
-	free <- make([]float32, size*per)
-	free <- make([]float32, size*per)
+	free <- make([]float32, min(size, n)*per)
+	if n > size {
+		free <- make([]float32, size*per)
+	}
 	go func() {
 		defer close(ready)
 		for lo := 0; lo < n; lo += size {
@@ -69,7 +80,18 @@ func (l *Loader) Batches(ctx context.Context, n int, opt BatchOptions, src Batch
 							errs[lo+k] = skip
 							continue
 						}
-						if err := l.Load(ctx, path, data, buf[k*per:(k+1)*per]); err != nil {
+						fromFile := data == nil
+						if fromFile {
+							var err error
+							if data, err = ReadFile(path, l.Options); err != nil {
+								errs[lo+k] = err.Error()
+								continue
+							}
+						}
+						if opt.Lookup != nil && opt.Lookup(lo+k, data) {
+							continue
+						}
+						if err := l.decodeInto(ctx, path, fromFile, data, buf[k*per:(k+1)*per]); err != nil {
 							errs[lo+k] = err.Error()
 							continue
 						}

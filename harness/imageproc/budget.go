@@ -202,6 +202,12 @@ func (l *Loader) Load(ctx context.Context, path string, data []byte, dst []float
 			return err
 		}
 	}
+	return l.decodeInto(ctx, path, fromFile, data, dst)
+}
+
+// decodeInto decodes data (read from the file at path when fromFile)
+// within the budget and writes its tensor into dst.
+func (l *Loader) decodeInto(ctx context.Context, path string, fromFile bool, data []byte, dst []float32) error {
 	err := l.Budget.DecodeAndUse(ctx, data, l.Options, func(im *Image) error { return l.Pipeline.PreprocessInto(dst, im) })
 	if err != nil && fromFile {
 		return fmt.Errorf("image file %q: %w", path, err)

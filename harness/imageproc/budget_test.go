@@ -1,11 +1,13 @@
 package imageproc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,10 +204,39 @@ func TestBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, size := range []int{1, 2, 3, 7, 32} {
-		t.Run(fmt.Sprint(size), func(t *testing.T) {
+	// With a Lookup that knows good[0]'s bytes, items 0 and 6 are resolved
+	// without decoding; every other outcome is the same.
+	known, err := os.ReadFile(good[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		size   int
+		lookup bool
+		run    string
+	}{
+		{1, false, "[0 2 4 5 6]"}, {2, false, "[0 2 4 5 6]"}, {3, false, "[0 2 4 5 6]"}, {7, false, "[0 2 4 5 6]"}, {32, false, "[0 2 4 5 6]"},
+		{1, true, "[2 4 5]"}, {3, true, "[2 4 5]"}, {32, true, "[2 4 5]"},
+	}
+	for _, tc := range tests {
+		size := tc.size
+		t.Run(fmt.Sprintf("size=%d/lookup=%v", size, tc.lookup), func(t *testing.T) {
 			var seen []int
-			errs, err := l.Batches(context.Background(), len(paths), BatchOptions{BatchSize: size, Workers: 2},
+			var mu sync.Mutex
+			var looked []int
+			opt := BatchOptions{BatchSize: size, Workers: 2}
+			if tc.lookup {
+				opt.Lookup = func(i int, data []byte) bool {
+					mu.Lock()
+					looked = append(looked, i)
+					mu.Unlock()
+					if want, _ := os.ReadFile(paths[i]); !bytes.Equal(data, want) {
+						t.Errorf("Lookup(%d): %d bytes, not the file's", i, len(data))
+					}
+					return bytes.Equal(data, known)
+				}
+			}
+			errs, err := l.Batches(context.Background(), len(paths), opt,
 				func(i int) (string, []byte, string) {
 					if paths[i] == "" {
 						return "", nil, "skipped: bad prompt"
@@ -229,11 +260,16 @@ func TestBatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fmt.Sprint(seen) != "[0 2 4 5 6]" {
-				t.Errorf("items run %v, want [0 2 4 5 6]", seen)
+			if fmt.Sprint(seen) != tc.run {
+				t.Errorf("items run %v, want %s", seen, tc.run)
 			}
-			if errs[3] != "skipped: bad prompt" || !strings.Contains(errs[1], "bad.png") || errs[0] != "" {
+			if errs[3] != "skipped: bad prompt" || !strings.Contains(errs[1], "bad.png") || errs[0] != "" || errs[6] != "" {
 				t.Errorf("errors %q", errs)
+			}
+			// Lookup sees every image that was read: all but the skipped one.
+			slices.Sort(looked)
+			if want := "[0 1 2 4 5 6]"; tc.lookup && fmt.Sprint(looked) != want {
+				t.Errorf("Lookup called for %v, want %s", looked, want)
 			}
 		})
 	}

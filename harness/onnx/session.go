@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -104,11 +105,12 @@ const (
 	ProviderCUDA = "cuda"
 )
 
-// SessionOptions configures NewSession. The zero value runs on the CPU with
-// ONNX Runtime's default thread pools and full graph optimisation.
+// SessionOptions configures NewSession. The zero value runs on the CPU
+// with one intra-op thread per CPU available to the process
+// (DefaultIntraOpThreads) and full graph optimisation.
 type SessionOptions struct {
 	// IntraOpThreads is the number of threads one operator may use; 0 is
-	// ONNX Runtime's default (one per physical core).
+	// DefaultIntraOpThreads.
 	IntraOpThreads int
 	// InterOpThreads is the number of threads running independent operators
 	// in parallel; 0 is ONNX Runtime's default.
@@ -240,10 +242,8 @@ func newSessionOptions(opts SessionOptions) (*ort.SessionOptions, error) {
 	if opts.IntraOpThreads < 0 || opts.InterOpThreads < 0 {
 		return fail("threads", fmt.Errorf("IntraOpThreads %d, InterOpThreads %d: want >= 0 (0 = default)", opts.IntraOpThreads, opts.InterOpThreads))
 	}
-	if opts.IntraOpThreads > 0 {
-		if err := so.SetIntraOpNumThreads(opts.IntraOpThreads); err != nil {
-			return fail("IntraOpThreads", err)
-		}
+	if err := so.SetIntraOpNumThreads(cmp.Or(opts.IntraOpThreads, DefaultIntraOpThreads())); err != nil {
+		return fail("IntraOpThreads", err)
 	}
 	if opts.InterOpThreads > 0 {
 		if err := so.SetInterOpNumThreads(opts.InterOpThreads); err != nil {
@@ -272,6 +272,16 @@ func newSessionOptions(opts SessionOptions) (*ort.SessionOptions, error) {
 	}
 	return so, nil
 }
+
+// DefaultIntraOpThreads is the intra-op thread count of a session whose
+// options leave it 0: the CPUs available to this process, which is Go's
+// default GOMAXPROCS (the smaller of the CPU affinity mask and the cgroup
+// CPU quota, rounded up; the GOMAXPROCS environment variable overrides
+// it). ONNX Runtime's own default, its count of the machine's physical
+// cores, ignores the quota and the affinity, and on the 2-vCPU virtual
+// machines srbench is developed on it is 1: half the throughput
+// (docs/performance.md).
+func DefaultIntraOpThreads() int { return max(runtime.GOMAXPROCS(0), 1) }
 
 // Path is the model file.
 func (s *Session) Path() string { return s.path }

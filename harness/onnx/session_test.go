@@ -2,8 +2,12 @@ package onnx_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -472,5 +476,88 @@ func TestRunConcurrentAndClose(t *testing.T) {
 	}
 	if _, err := s.Run(map[string]onnx.Tensor{"x": {Shape: []int64{1, 3}, Float32: make([]float32, 3)}}); !errors.Is(err, onnx.ErrClosed) {
 		t.Errorf("Run after Close = %v; want ErrClosed", err)
+	}
+}
+
+// threadsChild, set in a child test process, makes TestDefaultIntraOpThreads
+// report DefaultIntraOpThreads and how many OS threads one session with the
+// zero SessionOptions adds, then exit.
+const threadsChild = "SRBENCH_TEST_THREADS_CHILD"
+
+func osThreads(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if n, ok := strings.CutPrefix(line, "Threads:"); ok {
+			v, err := strconv.Atoi(strings.TrimSpace(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatal("no Threads: line in /proc/self/status")
+	return 0
+}
+
+// TestDefaultIntraOpThreads: a session's default intra-op thread count is
+// the CPUs the process may use, read from its CPU affinity (set here with
+// taskset in a child process) or GOMAXPROCS; ONNX Runtime's pool then has
+// that many threads (the caller's thread and n-1 workers, which the child
+// counts in /proc/self/status).
+func TestDefaultIntraOpThreads(t *testing.T) {
+	if os.Getenv(threadsChild) != "" {
+		rt := runtimeOrFatal(t)
+		path := affineModel(t)
+		// A first session starts ONNX Runtime's global threads, if any.
+		s0, err := rt.NewSession(path, onnx.SessionOptions{IntraOpThreads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s0.Close()
+		before := osThreads(t)
+		s, err := rt.NewSession(path, onnx.SessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		fmt.Printf("default=%d added=%d\n", onnx.DefaultIntraOpThreads(), osThreads(t)-before)
+		return
+	}
+	taskset, err := exec.LookPath("taskset")
+	if err != nil {
+		t.Skip("taskset (util-linux) is not installed: cannot set a CPU affinity")
+	}
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs 2 CPUs")
+	}
+	tests := []struct {
+		name string
+		cpus string // taskset's CPU list
+		env  string // GOMAXPROCS
+		want int
+	}{
+		{"affinity one CPU", "0", "", 1},
+		{"affinity two CPUs", "0,1", "", 2},
+		{"GOMAXPROCS overrides", "0,1", "1", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(taskset, "-c", tc.cpus, os.Args[0], "-test.run=^TestDefaultIntraOpThreads$", "-test.count=1")
+			cmd.Env = append(os.Environ(), threadsChild+"=1")
+			if tc.env != "" {
+				cmd.Env = append(cmd.Env, "GOMAXPROCS="+tc.env)
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child: %v\n%s", err, out)
+			}
+			want := fmt.Sprintf("default=%d added=%d", tc.want, tc.want-1)
+			if !strings.Contains(string(out), want) {
+				t.Errorf("child printed %q, want %q", out, want)
+			}
+		})
 	}
 }

@@ -357,6 +357,34 @@ type Provenance struct {
 	// (Linux VmHWM; the largest over restarts), by scorer; absent when
 	// unknown and in reproducible mode (it varies between runs).
 	PluginPeakRSS map[string]int64 `json:"plugin_peak_rss_bytes,omitempty"`
+	// Scoring is how long each scorer's plugin calls took, by scorer;
+	// absent for a scorer served entirely from the cache and in
+	// reproducible mode (it varies between runs).
+	Scoring map[string]ScoringTime `json:"scoring,omitempty"`
+}
+
+// ScoringTime is the wall time a scorer spent in its plugin's Score calls.
+// The first call also loads the model (plugins load on first use), so the
+// throughput after it is the steady rate a larger run would see.
+type ScoringTime struct {
+	// Calls and Items count the Score calls and the items they carried
+	// (items served by the cache are not counted).
+	Calls int `json:"calls"`
+	Items int `json:"items"`
+	// Seconds is the time inside Score calls; FirstCallSeconds and
+	// FirstCallItems are the first call's share of it.
+	Seconds          float64 `json:"seconds"`
+	FirstCallSeconds float64 `json:"first_call_seconds"`
+	FirstCallItems   int     `json:"first_call_items"`
+}
+
+// SteadyItemsPerSecond is the throughput of the calls after the first
+// (items per second); 0 when there was only one call.
+func (t ScoringTime) SteadyItemsPerSecond() float64 {
+	if t.Calls < 2 || t.Seconds <= t.FirstCallSeconds {
+		return 0
+	}
+	return float64(t.Items-t.FirstCallItems) / (t.Seconds - t.FirstCallSeconds)
 }
 
 // ReadResults reads a results.json.

@@ -42,7 +42,11 @@
 //
 //   - The host calls Configure (which calls your Factory) once with the model
 //     directory and options, then Describe, then Score many times, possibly
-//     concurrently.
+//     concurrently: `srbench run` keeps two calls in flight, so that a
+//     plugin can prepare one call's inputs (decode images) while its model
+//     runs the other's. A plugin whose model already uses every CPU should
+//     run it for one call at a time (the srbench plugins hold a mutex around
+//     ONNX Runtime) rather than oversubscribe the cores.
 //   - Score returns exactly one Result per Item, in order. A bad item (image
 //     that does not decode, non-finite output) is a per-item Result.Err; the
 //     rest of the batch still scores. Return an error from Score only when

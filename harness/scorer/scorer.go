@@ -120,6 +120,18 @@ type Description struct {
 	Details            map[string]string
 }
 
+// Description.Details keys that describe the plugin process's resources
+// rather than the scorer (they change speed, never a score): reproducible
+// runs (SRBENCH_REPRODUCIBLE) leave them out of results.json, and they are
+// not part of any cache key.
+const (
+	DetailIntraOpThreads = "intra_op_threads"
+	DetailDecodeWorkers  = "decode_workers"
+)
+
+// MachineDetails lists the Details keys above.
+var MachineDetails = []string{DetailIntraOpThreads, DetailDecodeWorkers}
+
 // Scorer is what a plugin author implements. Score must return exactly one
 // Result per item, in order; per-item failures go into Result.Err and the
 // call itself fails only when the whole batch cannot be scored. Methods may

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,6 +64,7 @@ type ImageReward struct {
 	provider  string
 	batchSize int
 	workers   int
+	run       sync.Mutex // held while the model runs
 	variant   string
 	mean, std float64
 	constSrc  string
@@ -258,6 +260,9 @@ func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
 			"mean":       fmtFloat(s.mean),
 			"std":        fmtFloat(s.std),
 			"pipeline":   s.pipeSrc,
+			// What this process runs with (scorer.MachineDetails).
+			scorer.DetailIntraOpThreads: strconv.Itoa(cmp.Or(s.so.IntraOpThreads, onnx.DefaultIntraOpThreads())),
+			scorer.DetailDecodeWorkers:  strconv.Itoa(s.workers),
 		},
 	}
 	if s.dir.Manifest.Description != "" {
@@ -320,11 +325,16 @@ func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.
 				e := enc[items[i].Prompt]
 				ids, mask = append(ids, e.IDs...), append(mask, e.AttentionMask...)
 			}
+			// One model run at a time: concurrent requests decode in
+			// parallel and take turns on ONNX Runtime, whose intra-op
+			// threads already use every CPU.
+			s.run.Lock()
 			res, err := sess.Run(map[string]onnx.Tensor{
 				blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: ids},
 				blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: mask},
 				blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: pixels},
 			})
+			s.run.Unlock()
 			if err != nil {
 				return fmt.Errorf("imagereward: %w", err)
 			}

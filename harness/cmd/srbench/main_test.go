@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -101,7 +102,7 @@ func runOK(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-var volatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS")
+var volatile = cmpopts.IgnoreFields(results.Provenance{}, "StartedAt", "Seconds", "Command", "Cached", "Resumed", "PluginPeakRSS", "Scoring")
 
 func readResults(t *testing.T, dir string) *results.Results {
 	t.Helper()
@@ -271,10 +272,30 @@ func TestCachedRerunIsServedFromCache(t *testing.T) {
 	cache := filepath.Join(t.TempDir(), "c.sqlite")
 	a := filepath.Join(t.TempDir(), "a")
 	b := filepath.Join(t.TempDir(), "b")
-	runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", a)
+	// 300 pairs are 600 items: each either scored by the plugin (in
+	// batches of 8 per chunk) or reused from the cache (an item repeated
+	// in an earlier chunk).
+	first := runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", a)
+	m := regexp.MustCompile(`scoring trivial: (\d+) items in (\d+) calls`).FindStringSubmatch(first)
+	reused := regexp.MustCompile(`score cache: (\d+) item scores reused`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("first run output does not report its plugin calls:\n%s", first)
+	}
+	items, _ := strconv.Atoi(m[1])
+	calls, _ := strconv.Atoi(m[2])
+	cached := 0
+	if reused != nil {
+		cached, _ = strconv.Atoi(reused[1])
+	}
+	if items+cached != 600 || calls < (items+7)/8 || calls > items {
+		t.Errorf("first run: %d items in %d calls and %d reused; want 600 in all, in batches of at most 8", items, calls, cached)
+	}
 	out := runOK(t, "run", spec, "--cache", cache, "--no-progress", "--out", b)
 	if !strings.Contains(out, "score cache: 600 item scores reused") {
 		t.Errorf("second run output does not report the cache:\n%s", out)
+	}
+	if strings.Contains(out, "scoring trivial") {
+		t.Errorf("second run reports plugin calls, but every score came from the cache:\n%s", out)
 	}
 	if diff := cmp.Diff(readResults(t, a), readResults(t, b), volatile); diff != "" {
 		t.Errorf("cached rerun differs:\n%s", diff)

@@ -198,7 +198,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringSliceVar(&f.scorers, "scorers", nil, "scorers to run, comma-separated; NAME or NAME=MODEL_DIR")
 	fl.StringVar(&f.out, "out", "", "run directory to write (default: runs/<name>-<time>)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "items per plugin call (default: each plugin's preference)")
-	fl.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per plugin (default: runtime default)")
+	fl.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per plugin (default: one per CPU available to the plugin: its affinity mask and cgroup quota, as Go's GOMAXPROCS)")
 	fl.StringVar(&f.provider, "provider", "", "execution provider: cpu (default) or cuda")
 	fl.IntVar(&f.limit, "limit", 0, "score only the first N pairs")
 	fl.BoolVar(&f.lenient, "lenient", false, "skip malformed dataset records (counted and reported) instead of stopping")
@@ -413,7 +413,24 @@ func printSummary(w io.Writer, res *results.Results, dir string) {
 	if res.Provenance.Cached > 0 {
 		fmt.Fprintf(w, "score cache: %d item scores reused\n", res.Provenance.Cached)
 	}
+	printScoring(w, res)
 	fmt.Fprintf(w, "run directory: %s\n", dir)
+}
+
+// printScoring prints how fast each plugin scored: items per second over
+// all its calls, and after the first call (which also loads the model).
+func printScoring(w io.Writer, res *results.Results) {
+	for _, sr := range res.Scorers {
+		t, ok := res.Provenance.Scoring[sr.Name]
+		if !ok || t.Seconds <= 0 {
+			continue
+		}
+		line := fmt.Sprintf("scoring %s: %d items in %d calls, %.1f s (%.1f items/s", sr.Name, t.Items, t.Calls, t.Seconds, float64(t.Items)/t.Seconds)
+		if steady := t.SteadyItemsPerSecond(); steady > 0 {
+			line += fmt.Sprintf("; %.1f items/s after the first call, which took %.1f s", steady, t.FirstCallSeconds)
+		}
+		fmt.Fprintln(w, line+")")
+	}
 }
 
 func printPolicy(w io.Writer, res *results.Results) {
