@@ -9,9 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+	"time"
 
+	"github.com/srbench/srbench/internal/cachedir"
 	"github.com/srbench/srbench/internal/selfhash"
 )
 
@@ -91,20 +92,35 @@ type Info struct {
 // checksums and pins. Files that are not executable, directories and the
 // lock file are ignored.
 func Discover(dir string) ([]Info, error) {
-	abs, err := filepath.Abs(dir)
+	_, paths, lock, err := executables(dir)
 	if err != nil {
 		return nil, err
+	}
+	out := make([]Info, 0, len(paths))
+	for _, path := range paths {
+		info, err := inspect(path, lock)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// executables lists the plugin executables in dir, sorted by name, and
+// reads its lock file.
+func executables(dir string) (abs string, paths []string, lock *Lock, err error) {
+	if abs, err = filepath.Abs(dir); err != nil {
+		return "", nil, nil, err
 	}
 	ents, err := os.ReadDir(abs)
 	if err != nil {
-		return nil, fmt.Errorf("plugins directory %s: %w (build the plugins with `make build`, or pass --plugin-dir)", abs, err)
+		return "", nil, nil, fmt.Errorf("plugins directory %s: %w (build the plugins with `make build`, or pass --plugin-dir)", abs, err)
 	}
-	lock, err := ReadLock(filepath.Join(abs, LockFileName))
-	if err != nil {
-		return nil, err
+	if lock, err = ReadLock(filepath.Join(abs, LockFileName)); err != nil {
+		return "", nil, nil, err
 	}
-	var out []Info
-	for _, e := range ents {
+	for _, e := range ents { // os.ReadDir sorts by name
 		if e.IsDir() || e.Name() == LockFileName || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
@@ -112,28 +128,24 @@ func Discover(dir string) ([]Info, error) {
 		if err != nil || fi.Mode()&0o111 == 0 || !fi.Mode().IsRegular() {
 			continue
 		}
-		info, err := inspect(filepath.Join(abs, e.Name()), lock)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
+		paths = append(paths, filepath.Join(abs, e.Name()))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return abs, paths, lock, nil
 }
 
-// Find returns the plugin called name in dir, or an error listing the ones there.
+// Find returns the plugin called name in dir, or an error listing the ones
+// there. Only that plugin's binary is hashed.
 func Find(dir, name string) (Info, error) {
-	ps, err := Discover(dir)
+	_, paths, lock, err := executables(dir)
 	if err != nil {
 		return Info{}, err
 	}
-	names := make([]string, len(ps))
-	for i, p := range ps {
-		if p.Name == name {
-			return p, nil
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		if filepath.Base(p) == name {
+			return inspect(p, lock)
 		}
-		names[i] = p.Name
+		names[i] = filepath.Base(p)
 	}
 	return Info{}, fmt.Errorf("no plugin %q in %s (found: %s)", name, dir, strings.Join(names, ", "))
 }
@@ -152,8 +164,18 @@ func FromPath(path string) (Info, error) {
 	return inspect(abs, lock)
 }
 
+// inspect hashes the plugin binary at path and looks up its pin. The hash
+// is remembered in srbench's cache under the file's stat identity (size,
+// inode, change time; selfhash.FileRemembered), so an unchanged binary is
+// not read at every launch; SRBENCH_FINGERPRINT_CACHE=off hashes every
+// time. go-plugin's SecureConfig still hashes a pinned binary as it starts
+// it, and refuses one that does not match its pin.
 func inspect(path string, lock *Lock) (Info, error) {
-	sum, err := FileSHA256(path)
+	cache := cachedir.Dir(nil)
+	if os.Getenv("SRBENCH_FINGERPRINT_CACHE") == "off" {
+		cache = ""
+	}
+	sum, err := selfhash.FileRemembered(path, cache, time.Now())
 	if err != nil {
 		return Info{}, fmt.Errorf("plugin %s: %w", path, err)
 	}

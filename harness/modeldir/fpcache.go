@@ -12,13 +12,14 @@ import (
 
 	"github.com/srbench/srbench/internal/atomicfile"
 	"github.com/srbench/srbench/internal/cachedir"
+	"github.com/srbench/srbench/internal/selfhash"
 )
 
 // racyWindow is how recent a file's change may be for its directory's
-// fingerprint to be remembered: a file changed within it could change again
-// without its timestamps moving on a coarse-clock file system (the "racy
-// git" problem), so such a directory is hashed every time.
-const racyWindow = 2 * time.Second
+// fingerprint to be remembered (selfhash.RacyWindow: a file changed within
+// it could change again without its timestamps moving on a coarse-clock
+// file system), so such a directory is hashed every time.
+const racyWindow = selfhash.RacyWindow
 
 var fingerprintForm = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 

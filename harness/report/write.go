@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/srbench/srbench/harness/results"
 	"github.com/srbench/srbench/internal/atomicfile"
@@ -70,7 +73,16 @@ func Write(runDir string, opts Options) error {
 			return err
 		}
 	}
-	var blocks []figureBlock
+	// The charts are made in order, then rendered concurrently (gonum/plot
+	// canvases are independent; its font cache is safe for concurrent use):
+	// a report's figures cost the time of the slowest, not of all.
+	type rendered struct {
+		f        Figure
+		svg, png []byte
+	}
+	var charts []*rendered
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, f := range figs {
 		ch, err := f.Make(in)
 		if err != nil {
@@ -85,21 +97,31 @@ func Write(runDir string, opts Options) error {
 			}
 			continue
 		}
-		svg, err := ch.Render("svg")
-		if err != nil {
-			return fmt.Errorf("report: figure %q: %w", f.Name, err)
-		}
-		png, err := ch.Render("png")
-		if err != nil {
-			return fmt.Errorf("report: figure %q: %w", f.Name, err)
-		}
-		if err := writeFile(filepath.Join(plots, f.Name+".svg"), svg); err != nil {
+		r := &rendered{f: f}
+		charts = append(charts, r)
+		g.Go(func() error {
+			var err error
+			if r.svg, err = ch.Render("svg"); err != nil {
+				return fmt.Errorf("report: figure %q: %w", f.Name, err)
+			}
+			if r.png, err = ch.Render("png"); err != nil {
+				return fmt.Errorf("report: figure %q: %w", f.Name, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	var blocks []figureBlock
+	for _, r := range charts {
+		if err := writeFile(filepath.Join(plots, r.f.Name+".svg"), r.svg); err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(plots, f.Name+".png"), png); err != nil {
+		if err := writeFile(filepath.Join(plots, r.f.Name+".png"), r.png); err != nil {
 			return err
 		}
-		blocks = append(blocks, figureBlock{name: f.Name, title: f.Title, caption: f.Caption, svg: inlineSVG(svg, f.Title)})
+		blocks = append(blocks, figureBlock{name: r.f.Name, title: r.f.Title, caption: r.f.Caption, svg: inlineSVG(r.svg, r.f.Title)})
 	}
 	doc := buildDoc(res, blocks, issues)
 	if err := writeFile(filepath.Join(runDir, MarkdownFile), []byte(renderMarkdown(doc))); err != nil {
