@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: test-race lint all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode proto docs fmt vet clean check-html
+.PHONY: test-race lint all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode bench-e2e proto docs fmt vet clean check-html
 
 all: build
 
@@ -85,6 +85,13 @@ bench-cache: setup build
 ## bench-decode: plugin peak RSS for one batch of 32 images of 49 megapixels, with and without the decode budget (a few minutes).
 bench-decode: setup
 	$(GO) test ./plugins/clipscore -run '^$$' -bench DecodeMemory -benchtime 1x
+
+## bench-e2e: end-to-end clipscore throughput vs bare ONNX Runtime (and PyTorch eager with TORCH=1, which installs it), interleaved rounds (about 10 minutes).
+bench-e2e: setup build
+ifeq ($(TORCH),1)
+	scripts/install-torch.sh
+endif
+	$(GO) run ./scripts/benche2e $(if $(filter 1,$(TORCH)),-torch on,)
 
 ## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
 proto:
