@@ -35,6 +35,11 @@ var (
 	splitFiles    = clipmodel.WriteOptions{Text: true, Vision: true}
 	combinedFiles = clipmodel.WriteOptions{Combined: true}
 	clipSpec      = Spec{Kind: "clipscore", DefaultPipeline: imageproc.PipelineOpenAI}
+	// layouts are the two model directory layouts a test runs on.
+	layouts = []struct {
+		name  string
+		files clipmodel.WriteOptions
+	}{{"split", splitFiles}, {"combined", combinedFiles}}
 )
 
 // openEnc opens dir with cfg and spec and closes the encoder when the test ends.
@@ -326,10 +331,7 @@ func TestEmbedEachDistinctInputOnce(t *testing.T) {
 		{0, 2, false, 0},
 		{4, 7, false, 0},
 	}
-	for _, layout := range []struct {
-		name  string
-		files clipmodel.WriteOptions
-	}{{"split", splitFiles}, {"combined", combinedFiles}} {
+	for _, layout := range layouts {
 		t.Run(layout.name, func(t *testing.T) {
 			dir, _ := testmodels.CLIPDir(t, "clipscore", "", layout.files, 3)
 			e := openEnc(t, dir, scorer.Config{BatchSize: 2}, clipSpec)
@@ -383,10 +385,7 @@ func TestEmbedRemembersAcrossRequests(t *testing.T) {
 		{"new prompt, copied file, bytes", []scorer.Item{{ID: "e", Prompt: "a dog", ImagePath: copied}, {ID: "f", Prompt: "a cat", ImageBytes: readFile(t, coffee)}}, 1, 0},
 		{"one new image", []scorer.Item{{ID: "g", Prompt: "a dog", ImagePath: rocket}, {ID: "h", Prompt: "a dog", ImagePath: astronaut}}, 0, 1},
 	}
-	for _, layout := range []struct {
-		name  string
-		files clipmodel.WriteOptions
-	}{{"split", splitFiles}, {"combined", combinedFiles}} {
+	for _, layout := range layouts {
 		t.Run(layout.name, func(t *testing.T) {
 			dir, w := testmodels.CLIPDir(t, "clipscore", "", layout.files, 5)
 			e := openEnc(t, dir, scorer.Config{BatchSize: 2, IntraOpThreads: 1}, clipSpec)
@@ -491,10 +490,7 @@ func TestEmbedPerItemErrors(t *testing.T) {
 // load once, on first use, under concurrent callers) with the reference
 // embeddings. Run with -race.
 func TestEmbedConcurrent(t *testing.T) {
-	for _, layout := range []struct {
-		name  string
-		files clipmodel.WriteOptions
-	}{{"split", splitFiles}, {"combined", combinedFiles}} {
+	for _, layout := range layouts {
 		t.Run(layout.name, func(t *testing.T) {
 			dir, w := testmodels.CLIPDir(t, "clipscore", "", layout.files, 11)
 			e := openEnc(t, dir, scorer.Config{BatchSize: 2}, clipSpec)

@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/srbench/srbench/internal/atomicfile"
 	"github.com/srbench/srbench/internal/cachedir"
 	"github.com/srbench/srbench/internal/selfhash"
 )
@@ -59,27 +58,15 @@ func cachedFingerprint(dir, cacheDir string, now time.Time) (string, error) {
 	if cacheDir == "" {
 		return Fingerprint(dir)
 	}
-	key, ok, err := statKey(dir, now)
-	if err != nil {
-		return "", fmt.Errorf("fingerprint %s: %w", dir, err)
-	}
-	path := filepath.Join(cacheDir, "fingerprints", key)
-	if ok {
-		if b, err := os.ReadFile(path); err == nil && fingerprintForm.Match(b) {
-			return string(b), nil
-		}
-	}
-	fp, err := Fingerprint(dir)
-	if err != nil || !ok {
-		return fp, err
-	}
-	// Remember it only if nothing changed while hashing.
-	if again, ok2, err := statKey(dir, now); err == nil && ok2 && again == key {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			_ = atomicfile.WriteBytes(path, []byte(fp)) // a cache: failing to write only costs time
-		}
-	}
-	return fp, nil
+	return selfhash.Remember(filepath.Join(cacheDir, "fingerprints"), fingerprintForm,
+		func() (string, bool, error) {
+			key, ok, err := statKey(dir, now)
+			if err != nil {
+				err = fmt.Errorf("fingerprint %s: %w", dir, err)
+			}
+			return key, ok, err
+		},
+		func() (string, error) { return Fingerprint(dir) })
 }
 
 // defaultCacheDir is where fingerprints are remembered: srbench's cache

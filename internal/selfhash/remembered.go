@@ -57,24 +57,36 @@ func FileRemembered(path, cacheDir string, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key, ok, err := statKey(abs, now)
+	return Remember(filepath.Join(cacheDir, "filehashes"), hexSum,
+		func() (string, bool, error) { return statKey(abs, now) },
+		func() (string, error) { return File(abs) })
+}
+
+// Remember is compute(), remembered in dir under the key that stat
+// returns: a stored value matching form is returned without computing.
+// Nothing is remembered when stat says the inputs cannot be (ok false: a
+// recent change, or no stat identity), or when the key changed while
+// computing. Storing is best effort: a cache that cannot be written only
+// costs time.
+func Remember(dir string, form *regexp.Regexp, stat func() (key string, ok bool, err error), compute func() (string, error)) (string, error) {
+	key, ok, err := stat()
 	if err != nil {
 		return "", err
 	}
-	entry := filepath.Join(cacheDir, "filehashes", key)
+	entry := filepath.Join(dir, key)
 	if ok {
-		if b, err := os.ReadFile(entry); err == nil && hexSum.Match(b) {
+		if b, err := os.ReadFile(entry); err == nil && form.Match(b) {
 			return string(b), nil
 		}
 	}
-	sum, err := File(abs)
+	v, err := compute()
 	if err != nil || !ok {
-		return sum, err
+		return v, err
 	}
-	if again, ok2, err := statKey(abs, now); err == nil && ok2 && again == key {
-		if err := os.MkdirAll(filepath.Dir(entry), 0o755); err == nil {
-			_ = atomicfile.WriteBytes(entry, []byte(sum)) // a cache: failing to write only costs time
+	if again, ok2, err := stat(); err == nil && ok2 && again == key {
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			_ = atomicfile.WriteBytes(entry, []byte(v))
 		}
 	}
-	return sum, nil
+	return v, nil
 }
