@@ -15,7 +15,6 @@
 package dualenc
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -403,24 +402,15 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 		}
 		return ok
 	}
-	// The first batch decodes while the model loads (on first use), which
-	// a request whose images were all embedded recently never waits for.
-	var loaded chan error
-	loadSessions := func() {
-		loaded = make(chan error, 1)
-		go func() { loaded <- e.sessions() }()
-	}
-	if e.recentImage.Len() == 0 {
-		loadSessions()
-	}
+	// The first batch decodes while the model loads (on first use; once
+	// loaded, sessions returns at once).
+	loaded := make(chan error, 1)
+	go func() { loaded <- e.sessions() }()
 	var sessErr error
 	waited := false
 	errs, err := e.loader.Batches(ctx, len(imgs), imageproc.BatchOptions{BatchSize: e.BatchSize, Workers: e.workers, Lookup: lookup},
 		func(i int) (string, []byte, string) { return imgs[i].ImagePath, imgs[i].ImageBytes, "" },
 		func(idx []int, pixels []float32) error {
-			if loaded == nil {
-				loadSessions()
-			}
 			if !waited {
 				waited, sessErr = true, <-loaded
 			}
@@ -455,7 +445,7 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 			e.ranImages.Add(int64(len(idx)))
 			return nil
 		})
-	if !waited && loaded != nil {
+	if !waited {
 		// No batch ran (every image failed): still report a model that
 		// cannot load, as the embedding of a first batch would have.
 		if serr := <-loaded; serr != nil && err == nil {
@@ -526,7 +516,7 @@ func (e *Encoder) Describe(d *scorer.Description) {
 		d.Details = map[string]string{}
 	}
 	// What this process runs with (scorer.MachineDetails).
-	d.Details[scorer.DetailIntraOpThreads] = strconv.Itoa(cmp.Or(e.so.IntraOpThreads, onnx.DefaultIntraOpThreads()))
+	d.Details[scorer.DetailIntraOpThreads] = strconv.Itoa(e.so.IntraOpThreadCount())
 	d.Details[scorer.DetailDecodeWorkers] = strconv.Itoa(e.workers)
 	if e.Split() {
 		d.Details["onnx_files"] = "text_model.onnx + vision_model.onnx"

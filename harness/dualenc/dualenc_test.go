@@ -74,20 +74,6 @@ func writeFile(t *testing.T, path string, b []byte) {
 	}
 }
 
-// copyDir copies the regular files of src into a new temporary directory.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		writeFile(t, filepath.Join(dst, e.Name()), readFile(t, filepath.Join(src, e.Name())))
-	}
-	return dst
-}
-
 // setManifest rewrites dir's srbench.yaml with edit applied.
 func setManifest(t *testing.T, dir string, edit func(*modeldir.Manifest)) {
 	t.Helper()
@@ -604,9 +590,9 @@ const hfPreprocessorConfig = `{
 func TestIdentity(t *testing.T) {
 	base, _ := testmodels.CLIPDir(t, "clipscore", "", splitFiles, 1)
 	other, _ := testmodels.CLIPDir(t, "clipscore", "", splitFiles, 2)
-	withConfig := copyDir(t, base)
+	withConfig := testmodels.CopyDir(t, base)
 	writeFile(t, filepath.Join(withConfig, "preprocessor_config.json"), []byte(hfPreprocessorConfig))
-	renamedVocab := copyDir(t, base)
+	renamedVocab := testmodels.CopyDir(t, base)
 	if err := os.Rename(filepath.Join(renamedVocab, "bpe_simple_vocab_16e6.txt.gz"), filepath.Join(renamedVocab, "vocab.txt.gz")); err != nil {
 		t.Fatal(err)
 	}
@@ -641,8 +627,8 @@ func TestIdentity(t *testing.T) {
 		{"batch size, threads, image limits", from(base, scorer.Config{}, clipSpec),
 			from(base, scorer.Config{BatchSize: 3, IntraOpThreads: 1, MaxImageBytes: 1 << 20, DecodeMemoryBytes: 1 << 26}, clipSpec), nil},
 		{"provider empty and cpu", from(base, scorer.Config{}, clipSpec), from(base, scorer.Config{Provider: "cpu"}, clipSpec), nil},
-		{"copy elsewhere", from(base, scorer.Config{}, clipSpec), from(copyDir(t, base), scorer.Config{}, clipSpec), nil},
-		{"copy elsewhere with preprocessor_config.json", from(withConfig, scorer.Config{}, clipSpec), from(copyDir(t, withConfig), scorer.Config{}, clipSpec), nil},
+		{"copy elsewhere", from(base, scorer.Config{}, clipSpec), from(testmodels.CopyDir(t, base), scorer.Config{}, clipSpec), nil},
+		{"copy elsewhere with preprocessor_config.json", from(withConfig, scorer.Config{}, clipSpec), from(testmodels.CopyDir(t, withConfig), scorer.Config{}, clipSpec), nil},
 		{"other weights", from(base, scorer.Config{}, clipSpec), from(other, scorer.Config{}, clipSpec), []string{"fingerprint"}},
 		{"default pipeline openai vs hf", from(base, scorer.Config{}, clipSpec), from(base, scorer.Config{}, hfSpec), []string{"pipeline"}},
 		{"preprocessor_config.json added", from(base, scorer.Config{}, hfSpec), from(withConfig, scorer.Config{}, hfSpec), []string{"fingerprint", "pipeline"}},
@@ -705,7 +691,7 @@ func TestOpenPipeline(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, base)
+			dir := testmodels.CopyDir(t, base)
 			if tc.config {
 				writeFile(t, filepath.Join(dir, "preprocessor_config.json"), []byte(hfPreprocessorConfig))
 			}
@@ -763,7 +749,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, good)
+			dir := testmodels.CopyDir(t, good)
 			tc.setup(t, dir)
 			e, err := Open(scorer.Config{ModelDir: dir}, tc.spec)
 			if err == nil {

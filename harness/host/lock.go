@@ -92,7 +92,7 @@ type Info struct {
 // checksums and pins. Files that are not executable, directories and the
 // lock file are ignored.
 func Discover(dir string) ([]Info, error) {
-	_, paths, lock, err := executables(dir)
+	paths, lock, err := executables(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -109,16 +109,17 @@ func Discover(dir string) ([]Info, error) {
 
 // executables lists the plugin executables in dir, sorted by name, and
 // reads its lock file.
-func executables(dir string) (abs string, paths []string, lock *Lock, err error) {
-	if abs, err = filepath.Abs(dir); err != nil {
-		return "", nil, nil, err
+func executables(dir string) (paths []string, lock *Lock, err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	ents, err := os.ReadDir(abs)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("plugins directory %s: %w (build the plugins with `make build`, or pass --plugin-dir)", abs, err)
+		return nil, nil, fmt.Errorf("plugins directory %s: %w (build the plugins with `make build`, or pass --plugin-dir)", abs, err)
 	}
 	if lock, err = ReadLock(filepath.Join(abs, LockFileName)); err != nil {
-		return "", nil, nil, err
+		return nil, nil, err
 	}
 	for _, e := range ents { // os.ReadDir sorts by name
 		if e.IsDir() || e.Name() == LockFileName || strings.HasPrefix(e.Name(), ".") {
@@ -130,13 +131,13 @@ func executables(dir string) (abs string, paths []string, lock *Lock, err error)
 		}
 		paths = append(paths, filepath.Join(abs, e.Name()))
 	}
-	return abs, paths, lock, nil
+	return paths, lock, nil
 }
 
 // Find returns the plugin called name in dir, or an error listing the ones
 // there. Only that plugin's binary is hashed.
 func Find(dir, name string) (Info, error) {
-	_, paths, lock, err := executables(dir)
+	paths, lock, err := executables(dir)
 	if err != nil {
 		return Info{}, err
 	}

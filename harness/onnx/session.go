@@ -242,7 +242,7 @@ func newSessionOptions(opts SessionOptions) (*ort.SessionOptions, error) {
 	if opts.IntraOpThreads < 0 || opts.InterOpThreads < 0 {
 		return fail("threads", fmt.Errorf("IntraOpThreads %d, InterOpThreads %d: want >= 0 (0 = default)", opts.IntraOpThreads, opts.InterOpThreads))
 	}
-	if err := so.SetIntraOpNumThreads(cmp.Or(opts.IntraOpThreads, DefaultIntraOpThreads())); err != nil {
+	if err := so.SetIntraOpNumThreads(opts.IntraOpThreadCount()); err != nil {
 		return fail("IntraOpThreads", err)
 	}
 	if opts.InterOpThreads > 0 {
@@ -282,6 +282,12 @@ func newSessionOptions(opts SessionOptions) (*ort.SessionOptions, error) {
 // machines srbench is developed on it is 1: half the throughput
 // (docs/performance.md).
 func DefaultIntraOpThreads() int { return max(runtime.GOMAXPROCS(0), 1) }
+
+// IntraOpThreadCount is the intra-op thread count a session with these
+// options runs with: IntraOpThreads, or DefaultIntraOpThreads when 0.
+func (o SessionOptions) IntraOpThreadCount() int {
+	return cmp.Or(o.IntraOpThreads, DefaultIntraOpThreads())
+}
 
 // Path is the model file.
 func (s *Session) Path() string { return s.path }

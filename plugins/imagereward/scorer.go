@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -261,7 +260,7 @@ func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
 			"std":        fmtFloat(s.std),
 			"pipeline":   s.pipeSrc,
 			// What this process runs with (scorer.MachineDetails).
-			scorer.DetailIntraOpThreads: strconv.Itoa(cmp.Or(s.so.IntraOpThreads, onnx.DefaultIntraOpThreads())),
+			scorer.DetailIntraOpThreads: strconv.Itoa(s.so.IntraOpThreadCount()),
 			scorer.DetailDecodeWorkers:  strconv.Itoa(s.workers),
 		},
 	}

@@ -82,19 +82,6 @@ func copyFile(t testing.TB, src, dst string) {
 	}
 }
 
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
-	}
-	return dst
-}
-
 func newScorer(t testing.TB, cfg scorer.Config) *ImageReward {
 	t.Helper()
 	sc, err := New(context.Background(), cfg)
@@ -373,7 +360,7 @@ func TestBadModelDirectory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, good)
+			dir := testmodels.CopyDir(t, good)
 			if err := tc.setup(dir); err != nil {
 				t.Fatal(err)
 			}
