@@ -19,8 +19,12 @@ all: build
 ## setup: Go modules and the ONNX Runtime shared library (idempotent).
 setup: deps onnxruntime
 
+# The plugin SDK (harness/scorer) is its own Go module; SDK runs a command in it.
+SDK := cd harness/scorer &&
+
 deps:
 	@$(GO) mod download
+	@$(SDK) $(GO) mod download
 
 onnxruntime:
 	@./scripts/install-onnxruntime.sh
@@ -54,12 +58,15 @@ example: setup build
 ## test: every test (integration tests launch the real plugin binaries, copied from bin/ rather than linked again).
 test: setup build
 	$(GO) vet ./...
+	$(SDK) $(GO) vet ./...
+	$(SDK) $(GO) test -count=1 ./...
 	SRBENCH_PREBUILT=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
 
 ## test-race: the race detector on the packages where goroutines meet (runner, host, contract, caches, statistics, the decode loop); a few minutes.
-RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/scorer/... ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
+RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
 	./harness/results/ ./harness/pipeline/ ./harness/internal/... ./internal/... ./harness/imageproc/ ./harness/dualenc/
 test-race: setup build
+	$(SDK) $(GO) test -race -count=1 ./...
 	SRBENCH_PREBUILT=$(CURDIR)/$(BIN) $(GO) test -race -count=1 $(RACE_PKGS)
 
 ## lint: gofmt, go vet and staticcheck (installed at a pinned version into bin/tools).
@@ -67,8 +74,10 @@ STATICCHECK_VERSION := v0.8.2
 lint: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(SDK) $(GO) vet ./...
 	@test -x $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION) || (GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(BIN)/tools/staticcheck $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION))
 	$(BIN)/tools/staticcheck-$(STATICCHECK_VERSION) ./...
+	$(SDK) $(CURDIR)/$(BIN)/tools/staticcheck-$(STATICCHECK_VERSION) ./...
 
 ## bench: the Go benchmarks named in docs/performance.md.
 bench: setup build

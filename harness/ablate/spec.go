@@ -145,10 +145,23 @@ func anyValue(float64) string { return "" }
 
 func fixed(opts ...string) func() []string { return func() []string { return opts } }
 
+// The trainers a "trainer" axis chooses between: adapters on frozen
+// embeddings (the socialreward plugin) and the paper's recipe, CLIP's last
+// transformer blocks fine-tuned in PyTorch (the socialreward-torch plugin).
+// A cell's config JSON carries its trainer under "trainer"; the caller's
+// Deps.Train routes on it (pipeline.AblationDeps does).
+const (
+	TrainerAdapters    = "adapters"
+	TrainerTorchBlocks = "torch-blocks"
+)
+
 // settingTable lists the settings in their canonical order (axis order in
 // cells, names and tables).
 func settingTable() []setting {
 	return []setting{
+		{name: "trainer", kind: kindString, options: fixed(TrainerAdapters, TrainerTorchBlocks), key: []string{"trainer"}},
+		{name: "vision_blocks", kind: kindInt, check: atLeast(0), key: []string{"vision_blocks"}},
+		{name: "text_blocks", kind: kindInt, check: atLeast(0), key: []string{"text_blocks"}},
 		{name: "loss", kind: kindString, options: fixed("triplet", "logistic", "infonce"), key: []string{"loss"}},
 		{name: "margin", kind: kindFloat, check: positive, key: []string{"margin"}},
 		{name: "scale", kind: kindFloat, check: positive, key: []string{"scale"}},

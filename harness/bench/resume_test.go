@@ -32,16 +32,17 @@ type counting struct {
 	seen      *idLog
 }
 
-func (c *counting) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (c *counting) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	items := req.Items
 	if n := c.calls.Add(1); c.failAfter > 0 && n > c.failAfter {
 		c.interrupt() // like Ctrl-C: the run's context ends
-		return nil, ctx.Err()
+		return scorer.ScoreResponse{}, ctx.Err()
 	}
 	c.items.Add(int64(len(items)))
 	for _, it := range items {
 		c.seen.add(it.ID)
 	}
-	return c.Scorer.Score(ctx, items)
+	return c.Scorer.Score(ctx, req)
 }
 
 // idLog records item ids from scorers that run concurrently.
@@ -175,8 +176,8 @@ type describing struct {
 	fingerprint, variant string
 }
 
-func (d describing) Describe(ctx context.Context) (scorer.Description, error) {
-	desc, err := d.Plugin.Describe(ctx)
+func (d describing) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
+	desc, err := d.Plugin.Describe(ctx, scorer.DescribeRequest{})
 	if d.fingerprint != "" {
 		desc.Fingerprint = d.fingerprint
 	}
@@ -275,11 +276,12 @@ type failingCalls struct {
 	bad map[string]bool
 }
 
-func (f failingCalls) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (f failingCalls) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	items := req.Items
 	if f.bad[items[0].ID] {
-		return nil, errors.New("plugin \"s1\" did not answer within 1s")
+		return scorer.ScoreResponse{}, errors.New("plugin \"s1\" did not answer within 1s")
 	}
-	return f.Scorer.Score(ctx, items)
+	return f.Scorer.Score(ctx, req)
 }
 
 // TestFailedCallsAreRecordedFailures: a call that fails as a whole (a hung

@@ -415,7 +415,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 				return
 			}
 			runs[i] = &running{spec: spec, sc: sc}
-			d, err := sc.Describe(ctx)
+			d, err := sc.Describe(ctx, scorer.DescribeRequest{})
 			if err != nil {
 				errs[i] = fmt.Errorf("scorer %q: describe: %w", spec.Name, err)
 				return
@@ -779,7 +779,7 @@ func (r *running) score(ctx context.Context, cache *Cache, items []scorer.Item, 
 					batch[k] = items[i]
 				}
 				r.clock.start()
-				c.res, c.err = r.sc.Score(cctx, batch)
+				c.res, c.err = scorer.ScoreItems(cctx, r.sc, batch)
 				r.clock.stop(len(batch))
 			}()
 		}

@@ -257,7 +257,7 @@ type inFlight struct {
 	started   chan struct{}
 }
 
-func (p *inFlight) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (p *inFlight) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
 	p.mu.Lock()
 	p.now++
 	p.most = max(p.most, p.now)
@@ -275,7 +275,7 @@ func (p *inFlight) Score(ctx context.Context, items []scorer.Item) ([]scorer.Res
 		p.now--
 		p.mu.Unlock()
 	}()
-	return p.Plugin.Score(ctx, items)
+	return p.Plugin.Score(ctx, req)
 }
 
 // TestRunKeepsCallsInFlight: the runner keeps bench.CallsInFlight Score
@@ -338,8 +338,8 @@ type withDetails struct {
 	details map[string]string
 }
 
-func (p withDetails) Describe(ctx context.Context) (scorer.Description, error) {
-	d, err := p.Plugin.Describe(ctx)
+func (p withDetails) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
+	d, err := p.Plugin.Describe(ctx, scorer.DescribeRequest{})
 	d.Details = maps.Clone(p.details)
 	return d, err
 }

@@ -371,22 +371,22 @@ func (p *Plugin) Kill() {
 }
 
 // Describe implements scorer.Scorer.
-func (p *Plugin) Describe(ctx context.Context) (scorer.Description, error) {
+func (p *Plugin) Describe(ctx context.Context, req scorer.DescribeRequest) (scorer.Description, error) {
 	var d scorer.Description
 	err := p.call(ctx, 0, func(ctx context.Context, sc *scorer.Client) error {
 		var err error
-		d, err = sc.Describe(ctx)
+		d, err = sc.Describe(ctx, req)
 		return err
 	})
 	return d, err
 }
 
 // Score implements scorer.Scorer.
-func (p *Plugin) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
-	var res []scorer.Result
-	err := p.call(ctx, len(items), func(ctx context.Context, sc *scorer.Client) error {
+func (p *Plugin) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	var res scorer.ScoreResponse
+	err := p.call(ctx, len(req.Items), func(ctx context.Context, sc *scorer.Client) error {
 		var err error
-		res, err = sc.Score(ctx, items)
+		res, err = sc.Score(ctx, req)
 		return err
 	})
 	return res, err

@@ -129,7 +129,7 @@ func TestLaunchScoresThroughSubprocess(t *testing.T) {
 	if p.Pid() == 0 || p.Pid() == os.Getpid() || !alive(p.Pid()) {
 		t.Fatalf("plugin pid %d is not a live subprocess", p.Pid())
 	}
-	d, err := p.Describe(context.Background())
+	d, err := p.Describe(context.Background(), scorer.DescribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestLaunchScoresThroughSubprocess(t *testing.T) {
 		{Prompt: "red cube", ImagePath: img},
 		{Prompt: "blue", ImageBytes: make([]byte, 77)},
 	}
-	res, err := p.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), p, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestCrashedPluginIsRestartedAndBatchRetried(t *testing.T) {
 	items := []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}}
 	first := p.Pid()
 	for call := 1; call <= 3; call++ {
-		res, err := p.Score(ctx, items)
+		res, err := scorer.ScoreItems(ctx, p, items)
 		if err != nil {
 			t.Fatalf("call %d: %v", call, err)
 		}
@@ -280,7 +280,7 @@ func TestRestartsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.Score(context.Background(), []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
+	_, err = scorer.ScoreItems(context.Background(), p, []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
 	if err == nil || !strings.Contains(err.Error(), "gave up after 2 restarts") {
 		t.Fatalf("got %v, want the bounded-restart error", err)
 	}
@@ -342,7 +342,7 @@ func TestHungPluginIsKilledAndRestarted(t *testing.T) {
 	defer syscall.Kill(stopped, syscall.SIGKILL)
 	waitStopped(t, stopped)
 	start := time.Now()
-	res, err := p.Score(context.Background(), []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}})
+	res, err := scorer.ScoreItems(context.Background(), p, []scorer.Item{{Prompt: "abc", ImageBytes: []byte{1, 2}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func TestHungPluginGivesUp(t *testing.T) {
 	syscall.Kill(pid, syscall.SIGSTOP)
 	defer syscall.Kill(pid, syscall.SIGKILL)
 	waitStopped(t, pid)
-	_, err = p.Score(context.Background(), []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
+	_, err = scorer.ScoreItems(context.Background(), p, []scorer.Item{{Prompt: "x", ImageBytes: []byte{}}})
 	var he *host.HungError
 	if !errors.As(err, &he) || !strings.Contains(err.Error(), "--plugin-timeout") {
 		t.Fatalf("error %v, want a *HungError naming the flag", err)

@@ -24,6 +24,10 @@ type AblationInputs struct {
 	Log string
 	// Backbone is the socialreward model directory adapters are trained on.
 	Backbone string
+	// TorchModel is the OpenAI-format CLIP directory (model.pt) the
+	// socialreward-torch plugin fine-tunes in cells whose trainer is
+	// torch-blocks; "" when the grid has no such cell.
+	TorchModel string
 	// Seed is the curation seed (the split by prompt).
 	Seed uint64
 	// Bootstrap is the bootstrap resamples of each cell's evaluation;
@@ -93,7 +97,11 @@ func AblationDeps(in AblationInputs, outDir string, launch bench.Launcher, log i
 			return out[0], out[1], test, nil
 		},
 		Train: func(ctx context.Context, trainPath, valPath, configJSON, outDir string) error {
-			_, err := TrainSocialReward(ctx, launch, in.Backbone, trainPath, valPath, outDir, configJSON, io.Discard)
+			plugin, model, config, err := routeTraining(configJSON, in)
+			if err != nil {
+				return err
+			}
+			_, err = trainWith(ctx, launch, plugin, model, trainPath, valPath, outDir, config, io.Discard)
 			return err
 		},
 		Evaluate: func(ctx context.Context, modelDir, testPath, runDir string) (*results.Results, error) {
@@ -110,6 +118,53 @@ func AblationDeps(in AblationInputs, outDir string, launch bench.Launcher, log i
 			}, launch)
 		},
 	}
+}
+
+// Settings that only one trainer reads: routeTraining leaves them out of the
+// other's config (a spec's base settings are shared by every cell).
+var (
+	adapterOnly = []string{"adapter", "side", "scale", "temperature", "beta1", "beta2", "eps", "patience", "max_steps", "embedding_cache"}
+	torchOnly   = []string{"vision_blocks", "text_blocks"}
+)
+
+// routeTraining picks the plugin and base model of a cell's trainer
+// (config key "trainer", default adapters) and returns the config that
+// plugin reads. The torch-blocks trainer implements only the triplet loss
+// and trains on every triplet, so another loss or a fraction below 1 is an
+// error there rather than silently ignored.
+func routeTraining(configJSON string, in AblationInputs) (plugin, model, config string, err error) {
+	cfg := map[string]any{}
+	if err := json.Unmarshal([]byte(configJSON), &cfg); err != nil {
+		return "", "", "", fmt.Errorf("training config: %w", err)
+	}
+	trainer, _ := cfg["trainer"].(string)
+	delete(cfg, "trainer")
+	drop := torchOnly
+	plugin, model = "socialreward", in.Backbone
+	switch trainer {
+	case "", ablate.TrainerAdapters:
+	case ablate.TrainerTorchBlocks:
+		if in.TorchModel == "" {
+			return "", "", "", fmt.Errorf("a cell trains with %s, which needs a PyTorch CLIP model directory (--torch-model)", trainer)
+		}
+		if l, ok := cfg["loss"]; ok && l != "triplet" {
+			return "", "", "", fmt.Errorf("trainer %s implements the triplet loss only, the cell asks for loss %v", trainer, l)
+		}
+		if f, ok := cfg["train_fraction"].(float64); ok && f != 1 {
+			return "", "", "", fmt.Errorf("trainer %s trains on every triplet, the cell asks for fraction %v", trainer, f)
+		}
+		delete(cfg, "loss")
+		delete(cfg, "train_fraction")
+		drop = adapterOnly
+		plugin, model = "socialreward-torch", in.TorchModel
+	default:
+		return "", "", "", fmt.Errorf("unknown trainer %q", trainer)
+	}
+	for _, k := range drop {
+		delete(cfg, k)
+	}
+	b, err := json.Marshal(cfg)
+	return plugin, model, string(b), err
 }
 
 // promptIDs reads the prompt ids of a pairs JSONL file.

@@ -61,3 +61,21 @@ func descriptionFromPB(x *pb.DescribeResponse) Description {
 		Details:            x.GetDetails(),
 	}
 }
+
+func imageToPB(im ImageRef) *pb.Image {
+	if im.Data != nil {
+		return &pb.Image{Source: &pb.Image_Data{Data: im.Data}}
+	}
+	return &pb.Image{Source: &pb.Image_Path{Path: im.Path}}
+}
+
+func imageFromPB(x *pb.Image) ImageRef { return ImageRef{Path: x.GetPath(), Data: x.GetData()} }
+
+func tripletToPB(t Triplet) *pb.Triplet {
+	return &pb.Triplet{Id: t.ID, Prompt: t.Prompt, Preferred: imageToPB(t.Preferred), Other: imageToPB(t.Other), Weight: t.Weight}
+}
+
+func tripletFromPB(x *pb.Triplet) Triplet {
+	return Triplet{ID: x.GetId(), Prompt: x.GetPrompt(), Preferred: imageFromPB(x.GetPreferred()),
+		Other: imageFromPB(x.GetOther()), Weight: x.GetWeight()}
+}

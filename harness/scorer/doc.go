@@ -1,42 +1,58 @@
 // Package scorer is the srbench plugin contract: the types, the Scorer
 // interface and the gRPC glue that the host and every scorer plugin share.
 //
+// This package is its own Go module (github.com/srbench/srbench/harness/scorer),
+// the SDK: it depends on go-plugin, grpc and protobuf only, so a plugin
+// author imports it without the harness. Python authors have the same
+// contract in harness/scorer/python (docs/python-plugins.md).
+//
 // # Writing a scorer plugin in Go
 //
 // A plugin is a small program that srbench launches as a subprocess through
-// hashicorp/go-plugin and talks to over gRPC. You write two things.
+// hashicorp/go-plugin and talks to over gRPC. You write a Factory, which
+// loads the model the host names, and a Scorer. Requests and responses are
+// structs, so a field added to the contract later breaks no plugin. The
+// SDK's example plugin (examples/filesize) scores an image by the size of
+// its encoded file:
 //
-// First, the logic, in a file beside main.go, testable without any gRPC:
+//	type fileSize struct{ maxBytes int64 }
 //
-//	type lengthScorer struct{ dir string }
-//
-//	func newLengthScorer(ctx context.Context, cfg scorer.Config) (scorer.Scorer, error) {
+//	func newFileSize(ctx context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 //		if err := cfg.CheckOptions(); err != nil { // reject options you don't know
 //			return nil, err
 //		}
-//		return &lengthScorer{dir: cfg.ModelDir}, nil
+//		return &fileSize{maxBytes: 64 << 20}, nil
 //	}
 //
-//	func (s *lengthScorer) Describe(ctx context.Context) (scorer.Description, error) {
-//		return scorer.Description{Name: "length", Version: "0.1.0", Kind: "length",
-//			Formula: "len(prompt)"}, nil
+//	func (s *fileSize) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
+//		return scorer.Description{Name: "filesize", Version: "0.1.0", Kind: "filesize",
+//			Fingerprint: scorer.NoFingerprint, Formula: "encoded image size / 1000"}, nil
 //	}
 //
-//	func (s *lengthScorer) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
-//		out := make([]scorer.Result, len(items))
-//		for i, it := range items {
-//			out[i] = scorer.Result{Score: float64(len(it.Prompt))}
+//	func (s *fileSize) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+//		out := make([]scorer.Result, len(req.Items))
+//		for i, it := range req.Items {
+//			n := int64(len(it.ImageBytes))
+//			if it.ImageBytes == nil {
+//				st, err := os.Stat(it.ImagePath)
+//				if err != nil {
+//					out[i].Err = err.Error() // a per-item error; the batch still scores
+//					continue
+//				}
+//				n = st.Size()
+//			}
+//			out[i].Score = float64(n) / 1000
 //		}
-//		return out, nil
+//		return scorer.ScoreResponse{Results: out}, nil
 //	}
 //
-// Second, main.go, which is one line:
-//
-//	func main() { scorer.Serve(newLengthScorer) }
+//	func main() { scorer.Serve(newFileSize) }
 //
 // Build the binary into the plugins directory (bin/plugins/ beside the
 // srbench binary, or any directory given with --plugin-dir); its file name is
-// the scorer's name. `srbench plugins list` launches it and shows Describe.
+// the scorer's name. Pin it with `srbench plugins lock`; `srbench plugins
+// list` launches it and shows Describe, and `srbench plugins test NAME`
+// checks it against every rule below.
 //
 // # The rules of the contract
 //
@@ -55,7 +71,10 @@
 //   - An Item carries either ImagePath (absolute, readable by the plugin) or
 //     ImageBytes (an encoded image file).
 //   - Describe's Fingerprint ties every reported number to exact weights:
-//     hash the model files (sha256) and report it as "sha256:<hex>".
+//     hash the model files (sha256) and report it as "sha256:<hex>"; a
+//     scorer without model files says NoFingerprint ("none"), never "".
+//   - The same input scores the same whatever batch it arrives in (batch 1
+//     or 32, any neighbours) and on every call.
 //   - Unknown options are an error (Config.CheckOptions), so a typo in a
 //     benchmark spec cannot silently run the default.
 //   - Scores are plain float64; larger means preferred.
@@ -70,9 +89,8 @@
 // # Plugins in other languages
 //
 // Implement the service in proto/srbench/scorer/v1/scorer.proto and
-// go-plugin's handshake: check that the environment variable
-// SRBENCH_SCORER_PLUGIN equals the cookie value in Handshake, listen on a
-// local socket, and print "1|1|unix|/path/to.sock|grpc|" (core protocol 1,
-// app protocol ProtocolVersion) on stdout. AutoMTLS is negotiated through
-// PLUGIN_CLIENT_CERT; see go-plugin's docs for non-Go plugins.
+// go-plugin's side of the handshake; docs/python-plugins.md spells it out
+// (the handshake line's six fields, the cookie, AutoMTLS, health, the
+// controller's Shutdown), and the Python SDK in harness/scorer/python
+// does all of it for Python.
 package scorer

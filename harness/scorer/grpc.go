@@ -97,7 +97,7 @@ func (s *server) Describe(ctx context.Context, _ *pb.DescribeRequest) (*pb.Descr
 	if err != nil {
 		return nil, err
 	}
-	d, err := sc.Describe(ctx)
+	d, err := sc.Describe(ctx, DescribeRequest{})
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -117,10 +117,11 @@ func (s *server) Score(ctx context.Context, req *pb.ScoreRequest) (*pb.ScoreResp
 	for i, it := range req.GetItems() {
 		items[i] = itemFromPB(it)
 	}
-	res, err := sc.Score(ctx, items)
+	resp, err := sc.Score(ctx, ScoreRequest{Items: items})
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
+	res := resp.Results
 	if len(res) != len(items) {
 		return nil, status.Errorf(codes.Internal, "scorer returned %d results for %d items", len(res), len(items))
 	}
@@ -165,7 +166,7 @@ func (c *Client) Configure(ctx context.Context, cfg Config) error {
 }
 
 // Describe asks the plugin what it is.
-func (c *Client) Describe(ctx context.Context) (Description, error) {
+func (c *Client) Describe(ctx context.Context, _ DescribeRequest) (Description, error) {
 	r, err := c.rpc.Describe(ctx, &pb.DescribeRequest{})
 	if err != nil {
 		return Description{}, unwrapStatus(err)
@@ -175,23 +176,24 @@ func (c *Client) Describe(ctx context.Context) (Description, error) {
 
 // Score scores a batch. It fails if the plugin answers with a different
 // number of results than items.
-func (c *Client) Score(ctx context.Context, items []Item) ([]Result, error) {
+func (c *Client) Score(ctx context.Context, sr ScoreRequest) (ScoreResponse, error) {
+	items := sr.Items
 	req := &pb.ScoreRequest{Items: make([]*pb.Item, len(items))}
 	for i, it := range items {
 		req.Items[i] = itemToPB(it)
 	}
 	r, err := c.rpc.Score(ctx, req, grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))
 	if err != nil {
-		return nil, unwrapStatus(err)
+		return ScoreResponse{}, unwrapStatus(err)
 	}
 	if len(r.GetResults()) != len(items) {
-		return nil, fmt.Errorf("plugin returned %d results for %d items", len(r.GetResults()), len(items))
+		return ScoreResponse{}, fmt.Errorf("plugin returned %d results for %d items", len(r.GetResults()), len(items))
 	}
 	out := make([]Result, len(items))
 	for i, x := range r.GetResults() {
 		out[i] = sanitize(resultFromPB(x))
 	}
-	return out, nil
+	return ScoreResponse{Results: out}, nil
 }
 
 // StatusError is a contract call that the plugin refused or failed; Code lets

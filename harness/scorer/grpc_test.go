@@ -3,14 +3,18 @@ package scorer_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/srbench/srbench/harness/scorer"
+	pb "github.com/srbench/srbench/harness/scorer/internal/scorerpb"
 	"github.com/srbench/srbench/harness/scorer/scorertest"
 )
 
@@ -38,7 +42,7 @@ func TestContractRoundTrip(t *testing.T) {
 	c := connect(t)
 
 	// Nothing works before Configure.
-	_, err := c.Describe(ctx)
+	_, err := c.Describe(ctx, scorer.DescribeRequest{})
 	var se *scorer.StatusError
 	if !errors.As(err, &se) || se.Code != codes.FailedPrecondition {
 		t.Fatalf("Describe before Configure: got %v, want FailedPrecondition", err)
@@ -47,7 +51,7 @@ func TestContractRoundTrip(t *testing.T) {
 	if err := c.Configure(ctx, scorer.Config{ModelDir: "/m", Options: map[string]string{"fail_prompt": "FAIL", "nan_prompt": "NAN"}}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := c.Describe(ctx)
+	d, err := c.Describe(ctx, scorer.DescribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +81,7 @@ func TestContractRoundTrip(t *testing.T) {
 	for i, tc := range tests {
 		items[i] = tc.item
 	}
-	res, err := c.Score(ctx, items)
+	res, err := scorer.ScoreItems(ctx, c, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +156,14 @@ func TestTrainStreamsEventsOrIsUnsupported(t *testing.T) {
 			out := t.TempDir()
 			var events []scorer.TrainEvent
 			var last scorer.TrainEvent
-			err := c.Train(context.Background(), scorer.TrainRequest{Train: "/data/train.jsonl", OutDir: out},
+			req := scorer.TrainRequest{OutDir: out,
+				Train: []scorer.Triplet{
+					{ID: "p1", Prompt: "a cat", Preferred: scorer.ImageRef{Path: "/img/1.png"}, Other: scorer.ImageRef{Path: "/img/2.png"}},
+					{ID: "p2", Prompt: "a dog", Preferred: scorer.ImageRef{Data: []byte("12345")}, Other: scorer.ImageRef{Path: "/img/3.png"}},
+				},
+				Validation: []scorer.Triplet{{ID: "v1", Prompt: "a fox", Preferred: scorer.ImageRef{Path: "/img/4.png"}, Other: scorer.ImageRef{Data: []byte{1}}}},
+			}
+			err := c.Train(context.Background(), req,
 				scorer.LastEvent(&last, func(e scorer.TrainEvent) { events = append(events, e) }))
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
@@ -165,6 +176,63 @@ func TestTrainStreamsEventsOrIsUnsupported(t *testing.T) {
 			}
 			if len(events) != 4 || events[0].Epoch != 1 || events[1].Loss != 0.5 || last.CheckpointDir != out || last.Metrics != `{"loss":0.333}` {
 				t.Fatalf("events %+v, last %+v", events, last)
+			}
+			// Every triplet reached the plugin, in order, paths and bytes alike.
+			got, err := os.ReadFile(filepath.Join(out, "trained.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "train\ta cat\t/img/1.png\t/img/2.png\ntrain\ta dog\t5 bytes\t/img/3.png\nvalidation\ta fox\t/img/4.png\t1 bytes\n"
+			if diff := cmp.Diff(want, string(got)); diff != "" {
+				t.Errorf("triplets the plugin received (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTrainStreamMustBeWhole: a plugin trains only on a whole stream: start
+// first, then triplets, then an end whose counts match what arrived.
+func TestTrainStreamMustBeWhole(t *testing.T) {
+	tri := &pb.Triplet{Prompt: "p", Preferred: &pb.Image{Source: &pb.Image_Path{Path: "/a"}}, Other: &pb.Image{Source: &pb.Image_Path{Path: "/b"}}}
+	start := &pb.TrainInput{Kind: &pb.TrainInput_Start{Start: &pb.TrainStart{OutDir: "/tmp/x"}}}
+	train := &pb.TrainInput{Kind: &pb.TrainInput_Train{Train: tri}}
+	end := func(n int64) *pb.TrainInput {
+		return &pb.TrainInput{Kind: &pb.TrainInput_End{End: &pb.TrainEnd{TrainCount: n}}}
+	}
+	tests := []struct {
+		name string
+		msgs []*pb.TrainInput
+		want string
+	}{
+		{"no start", []*pb.TrainInput{train, end(1)}, "the first message must be start"},
+		{"two starts", []*pb.TrainInput{start, start}, "a second start message"},
+		{"counts differ", []*pb.TrainInput{start, train, train, end(3)}, "end says 3 training and 0 validation triplets, 2 and 0 arrived"},
+		{"no end", []*pb.TrainInput{start, train}, "ended without its end message (1 training and 0 validation triplets received)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			client, _ := plugin.TestPluginGRPCConn(t, false, scorer.PluginSet(scorertest.New))
+			t.Cleanup(func() { client.Close() })
+			raw, err := client.Dispense(scorer.PluginName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.(*scorer.Client).Configure(context.Background(), scorer.Config{Options: map[string]string{"trainable": "1"}}); err != nil {
+				t.Fatal(err)
+			}
+			stream, err := pb.NewTrainerClient(client.Conn).TrainTriplets(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range tc.msgs {
+				if err := stream.Send(m); err != nil {
+					break // the plugin has already refused the stream
+				}
+			}
+			stream.CloseSend()
+			_, err = stream.Recv()
+			if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want InvalidArgument containing %q", err, tc.want)
 			}
 		})
 	}

@@ -28,6 +28,12 @@ func Handshake() plugin.HandshakeConfig {
 	}
 }
 
+// NoFingerprint is the Description.Fingerprint of a scorer that reads no
+// model files (a heuristic, a metric): it says so explicitly. An empty
+// fingerprint is a contract violation (`srbench plugins test` fails it):
+// a number must be tied to exact weights, or say it has none.
+const NoFingerprint = "none"
+
 // Capability names a contract ability a plugin reports in Describe.
 const (
 	CapabilityScore = "score"
@@ -132,16 +138,38 @@ const (
 // MachineDetails lists the Details keys above.
 var MachineDetails = []string{DetailIntraOpThreads, DetailDecodeWorkers}
 
+// DescribeRequest is the argument of Scorer.Describe. It is empty today;
+// it is a struct so that a field added later breaks no implementer.
+type DescribeRequest struct{}
+
+// ScoreRequest is a batch of items to score.
+type ScoreRequest struct {
+	Items []Item
+}
+
+// ScoreResponse holds one Result per item of the request, in order.
+type ScoreResponse struct {
+	Results []Result
+}
+
 // Scorer is what a plugin author implements. Score must return exactly one
 // Result per item, in order; per-item failures go into Result.Err and the
 // call itself fails only when the whole batch cannot be scored. Methods may
-// be called concurrently.
+// be called concurrently. Requests and responses are structs, so a field
+// added to the contract later breaks no implementer.
 type Scorer interface {
-	Describe(ctx context.Context) (Description, error)
-	Score(ctx context.Context, items []Item) ([]Result, error)
+	Describe(ctx context.Context, req DescribeRequest) (Description, error)
+	Score(ctx context.Context, req ScoreRequest) (ScoreResponse, error)
 }
 
 // Factory loads a model and returns a ready Scorer. Serve calls it when the
 // host sends Configure. If the returned Scorer implements io.Closer, it is
 // closed when it is replaced or the plugin exits.
 type Factory func(ctx context.Context, cfg Config) (Scorer, error)
+
+// ScoreItems is a convenience for hosts and tests: it scores items with sc
+// and returns the results.
+func ScoreItems(ctx context.Context, sc Scorer, items []Item) ([]Result, error) {
+	resp, err := sc.Score(ctx, ScoreRequest{Items: items})
+	return resp.Results, err
+}

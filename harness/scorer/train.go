@@ -6,23 +6,39 @@ import (
 	"fmt"
 	"io"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/srbench/srbench/harness/scorer/internal/scorerpb"
 )
 
-// TrainRequest asks a trainable scorer to train on triplet datasets.
+// TrainRequest asks a trainable scorer to train on triplets. The host has
+// read the dataset already (whatever its format); the plugin sees only
+// prompts and images.
 type TrainRequest struct {
 	// Config is the trainer-specific configuration as JSON; "" = defaults.
 	Config string
-	// Train and Validation are triplet datasets: pairs JSONL with the
-	// preferred image as image_a, or Social Reward parquet.
-	Train, Validation string
-	Format            string // dataset format name; "" = detect
-	Images            string // images root; "" = each dataset file's directory
 	// OutDir is where the trained model directory is written.
 	OutDir string
+	// Train and Validation are the triplets to train on and to validate
+	// with (Validation may be empty).
+	Train, Validation []Triplet
+}
+
+// Triplet is a prompt with the image people preferred and the other one.
+type Triplet struct {
+	ID               string // the dataset's pair id, for diagnostics
+	Prompt           string
+	Preferred, Other ImageRef
+	Weight           float64 // 0 means 1
+}
+
+// ImageRef is an image of a triplet: a path readable by the plugin, or the
+// encoded file's bytes (Data wins when both are set).
+type ImageRef struct {
+	Path string
+	Data []byte
 }
 
 // TrainEvent is a progress report; the last event of a successful run
@@ -56,7 +72,9 @@ type trainServer struct {
 	s *server
 }
 
-func (t *trainServer) Train(req *pb.TrainRequest, stream pb.Trainer_TrainServer) error {
+// TrainTriplets receives the host's stream (start, triplets, end), checks
+// it is whole, and then trains.
+func (t *trainServer) TrainTriplets(stream pb.Trainer_TrainTripletsServer) error {
 	sc, err := t.s.current()
 	if err != nil {
 		return err
@@ -65,8 +83,10 @@ func (t *trainServer) Train(req *pb.TrainRequest, stream pb.Trainer_TrainServer)
 	if !ok {
 		return status.Error(codes.Unimplemented, ErrNotTrainable.Error())
 	}
-	r := TrainRequest{Config: req.GetConfigJson(), Train: req.GetTrainPath(), Validation: req.GetValidationPath(),
-		Format: req.GetFormat(), Images: req.GetImagesRoot(), OutDir: req.GetOutDir()}
+	r, err := receiveTraining(stream)
+	if err != nil {
+		return err
+	}
 	err = tr.Train(stream.Context(), r, func(e TrainEvent) error {
 		return stream.Send(&pb.TrainEvent{Epoch: int32(e.Epoch), Step: e.Step, TotalSteps: e.TotalSteps, Loss: e.Loss,
 			HasValidation: e.HasValidation, ValidationAccuracy: e.ValAccuracy, Message: e.Message,
@@ -81,22 +101,73 @@ func (t *trainServer) Train(req *pb.TrainRequest, stream pb.Trainer_TrainServer)
 	return nil
 }
 
+// receiveTraining reads the whole TrainInput stream into a TrainRequest.
+func receiveTraining(stream pb.Trainer_TrainTripletsServer) (TrainRequest, error) {
+	bad := func(format string, a ...any) (TrainRequest, error) {
+		return TrainRequest{}, status.Errorf(codes.InvalidArgument, "training stream: "+format, a...)
+	}
+	var r TrainRequest
+	started := false
+	for {
+		in, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return bad("ended without its end message (%d training and %d validation triplets received)", len(r.Train), len(r.Validation))
+		}
+		if err != nil {
+			return TrainRequest{}, err
+		}
+		if st := in.GetStart(); st != nil {
+			if started {
+				return bad("a second start message")
+			}
+			started = true
+			r.Config, r.OutDir = st.GetConfigJson(), st.GetOutDir()
+			if n := st.GetTrainCount(); n > 0 {
+				r.Train = make([]Triplet, 0, min(n, 1<<20))
+			}
+			continue
+		}
+		if !started {
+			return bad("the first message must be start")
+		}
+		switch {
+		case in.GetTrain() != nil:
+			r.Train = append(r.Train, tripletFromPB(in.GetTrain()))
+		case in.GetValidation() != nil:
+			r.Validation = append(r.Validation, tripletFromPB(in.GetValidation()))
+		case in.GetEnd() != nil:
+			e := in.GetEnd()
+			if e.GetTrainCount() != int64(len(r.Train)) || e.GetValidationCount() != int64(len(r.Validation)) {
+				return bad("end says %d training and %d validation triplets, %d and %d arrived",
+					e.GetTrainCount(), e.GetValidationCount(), len(r.Train), len(r.Validation))
+			}
+			return r, nil
+		default:
+			return bad("an empty message")
+		}
+	}
+}
+
 // Train implements Trainer on the host side, in the plugin's own shape: it
-// runs training in the plugin and passes every event to emit (an error
-// from emit stops training and is returned); the last event names the
-// trained model directory, and training that ends without one is an error.
-// It returns ErrNotTrainable when the plugin cannot train.
+// streams the triplets to the plugin, runs training there and passes every
+// event to emit (an error from emit stops training and is returned); the
+// last event names the trained model directory, and training that ends
+// without one is an error. It returns ErrNotTrainable when the plugin
+// cannot train.
 func (c *Client) Train(ctx context.Context, req TrainRequest, emit func(TrainEvent) error) error {
 	if c.trainer == nil {
 		return ErrNotTrainable
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := c.trainer.Train(ctx, &pb.TrainRequest{ConfigJson: req.Config, TrainPath: req.Train,
-		ValidationPath: req.Validation, Format: req.Format, ImagesRoot: req.Images, OutDir: req.OutDir})
+	stream, err := c.trainer.TrainTriplets(ctx, grpc.MaxCallSendMsgSize(MaxMessageBytes))
 	if err != nil {
 		return unwrapTrainErr(err)
 	}
+	// Send in the background: the plugin may answer (or fail) while the
+	// host is still streaming.
+	sent := make(chan error, 1)
+	go func() { sent <- sendTraining(stream, req) }()
 	var last TrainEvent
 	for {
 		x, err := stream.Recv()
@@ -115,10 +186,36 @@ func (c *Client) Train(ctx context.Context, req TrainRequest, emit func(TrainEve
 			}
 		}
 	}
+	if err := <-sent; err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("streaming the triplets: %w", unwrapStatus(err))
+	}
 	if last.CheckpointDir == "" {
 		return fmt.Errorf("training ended without naming a checkpoint")
 	}
 	return nil
+}
+
+func sendTraining(stream pb.Trainer_TrainTripletsClient, req TrainRequest) error {
+	send := func(in *pb.TrainInput) error { return stream.Send(in) }
+	if err := send(&pb.TrainInput{Kind: &pb.TrainInput_Start{Start: &pb.TrainStart{ConfigJson: req.Config, OutDir: req.OutDir,
+		TrainCount: int64(len(req.Train)), ValidationCount: int64(len(req.Validation))}}}); err != nil {
+		return err
+	}
+	for _, t := range req.Train {
+		if err := send(&pb.TrainInput{Kind: &pb.TrainInput_Train{Train: tripletToPB(t)}}); err != nil {
+			return err
+		}
+	}
+	for _, t := range req.Validation {
+		if err := send(&pb.TrainInput{Kind: &pb.TrainInput_Validation{Validation: tripletToPB(t)}}); err != nil {
+			return err
+		}
+	}
+	if err := send(&pb.TrainInput{Kind: &pb.TrainInput_End{End: &pb.TrainEnd{TrainCount: int64(len(req.Train)),
+		ValidationCount: int64(len(req.Validation))}}}); err != nil {
+		return err
+	}
+	return stream.CloseSend()
 }
 
 // LastEvent returns an emit function that keeps the last event in *last

@@ -153,9 +153,10 @@ func BuildPlugin(dir, name, pkg string, buildFlags ...string) (string, error) {
 			return "", err
 		}
 	} else {
-		args := append(append([]string{"build"}, buildFlags...), "-o", out, pkg)
+		modDir, rel := owningModule(root, pkg)
+		args := append(append([]string{"build"}, buildFlags...), "-o", out, rel)
 		cmd := exec.Command("go", args...)
-		cmd.Dir = root
+		cmd.Dir = modDir
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 		}
@@ -164,6 +165,28 @@ func BuildPlugin(dir, name, pkg string, buildFlags ...string) (string, error) {
 		return "", fmt.Errorf("pin %s: %w", out, err)
 	}
 	return out, nil
+}
+
+// owningModule returns the directory of the Go module that holds the
+// relative package path pkg (the nearest go.mod at or above it, within
+// root) and pkg relative to it: the plugin SDK (harness/scorer) is its own
+// module, and its commands are built with its own build list. Import
+// paths are returned as they are, to build from root.
+func owningModule(root, pkg string) (string, string) {
+	if !strings.HasPrefix(pkg, "./") {
+		return root, pkg
+	}
+	dir := filepath.Join(root, pkg)
+	for d := dir; d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			rel, err := filepath.Rel(d, dir)
+			if err != nil {
+				break
+			}
+			return d, "./" + filepath.ToSlash(rel)
+		}
+	}
+	return root, pkg
 }
 
 // PrebuiltEnv names the directory of binaries `make build` produced (see

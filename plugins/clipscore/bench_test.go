@@ -174,7 +174,7 @@ func BenchmarkCLIPBase(b *testing.B) {
 			batches := f.distinct(b, n)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := sc.Score(ctx, batches[i]); err != nil {
+				if _, err := scorer.ScoreItems(ctx, sc, batches[i]); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -195,7 +195,7 @@ func BenchmarkCLIPBase(b *testing.B) {
 			batches := f.distinct(b, n)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := p.Score(ctx, batches[i]); err != nil {
+				if _, err := scorer.ScoreItems(ctx, p, batches[i]); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -284,7 +284,7 @@ func BenchmarkDecodeMemory(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					res, err := p.Score(ctx, items)
+					res, err := scorer.ScoreItems(ctx, p, items)
 					if err != nil {
 						b.Fatal(err)
 					}

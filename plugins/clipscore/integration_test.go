@@ -30,7 +30,7 @@ func TestPluginBinaryThroughHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := p.Describe(context.Background())
+	d, err := p.Describe(context.Background(), scorer.DescribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestPluginBinaryThroughHost(t *testing.T) {
 		t.Errorf("Describe = %+v", d)
 	}
 	items := testItems(t)
-	res, err := p.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), p, items)
 	if err != nil {
 		t.Fatal(err)
 	}

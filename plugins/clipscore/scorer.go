@@ -81,14 +81,20 @@ func variantNames() []string {
 func (c *ClipScore) Close() error { return c.enc.Close() }
 
 // Describe implements scorer.Scorer.
-func (c *ClipScore) Describe(context.Context) (scorer.Description, error) {
+func (c *ClipScore) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
 	d := scorer.Description{Name: "clipscore", Version: Version, Kind: "clipscore", Variant: c.name, Formula: c.variant.formula}
 	c.enc.Describe(&d)
 	return d, nil
 }
 
 // Score implements scorer.Scorer.
-func (c *ClipScore) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (c *ClipScore) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	res, err := c.score(ctx, req.Items)
+	return scorer.ScoreResponse{Results: res}, err
+}
+
+// Score implements scorer.Scorer.
+func (c *ClipScore) score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	emb, err := c.enc.Embed(ctx, items, c.variant.prefix)
 	if err != nil {
 		return nil, err

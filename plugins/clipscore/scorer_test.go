@@ -48,7 +48,7 @@ func TestScoresMatchFormulaOnReferenceEmbeddings(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sc.(*ClipScore).Close()
-			res, err := sc.Score(context.Background(), items)
+			res, err := scorer.ScoreItems(context.Background(), sc, items)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestScoresMatchFormulaOnReferenceEmbeddings(t *testing.T) {
 			if positive == 0 || positive == len(items) {
 				t.Logf("note: %d of %d cosines positive", positive, len(items))
 			}
-			d, err := sc.Describe(context.Background())
+			d, err := sc.Describe(context.Background(), scorer.DescribeRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +89,7 @@ func TestBatchSizeInvariance(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sc.(*ClipScore).Close()
-		r, err := sc.Score(context.Background(), its)
+		r, err := scorer.ScoreItems(context.Background(), sc, its)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestUndecodableImageIsPerItemError(t *testing.T) {
 	b, _ := os.ReadFile(testmodels.Shared(t, "golden/images/rocket.jpg"))
 	os.WriteFile(bad, b[:len(b)/3], 0o644)
 	items = append(items, scorer.Item{ID: "bad", Prompt: "x", ImagePath: bad}, scorer.Item{ID: "junk", Prompt: "y", ImageBytes: []byte("not an image")})
-	res, err := sc.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), sc, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestModelLoadsOnFirstUse(t *testing.T) {
 		}
 		defer sc.(*ClipScore).Close()
 		for range 2 {
-			_, err := sc.Score(context.Background(), items)
+			_, err := scorer.ScoreItems(context.Background(), sc, items)
 			if err == nil || !strings.Contains(err.Error(), "text_model.onnx") {
 				t.Fatalf("score: %v, want an error naming text_model.onnx", err)
 			}
@@ -286,7 +286,7 @@ func TestModelWithoutAttentionMask(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sc.(*ClipScore).Close()
-		res, err := sc.Score(context.Background(), items)
+		res, err := scorer.ScoreItems(context.Background(), sc, items)
 		if err != nil {
 			t.Fatal(err)
 		}

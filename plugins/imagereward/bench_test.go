@@ -21,7 +21,7 @@ func BenchmarkImageRewardTinyBatch16(b *testing.B) {
 	}
 	runs := 0
 	for b.Loop() {
-		res, err := s.Score(context.Background(), items)
+		res, err := scorer.ScoreItems(context.Background(), s, items)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,14 +35,14 @@ func TestPluginBinaryThroughHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := p.Describe(context.Background())
+		d, err := p.Describe(context.Background(), scorer.DescribeRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d.Name != "imagereward" || d.Variant != DefaultVariant || d.Provider != "cpu" || d.PreferredBatchSize != 4 || !strings.HasPrefix(d.Fingerprint, "sha256:") {
 			t.Errorf("Describe = %+v", d)
 		}
-		res, err := p.Score(context.Background(), items)
+		res, err := scorer.ScoreItems(context.Background(), p, items)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestPluginBinaryThroughHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := p.Score(context.Background(), items)
+		res, err := scorer.ScoreItems(context.Background(), p, items)
 		if err != nil {
 			t.Fatal(err)
 		}

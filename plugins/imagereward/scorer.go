@@ -238,7 +238,7 @@ func (s *ImageReward) session() (*onnx.Session, error) {
 }
 
 // Describe implements scorer.Scorer.
-func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
+func (s *ImageReward) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
 	d := scorer.Description{
 		Name:    "imagereward",
 		Version: Version,
@@ -270,11 +270,17 @@ func (s *ImageReward) Describe(context.Context) (scorer.Description, error) {
 	return d, nil
 }
 
+// Score implements scorer.Scorer.
+func (s *ImageReward) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	res, err := s.score(ctx, req.Items)
+	return scorer.ScoreResponse{Results: res}, err
+}
+
 // Score implements scorer.Scorer. Prompts are tokenized first (cheap, once
 // per distinct prompt); then imageproc.Loader.Batches cuts the items into
 // batches and decodes and preprocesses batch k+1 on a worker pool while
 // ONNX Runtime runs batch k.
-func (s *ImageReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (s *ImageReward) score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	out := make([]scorer.Result, len(items))
 	enc := map[string]tokenize.Encoding{} // per distinct prompt
 	encErr := map[string]error{}

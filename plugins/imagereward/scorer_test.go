@@ -192,7 +192,7 @@ func TestScoresMatchFormulaOnReferenceModel(t *testing.T) {
 				}
 			}
 			s := newScorer(t, scorer.Config{ModelDir: dir, BatchSize: tc.batch, IntraOpThreads: 1})
-			res, err := s.Score(context.Background(), items)
+			res, err := scorer.ScoreItems(context.Background(), s, items)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,7 +206,7 @@ func TestScoresMatchFormulaOnReferenceModel(t *testing.T) {
 				}
 			}
 
-			d, err := s.Describe(context.Background())
+			d, err := s.Describe(context.Background(), scorer.DescribeRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -278,7 +278,7 @@ func TestAddedSpecialTokens(t *testing.T) {
 			t.Errorf("%q: ids (-want +got):\n%s", tc.prompt, diff)
 		}
 	}
-	res, err := s.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), s, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestBatchSizeInvariance(t *testing.T) {
 	score := func(batch int, its []scorer.Item) []scorer.Result {
 		t.Helper()
 		s := newScorer(t, scorer.Config{ModelDir: dir, BatchSize: batch})
-		r, err := s.Score(context.Background(), its)
+		r, err := scorer.ScoreItems(context.Background(), s, its)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,7 +409,7 @@ func TestPerItemErrors(t *testing.T) {
 		4: {`item "latin1 prompt": prompt:`, "not valid UTF-8"},
 		7: {`item "missing"`, "nope.png"},
 	}
-	res, err := s.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), s, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func TestNaNOutputIsPerItemError(t *testing.T) {
 	s := newScorer(t, scorer.Config{ModelDir: dir, BatchSize: 2})
 	items := testItems(t)
 	items = append(items, scorer.Item{ID: "second cat", Prompt: "A CAT on a sofa", ImagePath: items[0].ImagePath})
-	res, err := s.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), s, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +482,7 @@ func TestCancelledContext(t *testing.T) {
 	s := newScorer(t, scorer.Config{ModelDir: dir, BatchSize: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Score(ctx, testItems(t)); err == nil {
+	if _, err := scorer.ScoreItems(ctx, s, testItems(t)); err == nil {
 		t.Error("Score with a cancelled context succeeded")
 	}
 }
@@ -493,7 +493,7 @@ func TestConcurrentScore(t *testing.T) {
 	dir, _ := modelDir(t, dirSpec{seed: 4})
 	s := newScorer(t, scorer.Config{ModelDir: dir, BatchSize: 2})
 	items := testItems(t)
-	want, err := s.Score(context.Background(), items)
+	want, err := scorer.ScoreItems(context.Background(), s, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestConcurrentScore(t *testing.T) {
 	done := make(chan int)
 	for g := range results {
 		go func() {
-			results[g], errs[g] = s.Score(context.Background(), items)
+			results[g], errs[g] = scorer.ScoreItems(context.Background(), s, items)
 			done <- g
 		}()
 	}

@@ -54,7 +54,7 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 func (p *PickScore) Close() error { return p.enc.Close() }
 
 // Describe implements scorer.Scorer.
-func (p *PickScore) Describe(context.Context) (scorer.Description, error) {
+func (p *PickScore) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
 	d := scorer.Description{Name: "pickscore", Version: Version, Kind: "pickscore", Variant: "pickscore_v1",
 		Formula: fmt.Sprintf("exp(logit_scale) * cos(text, image), exp(logit_scale) = %.6g (%s)", p.scale, p.src)}
 	p.enc.Describe(&d)
@@ -63,7 +63,13 @@ func (p *PickScore) Describe(context.Context) (scorer.Description, error) {
 }
 
 // Score implements scorer.Scorer.
-func (p *PickScore) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (p *PickScore) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	res, err := p.score(ctx, req.Items)
+	return scorer.ScoreResponse{Results: res}, err
+}
+
+// Score implements scorer.Scorer.
+func (p *PickScore) score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	emb, err := p.enc.Embed(ctx, items, "")
 	if err != nil {
 		return nil, err

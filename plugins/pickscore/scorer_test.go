@@ -59,7 +59,7 @@ func TestScoresMatchFormula(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sc.(*PickScore).Close()
-			res, err := sc.Score(context.Background(), items)
+			res, err := scorer.ScoreItems(context.Background(), sc, items)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestPluginBinaryThroughHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := testmodels.GoldenItems(t)
-	res, err := p.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), p, items)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 func (s *SocialReward) Close() error { return s.enc.Close() }
 
 // Describe implements scorer.Scorer.
-func (s *SocialReward) Describe(context.Context) (scorer.Description, error) {
+func (s *SocialReward) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
 	d := scorer.Description{Name: "socialreward", Version: Version, Kind: "socialreward", Variant: "cosine",
 		Formula: "cos(text, image)", Capabilities: []string{scorer.CapabilityScore, scorer.CapabilityTrain}}
 	s.enc.Describe(&d)
@@ -63,7 +63,13 @@ func (s *SocialReward) Describe(context.Context) (scorer.Description, error) {
 }
 
 // Score implements scorer.Scorer.
-func (s *SocialReward) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (s *SocialReward) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	res, err := s.score(ctx, req.Items)
+	return scorer.ScoreResponse{Results: res}, err
+}
+
+// Score implements scorer.Scorer.
+func (s *SocialReward) score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
 	emb, err := s.enc.Embed(ctx, items, "")
 	if err != nil {
 		return nil, err

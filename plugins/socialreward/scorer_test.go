@@ -21,7 +21,7 @@ func TestScoresAreReferenceCosines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sc.(*SocialReward).Close()
-	inproc, err := sc.Score(context.Background(), items)
+	inproc, err := scorer.ScoreItems(context.Background(), sc, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestScoresAreReferenceCosines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viaPlugin, err := p.Score(context.Background(), items)
+	viaPlugin, err := scorer.ScoreItems(context.Background(), p, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestModelWithoutAttentionMask(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sc.(*SocialReward).Close()
-	res, err := sc.Score(context.Background(), items)
+	res, err := scorer.ScoreItems(context.Background(), sc, items)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 
-	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/dualenc"
 	"github.com/srbench/srbench/harness/modeldir"
 	"github.com/srbench/srbench/harness/scorer"
@@ -82,7 +80,10 @@ func (s *SocialReward) Train(ctx context.Context, req scorer.TrainRequest, emit 
 		return emit(scorer.TrainEvent{Message: fmt.Sprintf(format, a...)})
 	}
 
-	trainSet, err := s.triplets(ctx, cache, req.Train, req)
+	if len(req.Train) == 0 {
+		return errors.New("no training triplets")
+	}
+	trainSet, err := s.triplets(ctx, cache, req.Train)
 	if err != nil {
 		return fmt.Errorf("training data: %w", err)
 	}
@@ -92,8 +93,8 @@ func (s *SocialReward) Train(ctx context.Context, req scorer.TrainRequest, emit 
 		trainSet = trainSet[:max(1, int(f*float64(len(trainSet))+0.5))]
 	}
 	var valSet []train.Triplet
-	if req.Validation != "" {
-		if valSet, err = s.triplets(ctx, cache, req.Validation, req); err != nil {
+	if len(req.Validation) > 0 {
+		if valSet, err = s.triplets(ctx, cache, req.Validation); err != nil {
 			return fmt.Errorf("validation data: %w", err)
 		}
 	}
@@ -143,56 +144,15 @@ func (s *SocialReward) Train(ctx context.Context, req scorer.TrainRequest, emit 
 		HasValidation: len(valSet) > 0, ValAccuracy: res.BestValAccuracy, CheckpointDir: req.OutDir, Metrics: string(metrics)})
 }
 
-// triplets reads a triplet dataset (the preferred image is the positive)
-// and embeds it.
-func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCache, path string, req scorer.TrainRequest) ([]train.Triplet, error) {
-	var format dataset.Format
-	if req.Format != "" {
-		f, err := dataset.ParseFormat(req.Format)
-		if err != nil {
-			return nil, err
-		}
-		format = f
-	}
-	src, err := dataset.Open(dataset.Spec{Format: format, Path: path, Images: req.Images, CheckImages: true})
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	type tri struct {
-		prompt   string
-		pos, neg dataset.ImageRef
-		w        float64
-	}
-	var raw []tri
-	ties := 0
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch p.Label {
-		case dataset.LabelA:
-			raw = append(raw, tri{p.Prompt, p.A, p.B, p.Weight})
-		case dataset.LabelB:
-			raw = append(raw, tri{p.Prompt, p.B, p.A, p.Weight})
-		default:
-			ties++
-		}
-	}
-	if len(raw) == 0 {
-		return nil, fmt.Errorf("%s: no triplets (%d pairs with a tied label cannot be used)", path, ties)
-	}
+// triplets embeds the host's triplets (cached per backbone and content).
+func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCache, raw []scorer.Triplet) ([]train.Triplet, error) {
 	// Distinct prompts and images, embedded once (and cached).
 	var prompts []string
 	pIdx := map[string]int{}
 	var imgs []scorer.Item
 	iIdx := map[string]int{}
-	imgKey := func(im dataset.ImageRef) (string, error) {
-		b := im.Bytes
+	imgKey := func(im scorer.ImageRef) (string, error) {
+		b := im.Data
 		if b == nil {
 			var err error
 			if b, err = os.ReadFile(im.Path); err != nil {
@@ -205,21 +165,21 @@ func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCac
 	type idx struct{ p, pos, neg int }
 	ix := make([]idx, len(raw))
 	for k, t := range raw {
-		if _, ok := pIdx[t.prompt]; !ok {
-			pIdx[t.prompt] = len(prompts)
-			prompts = append(prompts, t.prompt)
+		if _, ok := pIdx[t.Prompt]; !ok {
+			pIdx[t.Prompt] = len(prompts)
+			prompts = append(prompts, t.Prompt)
 		}
-		ix[k].p = pIdx[t.prompt]
-		for side, im := range []dataset.ImageRef{t.pos, t.neg} {
+		ix[k].p = pIdx[t.Prompt]
+		for side, im := range []scorer.ImageRef{t.Preferred, t.Other} {
 			key, err := imgKey(im)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("triplet %q: %w", t.ID, err)
 			}
 			j, ok := iIdx[key]
 			if !ok {
 				j = len(imgs)
 				iIdx[key] = j
-				imgs = append(imgs, scorer.Item{ID: key, ImagePath: im.Path, ImageBytes: im.Bytes})
+				imgs = append(imgs, scorer.Item{ID: key, ImagePath: im.Path, ImageBytes: im.Data})
 			}
 			if side == 0 {
 				ix[k].pos = j
@@ -258,7 +218,11 @@ func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCac
 		}
 		for k, e := range errs {
 			if e != "" {
-				return nil, fmt.Errorf("image %s: %s", sub[k].ImagePath, e)
+				name := sub[k].ImagePath
+				if name == "" {
+					name = fmt.Sprintf("of %d bytes", len(sub[k].ImageBytes))
+				}
+				return nil, fmt.Errorf("image %s: %s", name, e)
 			}
 		}
 		return emb, nil
@@ -268,7 +232,11 @@ func (s *SocialReward) triplets(ctx context.Context, cache *dualenc.EmbeddingCac
 	}
 	out := make([]train.Triplet, len(raw))
 	for k, t := range raw {
-		out[k] = train.Triplet{Text: temb[ix[k].p], Pos: iemb[ix[k].pos], Neg: iemb[ix[k].neg], Weight: t.w}
+		w := t.Weight
+		if w == 0 {
+			w = 1
+		}
+		out[k] = train.Triplet{Text: temb[ix[k].p], Pos: iemb[ix[k].pos], Neg: iemb[ix[k].neg], Weight: w}
 	}
 	return out, nil
 }

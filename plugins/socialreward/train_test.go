@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/srbench/srbench/harness/curate"
+	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/onnx/clipmodel"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/simworld"
@@ -39,9 +40,16 @@ func trainOnce(t *testing.T, backbone, curated, out, config string) ([]scorer.Tr
 	}
 	defer sc.(*SocialReward).Close()
 	var events []scorer.TrainEvent
-	err = sc.(*SocialReward).Train(context.Background(), scorer.TrainRequest{
-		Config: config, Train: filepath.Join(curated, "train.jsonl"), Validation: filepath.Join(curated, "validation.jsonl"), OutDir: out,
-	}, func(e scorer.TrainEvent) error { events = append(events, e); return nil })
+	req := scorer.TrainRequest{Config: config, OutDir: out}
+	for _, d := range []struct {
+		name string
+		dst  *[]scorer.Triplet
+	}{{"train.jsonl", &req.Train}, {"validation.jsonl", &req.Validation}} {
+		if *d.dst, _, err = dataset.ReadTriplets(dataset.Spec{Path: filepath.Join(curated, d.name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = sc.(*SocialReward).Train(context.Background(), req, func(e scorer.TrainEvent) error { events = append(events, e); return nil })
 	return events, err
 }
 
@@ -92,7 +100,7 @@ func TestTrainedModelScoresThroughAdapters(t *testing.T) {
 	}
 	defer base.(*SocialReward).Close()
 	items := testmodels.GoldenItems(t)
-	got, err := trained.Score(context.Background(), items)
+	got, err := scorer.ScoreItems(context.Background(), trained, items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +125,7 @@ func TestTrainedModelScoresThroughAdapters(t *testing.T) {
 	if !differs {
 		t.Error("trained adapters score exactly like the backbone: training changed nothing")
 	}
-	d, _ := trained.Describe(context.Background())
+	d, _ := trained.Describe(context.Background(), scorer.DescribeRequest{})
 	if d.Variant != "adapters" || d.Details["backbone_fingerprint"] == "" {
 		t.Errorf("Describe %+v", d)
 	}
@@ -133,25 +141,23 @@ func backboneCos(a, b []float32) float64 {
 	return dot / math.Sqrt(na*nb)
 }
 
+// TestTrainBadInput: the plugin refuses what it cannot train on with the
+// reason (bad datasets are the host's to refuse: see dataset.ReadTriplets).
 func TestTrainBadInput(t *testing.T) {
 	backbone, _ := testmodels.CLIPDir(t, "socialreward", "", clipmodel.WriteOptions{Text: true, Vision: true}, 4)
-	dir := t.TempDir()
-	img := filepath.Join(dir, "a.png")
-	src, _ := os.ReadFile(testmodels.Shared(t, "golden/images/astronaut_tiny_10x7.png"))
-	os.WriteFile(img, src, 0o644)
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(content), 0o644)
-		return p
-	}
+	img := testmodels.Shared(t, "golden/images/astronaut_tiny_10x7.png")
+	ok := []scorer.Triplet{{ID: "t1", Prompt: "p", Preferred: scorer.ImageRef{Path: img}, Other: scorer.ImageRef{Path: img}}}
 	tests := []struct {
-		name, train, config, want string
+		name   string
+		train  []scorer.Triplet
+		config string
+		want   string
 	}{
-		{"empty", write("empty.jsonl", ""), "", "the file is empty"},
-		{"only ties", write("ties.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"a.png","label":"tie"}`+"\n"), "", "no triplets (1 pairs with a tied label"},
-		{"missing image", write("missing.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"gone.png","label":"a"}`+"\n"), "", "gone.png"},
-		{"unknown loss", write("ok.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"a.png","label":"a"}`+"\n"), `{"loss":"tripplet","embedding_cache":"off"}`, `did you mean "triplet"`},
-		{"unknown setting", write("ok2.jsonl", `{"prompt":"p","image_a":"a.png","image_b":"a.png","label":"a"}`+"\n"), `{"epoch":3}`, `unknown field "epoch"`},
+		{"no triplets", nil, "", "no training triplets"},
+		{"missing image", []scorer.Triplet{{ID: "t9", Prompt: "p", Preferred: scorer.ImageRef{Path: img}, Other: scorer.ImageRef{Path: "/nonexistent/gone.png"}}}, "", `triplet "t9"`},
+		{"undecodable image", []scorer.Triplet{{ID: "t3", Prompt: "p", Preferred: scorer.ImageRef{Path: img}, Other: scorer.ImageRef{Data: []byte("not an image")}}}, "", "image of 12 bytes"},
+		{"unknown loss", ok, `{"loss":"tripplet","embedding_cache":"off"}`, `did you mean "triplet"`},
+		{"unknown setting", ok, `{"epoch":3}`, `unknown field "epoch"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +207,7 @@ func TestExportScoresLikeAdapters(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sc.(*SocialReward).Close()
-		r, err := sc.Score(context.Background(), items)
+		r, err := scorer.ScoreItems(context.Background(), sc, items)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,13 @@ margin, adapter, curation preset, training fraction) is trained with each seed t
 socialreward plugin on curations of --log, evaluated on the same held-out test split with
 the benchmark runner, and summarised in OUT/ablation.md with seed intervals, paired tests
 against the reference cell, bar charts, learning curves and a data-scaling curve. Rerunning
-with the same OUT resumes: finished cells are never retrained.`,
+with the same OUT resumes: finished cells are never retrained.
+
+An axis "trainer: [adapters, torch-blocks]" compares the two trainers: adapters on frozen
+embeddings (socialreward plugin, --model) and the paper's recipe, the last vision_blocks /
+text_blocks transformer blocks of a CLIP fine-tuned in PyTorch (socialreward-torch plugin,
+--torch-model); both models are scored by the socialreward plugin. Settings only one trainer
+reads are left out of the other's config (docs/training.md).`,
 		Example: "  srbench ablate benchmarks/ablations/social-reward.yaml --log demo-out/world/log.jsonl --model demo-out/models/socialreward-backbone --out demo-out/ablation",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,7 +58,8 @@ with the same OUT resumes: finished cells are never retrained.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Log, "log", "", "engagement log to curate (once per curation preset)")
-	f.StringVar(&in.Backbone, "model", "", "socialreward backbone model directory, which every cell trains on")
+	f.StringVar(&in.Backbone, "model", "", "socialreward backbone model directory, which every adapters cell trains on")
+	f.StringVar(&in.TorchModel, "torch-model", "", "OpenAI-format CLIP directory (model.pt) that cells with trainer torch-blocks fine-tune (socialreward-torch plugin)")
 	f.Uint64Var(&in.Seed, "split-seed", 0, "seed of the curations' split by prompt (the training seeds are the spec's)")
 	f.StringVar(&out, "out", "", "ablation directory (rerun to resume)")
 	f.StringVar(&benchDir, "benchmarks", "benchmarks", "directory for SPEC given by name")

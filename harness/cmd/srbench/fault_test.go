@@ -298,7 +298,9 @@ func mapKeys(m map[string]int) []string {
 // message naming the holder; once the first one is killed (its lock
 // released by the kernel), the resume goes through.
 func TestOneWriterPerRunDirectory(t *testing.T) {
-	spec := writeBench(t, 600, map[string]string{"delay_ms": "3"})
+	// 150 calls of 30 ms, two in flight: the run lasts about 2 s, long
+	// enough for the three refused commands on a loaded machine.
+	spec := writeBench(t, 600, map[string]string{"delay_ms": "30"})
 	out := filepath.Join(t.TempDir(), "run")
 	cmd, _, plugin := startRun(t, spec, out, 50)
 	for _, args := range [][]string{

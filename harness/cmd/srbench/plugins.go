@@ -99,7 +99,7 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 					failed = append(failed, in.Name)
 					continue
 				}
-				d, err := sc.Describe(cmd.Context())
+				d, err := sc.Describe(cmd.Context(), scorer.DescribeRequest{})
 				if err != nil {
 					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t%s\terror: %v\n", in.Name, pinned, oneLine(err))
 					failed = append(failed, in.Name)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/pipeline"
 	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/trainexport"
 )
@@ -28,11 +29,13 @@ func newTrainCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Train a scorer (Social Reward adapters) inside its plugin and write a model directory",
-		Long: `Trains a trainable scorer plugin (socialreward) on triplet datasets: pairs JSONL with the
-preferred image as image_a (as written by srbench curate), or Social Reward parquet. The
-plugin embeds the triplets of --dataset (and --val-dataset) with the frozen backbone of --model
-(cached), trains adapters and writes a new model directory to --out that the same plugin
-scores with.
+		Long: `Trains a trainable scorer plugin on preference datasets in any format srbench reads
+(pairs JSONL as written by srbench curate, Social Reward or Pick-a-Pic parquet, ...): srbench
+reads --dataset (and --val-dataset), turns every pair with a preferred image into a triplet
+(prompt, preferred image, other image; tied pairs are counted and left out) and streams the
+triplets to the plugin, which trains and writes a new model directory to --out.
+The socialreward plugin embeds the triplets with the frozen backbone of --model (cached) and
+trains adapters; socialreward-torch fine-tunes CLIP's last transformer blocks (docs/training.md).
 
 --config is a JSON or YAML file of training settings (loss, margin, side, adapter, lr,
 weight_decay, batch_size, epochs, patience, seed, train_fraction); --set key=value overrides
@@ -54,21 +57,21 @@ single settings.`,
 				return err
 			}
 			defer p.Kill()
-			abs := func(s string) string {
-				if s == "" {
-					return ""
+			var format dataset.Format
+			if f.format != "" {
+				if format, err = dataset.ParseFormat(f.format); err != nil {
+					return err
 				}
-				a, err := filepath.Abs(s)
-				if err != nil {
-					return s
-				}
-				return a
+			}
+			req, err := pipeline.ReadTrainingData(dataset.Spec{Format: format, Path: f.trainPath, Images: f.images},
+				dataset.Spec{Format: format, Path: f.valPath, Images: f.images}, cfgJSON, f.out, cmd.ErrOrStderr())
+			if err != nil {
+				return err
 			}
 			var bar *progressbar.ProgressBar
 			start := time.Now()
 			var last scorer.TrainEvent
-			err = p.Train(cmd.Context(), scorer.TrainRequest{Config: cfgJSON, Train: abs(f.trainPath), Validation: abs(f.valPath),
-				Format: f.format, Images: abs(f.images), OutDir: abs(f.out)}, scorer.LastEvent(&last, func(e scorer.TrainEvent) {
+			err = p.Train(cmd.Context(), req, scorer.LastEvent(&last, func(e scorer.TrainEvent) {
 				if e.Message != "" {
 					fmt.Fprintln(cmd.ErrOrStderr(), e.Message)
 					return

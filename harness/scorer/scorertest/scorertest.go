@@ -99,13 +99,15 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 }
 
 // TrivialTrainer is the trainable variant: Train emits one event per epoch
-// (loss 1/epoch) and writes OutDir/trained.txt holding the training path.
+// (loss 1/epoch) and writes OutDir/trained.txt with one line per triplet it
+// received, training then validation: the split, the prompt and the two
+// images (path or byte count), tab-separated.
 type TrivialTrainer struct{ *Trivial }
 
 // Train implements scorer.Trainer.
 func (t *TrivialTrainer) Train(ctx context.Context, req scorer.TrainRequest, emit func(scorer.TrainEvent) error) error {
-	if req.Train == "" {
-		return fmt.Errorf("no training data")
+	if len(req.Train) == 0 {
+		return fmt.Errorf("no training triplets")
 	}
 	for e := 1; e <= 3; e++ {
 		if err := ctx.Err(); err != nil {
@@ -118,14 +120,29 @@ func (t *TrivialTrainer) Train(ctx context.Context, req scorer.TrainRequest, emi
 	if err := os.MkdirAll(req.OutDir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(req.OutDir+"/trained.txt", []byte(req.Train), 0o644); err != nil {
+	var b strings.Builder
+	image := func(im scorer.ImageRef) string {
+		if im.Data != nil {
+			return fmt.Sprintf("%d bytes", len(im.Data))
+		}
+		return im.Path
+	}
+	for _, x := range []struct {
+		split string
+		ts    []scorer.Triplet
+	}{{"train", req.Train}, {"validation", req.Validation}} {
+		for _, t := range x.ts {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", x.split, t.Prompt, image(t.Preferred), image(t.Other))
+		}
+	}
+	if err := os.WriteFile(req.OutDir+"/trained.txt", []byte(b.String()), 0o644); err != nil {
 		return err
 	}
 	return emit(scorer.TrainEvent{Epoch: 3, Step: 30, TotalSteps: 30, CheckpointDir: req.OutDir, Metrics: `{"loss":0.333}`})
 }
 
 // Describe implements scorer.Scorer.
-func (t *Trivial) Describe(context.Context) (scorer.Description, error) {
+func (t *Trivial) Describe(context.Context, scorer.DescribeRequest) (scorer.Description, error) {
 	fp := t.cfg.Options["fingerprint"]
 	if fp == "" {
 		fp = "sha256:trivial"
@@ -138,7 +155,8 @@ func (t *Trivial) Describe(context.Context) (scorer.Description, error) {
 }
 
 // Score implements scorer.Scorer.
-func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
+func (t *Trivial) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	items := req.Items
 	if n := t.calls.Add(1); t.crashAfter > 0 && n >= t.crashAfter {
 		t.exit(3)
 	}
@@ -146,12 +164,12 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 		select {
 		case <-time.After(t.delay):
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return scorer.ScoreResponse{}, ctx.Err()
 		}
 	}
 	if path := t.cfg.Options["log"]; path != "" {
 		if err := appendIDs(path, items); err != nil {
-			return nil, err
+			return scorer.ScoreResponse{}, err
 		}
 	}
 	out := make([]scorer.Result, len(items))
@@ -178,7 +196,7 @@ func (t *Trivial) Score(ctx context.Context, items []scorer.Item) ([]scorer.Resu
 			out[i].Score += Jitter(seed, it.Prompt, it.ImagePath)
 		}
 	}
-	return out, nil
+	return scorer.ScoreResponse{Results: out}, nil
 }
 
 func appendIDs(path string, items []scorer.Item) error {

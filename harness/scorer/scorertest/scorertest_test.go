@@ -21,7 +21,7 @@ func TestJitter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := sc.Score(ctx, items)
+		res, err := scorer.ScoreItems(ctx, sc, items)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -599,35 +599,33 @@ func (x *ScoreResponse) GetResults() []*Result {
 	return nil
 }
 
-type TrainRequest struct {
+type TrainInput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Trainer-specific configuration as JSON (loss, epochs, learning rate...).
-	ConfigJson string `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
-	// Triplet datasets: pairs JSONL (image_a preferred) or Social Reward parquet.
-	TrainPath      string `protobuf:"bytes,2,opt,name=train_path,json=trainPath,proto3" json:"train_path,omitempty"`
-	ValidationPath string `protobuf:"bytes,3,opt,name=validation_path,json=validationPath,proto3" json:"validation_path,omitempty"`
-	Format         string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`                           // dataset format name; "" = detect
-	ImagesRoot     string `protobuf:"bytes,5,opt,name=images_root,json=imagesRoot,proto3" json:"images_root,omitempty"` // "" = each dataset file's directory
-	// Directory to write the trained model directory into (created).
-	OutDir        string `protobuf:"bytes,6,opt,name=out_dir,json=outDir,proto3" json:"out_dir,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*TrainInput_Start
+	//	*TrainInput_Train
+	//	*TrainInput_Validation
+	//	*TrainInput_End
+	Kind          isTrainInput_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *TrainRequest) Reset() {
-	*x = TrainRequest{}
+func (x *TrainInput) Reset() {
+	*x = TrainInput{}
 	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *TrainRequest) String() string {
+func (x *TrainInput) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*TrainRequest) ProtoMessage() {}
+func (*TrainInput) ProtoMessage() {}
 
-func (x *TrainRequest) ProtoReflect() protoreflect.Message {
+func (x *TrainInput) ProtoReflect() protoreflect.Message {
 	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -639,51 +637,365 @@ func (x *TrainRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use TrainRequest.ProtoReflect.Descriptor instead.
-func (*TrainRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use TrainInput.ProtoReflect.Descriptor instead.
+func (*TrainInput) Descriptor() ([]byte, []int) {
 	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *TrainRequest) GetConfigJson() string {
+func (x *TrainInput) GetKind() isTrainInput_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *TrainInput) GetStart() *TrainStart {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainInput_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *TrainInput) GetTrain() *Triplet {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainInput_Train); ok {
+			return x.Train
+		}
+	}
+	return nil
+}
+
+func (x *TrainInput) GetValidation() *Triplet {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainInput_Validation); ok {
+			return x.Validation
+		}
+	}
+	return nil
+}
+
+func (x *TrainInput) GetEnd() *TrainEnd {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainInput_End); ok {
+			return x.End
+		}
+	}
+	return nil
+}
+
+type isTrainInput_Kind interface {
+	isTrainInput_Kind()
+}
+
+type TrainInput_Start struct {
+	Start *TrainStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type TrainInput_Train struct {
+	Train *Triplet `protobuf:"bytes,2,opt,name=train,proto3,oneof"` // a training triplet
+}
+
+type TrainInput_Validation struct {
+	Validation *Triplet `protobuf:"bytes,3,opt,name=validation,proto3,oneof"` // a validation triplet
+}
+
+type TrainInput_End struct {
+	End *TrainEnd `protobuf:"bytes,4,opt,name=end,proto3,oneof"`
+}
+
+func (*TrainInput_Start) isTrainInput_Kind() {}
+
+func (*TrainInput_Train) isTrainInput_Kind() {}
+
+func (*TrainInput_Validation) isTrainInput_Kind() {}
+
+func (*TrainInput_End) isTrainInput_Kind() {}
+
+type TrainStart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Trainer-specific configuration as JSON (loss, epochs, learning rate...);
+	// "" = the trainer's defaults. Unknown keys are an error.
+	ConfigJson string `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	// Directory to write the trained model directory into (created).
+	OutDir string `protobuf:"bytes,2,opt,name=out_dir,json=outDir,proto3" json:"out_dir,omitempty"`
+	// How many triplets follow (training, validation); -1 = not known yet.
+	TrainCount      int64 `protobuf:"varint,3,opt,name=train_count,json=trainCount,proto3" json:"train_count,omitempty"`
+	ValidationCount int64 `protobuf:"varint,4,opt,name=validation_count,json=validationCount,proto3" json:"validation_count,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TrainStart) Reset() {
+	*x = TrainStart{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainStart) ProtoMessage() {}
+
+func (x *TrainStart) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainStart.ProtoReflect.Descriptor instead.
+func (*TrainStart) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TrainStart) GetConfigJson() string {
 	if x != nil {
 		return x.ConfigJson
 	}
 	return ""
 }
 
-func (x *TrainRequest) GetTrainPath() string {
-	if x != nil {
-		return x.TrainPath
-	}
-	return ""
-}
-
-func (x *TrainRequest) GetValidationPath() string {
-	if x != nil {
-		return x.ValidationPath
-	}
-	return ""
-}
-
-func (x *TrainRequest) GetFormat() string {
-	if x != nil {
-		return x.Format
-	}
-	return ""
-}
-
-func (x *TrainRequest) GetImagesRoot() string {
-	if x != nil {
-		return x.ImagesRoot
-	}
-	return ""
-}
-
-func (x *TrainRequest) GetOutDir() string {
+func (x *TrainStart) GetOutDir() string {
 	if x != nil {
 		return x.OutDir
 	}
 	return ""
+}
+
+func (x *TrainStart) GetTrainCount() int64 {
+	if x != nil {
+		return x.TrainCount
+	}
+	return 0
+}
+
+func (x *TrainStart) GetValidationCount() int64 {
+	if x != nil {
+		return x.ValidationCount
+	}
+	return 0
+}
+
+// Image is one image of a triplet: a path the plugin can read, or the
+// encoded file's bytes.
+type Image struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Source:
+	//
+	//	*Image_Path
+	//	*Image_Data
+	Source        isImage_Source `protobuf_oneof:"source"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Image) Reset() {
+	*x = Image{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Image) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Image) ProtoMessage() {}
+
+func (x *Image) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Image.ProtoReflect.Descriptor instead.
+func (*Image) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Image) GetSource() isImage_Source {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *Image) GetPath() string {
+	if x != nil {
+		if x, ok := x.Source.(*Image_Path); ok {
+			return x.Path
+		}
+	}
+	return ""
+}
+
+func (x *Image) GetData() []byte {
+	if x != nil {
+		if x, ok := x.Source.(*Image_Data); ok {
+			return x.Data
+		}
+	}
+	return nil
+}
+
+type isImage_Source interface {
+	isImage_Source()
+}
+
+type Image_Path struct {
+	Path string `protobuf:"bytes,1,opt,name=path,proto3,oneof"`
+}
+
+type Image_Data struct {
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3,oneof"`
+}
+
+func (*Image_Path) isImage_Source() {}
+
+func (*Image_Data) isImage_Source() {}
+
+// Triplet is a prompt with the image people preferred and the other one.
+type Triplet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // the dataset's pair id, for diagnostics
+	Prompt        string                 `protobuf:"bytes,2,opt,name=prompt,proto3" json:"prompt,omitempty"`
+	Preferred     *Image                 `protobuf:"bytes,3,opt,name=preferred,proto3" json:"preferred,omitempty"`
+	Other         *Image                 `protobuf:"bytes,4,opt,name=other,proto3" json:"other,omitempty"`
+	Weight        float64                `protobuf:"fixed64,5,opt,name=weight,proto3" json:"weight,omitempty"` // 0 = 1
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Triplet) Reset() {
+	*x = Triplet{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Triplet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Triplet) ProtoMessage() {}
+
+func (x *Triplet) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Triplet.ProtoReflect.Descriptor instead.
+func (*Triplet) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Triplet) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Triplet) GetPrompt() string {
+	if x != nil {
+		return x.Prompt
+	}
+	return ""
+}
+
+func (x *Triplet) GetPreferred() *Image {
+	if x != nil {
+		return x.Preferred
+	}
+	return nil
+}
+
+func (x *Triplet) GetOther() *Image {
+	if x != nil {
+		return x.Other
+	}
+	return nil
+}
+
+func (x *Triplet) GetWeight() float64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+type TrainEnd struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	TrainCount      int64                  `protobuf:"varint,1,opt,name=train_count,json=trainCount,proto3" json:"train_count,omitempty"`
+	ValidationCount int64                  `protobuf:"varint,2,opt,name=validation_count,json=validationCount,proto3" json:"validation_count,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TrainEnd) Reset() {
+	*x = TrainEnd{}
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainEnd) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainEnd) ProtoMessage() {}
+
+func (x *TrainEnd) ProtoReflect() protoreflect.Message {
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainEnd.ProtoReflect.Descriptor instead.
+func (*TrainEnd) Descriptor() ([]byte, []int) {
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *TrainEnd) GetTrainCount() int64 {
+	if x != nil {
+		return x.TrainCount
+	}
+	return 0
+}
+
+func (x *TrainEnd) GetValidationCount() int64 {
+	if x != nil {
+		return x.ValidationCount
+	}
+	return 0
 }
 
 type TrainEvent struct {
@@ -704,7 +1016,7 @@ type TrainEvent struct {
 
 func (x *TrainEvent) Reset() {
 	*x = TrainEvent{}
-	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +1028,7 @@ func (x *TrainEvent) String() string {
 func (*TrainEvent) ProtoMessage() {}
 
 func (x *TrainEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[9]
+	mi := &file_srbench_scorer_v1_scorer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +1041,7 @@ func (x *TrainEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainEvent.ProtoReflect.Descriptor instead.
 func (*TrainEvent) Descriptor() ([]byte, []int) {
-	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{9}
+	return file_srbench_scorer_v1_scorer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TrainEvent) GetEpoch() int32 {
@@ -848,17 +1160,38 @@ const file_srbench_scorer_v1_scorer_proto_rawDesc = "" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\"D\n" +
 	"\rScoreResponse\x123\n" +
-	"\aresults\x18\x01 \x03(\v2\x19.srbench.scorer.v1.ResultR\aresults\"\xc9\x01\n" +
-	"\fTrainRequest\x12\x1f\n" +
-	"\vconfig_json\x18\x01 \x01(\tR\n" +
-	"configJson\x12\x1d\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.srbench.scorer.v1.ResultR\aresults\"\xee\x01\n" +
 	"\n" +
-	"train_path\x18\x02 \x01(\tR\ttrainPath\x12'\n" +
-	"\x0fvalidation_path\x18\x03 \x01(\tR\x0evalidationPath\x12\x16\n" +
-	"\x06format\x18\x04 \x01(\tR\x06format\x12\x1f\n" +
-	"\vimages_root\x18\x05 \x01(\tR\n" +
-	"imagesRoot\x12\x17\n" +
-	"\aout_dir\x18\x06 \x01(\tR\x06outDir\"\xa7\x02\n" +
+	"TrainInput\x125\n" +
+	"\x05start\x18\x01 \x01(\v2\x1d.srbench.scorer.v1.TrainStartH\x00R\x05start\x122\n" +
+	"\x05train\x18\x02 \x01(\v2\x1a.srbench.scorer.v1.TripletH\x00R\x05train\x12<\n" +
+	"\n" +
+	"validation\x18\x03 \x01(\v2\x1a.srbench.scorer.v1.TripletH\x00R\n" +
+	"validation\x12/\n" +
+	"\x03end\x18\x04 \x01(\v2\x1b.srbench.scorer.v1.TrainEndH\x00R\x03endB\x06\n" +
+	"\x04kind\"\x92\x01\n" +
+	"\n" +
+	"TrainStart\x12\x1f\n" +
+	"\vconfig_json\x18\x01 \x01(\tR\n" +
+	"configJson\x12\x17\n" +
+	"\aout_dir\x18\x02 \x01(\tR\x06outDir\x12\x1f\n" +
+	"\vtrain_count\x18\x03 \x01(\x03R\n" +
+	"trainCount\x12)\n" +
+	"\x10validation_count\x18\x04 \x01(\x03R\x0fvalidationCount\"=\n" +
+	"\x05Image\x12\x14\n" +
+	"\x04path\x18\x01 \x01(\tH\x00R\x04path\x12\x14\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04dataB\b\n" +
+	"\x06source\"\xb1\x01\n" +
+	"\aTriplet\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06prompt\x18\x02 \x01(\tR\x06prompt\x126\n" +
+	"\tpreferred\x18\x03 \x01(\v2\x18.srbench.scorer.v1.ImageR\tpreferred\x12.\n" +
+	"\x05other\x18\x04 \x01(\v2\x18.srbench.scorer.v1.ImageR\x05other\x12\x16\n" +
+	"\x06weight\x18\x05 \x01(\x01R\x06weight\"V\n" +
+	"\bTrainEnd\x12\x1f\n" +
+	"\vtrain_count\x18\x01 \x01(\x03R\n" +
+	"trainCount\x12)\n" +
+	"\x10validation_count\x18\x02 \x01(\x03R\x0fvalidationCount\"\xa7\x02\n" +
 	"\n" +
 	"TrainEvent\x12\x14\n" +
 	"\x05epoch\x18\x01 \x01(\x05R\x05epoch\x12\x12\n" +
@@ -874,9 +1207,9 @@ const file_srbench_scorer_v1_scorer_proto_rawDesc = "" +
 	"\x06Scorer\x12V\n" +
 	"\tConfigure\x12#.srbench.scorer.v1.ConfigureRequest\x1a$.srbench.scorer.v1.ConfigureResponse\x12S\n" +
 	"\bDescribe\x12\".srbench.scorer.v1.DescribeRequest\x1a#.srbench.scorer.v1.DescribeResponse\x12J\n" +
-	"\x05Score\x12\x1f.srbench.scorer.v1.ScoreRequest\x1a .srbench.scorer.v1.ScoreResponse2T\n" +
-	"\aTrainer\x12I\n" +
-	"\x05Train\x12\x1f.srbench.scorer.v1.TrainRequest\x1a\x1d.srbench.scorer.v1.TrainEvent0\x01B=Z;github.com/srbench/srbench/harness/scorer/internal/scorerpbb\x06proto3"
+	"\x05Score\x12\x1f.srbench.scorer.v1.ScoreRequest\x1a .srbench.scorer.v1.ScoreResponse2\\\n" +
+	"\aTrainer\x12Q\n" +
+	"\rTrainTriplets\x12\x1d.srbench.scorer.v1.TrainInput\x1a\x1d.srbench.scorer.v1.TrainEvent(\x010\x01B=Z;github.com/srbench/srbench/harness/scorer/internal/scorerpbb\x06proto3"
 
 var (
 	file_srbench_scorer_v1_scorer_proto_rawDescOnce sync.Once
@@ -890,7 +1223,7 @@ func file_srbench_scorer_v1_scorer_proto_rawDescGZIP() []byte {
 	return file_srbench_scorer_v1_scorer_proto_rawDescData
 }
 
-var file_srbench_scorer_v1_scorer_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_srbench_scorer_v1_scorer_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_srbench_scorer_v1_scorer_proto_goTypes = []any{
 	(*ConfigureRequest)(nil),  // 0: srbench.scorer.v1.ConfigureRequest
 	(*ConfigureResponse)(nil), // 1: srbench.scorer.v1.ConfigureResponse
@@ -900,29 +1233,39 @@ var file_srbench_scorer_v1_scorer_proto_goTypes = []any{
 	(*ScoreRequest)(nil),      // 5: srbench.scorer.v1.ScoreRequest
 	(*Result)(nil),            // 6: srbench.scorer.v1.Result
 	(*ScoreResponse)(nil),     // 7: srbench.scorer.v1.ScoreResponse
-	(*TrainRequest)(nil),      // 8: srbench.scorer.v1.TrainRequest
-	(*TrainEvent)(nil),        // 9: srbench.scorer.v1.TrainEvent
-	nil,                       // 10: srbench.scorer.v1.ConfigureRequest.OptionsEntry
-	nil,                       // 11: srbench.scorer.v1.DescribeResponse.DetailsEntry
+	(*TrainInput)(nil),        // 8: srbench.scorer.v1.TrainInput
+	(*TrainStart)(nil),        // 9: srbench.scorer.v1.TrainStart
+	(*Image)(nil),             // 10: srbench.scorer.v1.Image
+	(*Triplet)(nil),           // 11: srbench.scorer.v1.Triplet
+	(*TrainEnd)(nil),          // 12: srbench.scorer.v1.TrainEnd
+	(*TrainEvent)(nil),        // 13: srbench.scorer.v1.TrainEvent
+	nil,                       // 14: srbench.scorer.v1.ConfigureRequest.OptionsEntry
+	nil,                       // 15: srbench.scorer.v1.DescribeResponse.DetailsEntry
 }
 var file_srbench_scorer_v1_scorer_proto_depIdxs = []int32{
-	10, // 0: srbench.scorer.v1.ConfigureRequest.options:type_name -> srbench.scorer.v1.ConfigureRequest.OptionsEntry
-	11, // 1: srbench.scorer.v1.DescribeResponse.details:type_name -> srbench.scorer.v1.DescribeResponse.DetailsEntry
+	14, // 0: srbench.scorer.v1.ConfigureRequest.options:type_name -> srbench.scorer.v1.ConfigureRequest.OptionsEntry
+	15, // 1: srbench.scorer.v1.DescribeResponse.details:type_name -> srbench.scorer.v1.DescribeResponse.DetailsEntry
 	4,  // 2: srbench.scorer.v1.ScoreRequest.items:type_name -> srbench.scorer.v1.Item
 	6,  // 3: srbench.scorer.v1.ScoreResponse.results:type_name -> srbench.scorer.v1.Result
-	0,  // 4: srbench.scorer.v1.Scorer.Configure:input_type -> srbench.scorer.v1.ConfigureRequest
-	2,  // 5: srbench.scorer.v1.Scorer.Describe:input_type -> srbench.scorer.v1.DescribeRequest
-	5,  // 6: srbench.scorer.v1.Scorer.Score:input_type -> srbench.scorer.v1.ScoreRequest
-	8,  // 7: srbench.scorer.v1.Trainer.Train:input_type -> srbench.scorer.v1.TrainRequest
-	1,  // 8: srbench.scorer.v1.Scorer.Configure:output_type -> srbench.scorer.v1.ConfigureResponse
-	3,  // 9: srbench.scorer.v1.Scorer.Describe:output_type -> srbench.scorer.v1.DescribeResponse
-	7,  // 10: srbench.scorer.v1.Scorer.Score:output_type -> srbench.scorer.v1.ScoreResponse
-	9,  // 11: srbench.scorer.v1.Trainer.Train:output_type -> srbench.scorer.v1.TrainEvent
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	9,  // 4: srbench.scorer.v1.TrainInput.start:type_name -> srbench.scorer.v1.TrainStart
+	11, // 5: srbench.scorer.v1.TrainInput.train:type_name -> srbench.scorer.v1.Triplet
+	11, // 6: srbench.scorer.v1.TrainInput.validation:type_name -> srbench.scorer.v1.Triplet
+	12, // 7: srbench.scorer.v1.TrainInput.end:type_name -> srbench.scorer.v1.TrainEnd
+	10, // 8: srbench.scorer.v1.Triplet.preferred:type_name -> srbench.scorer.v1.Image
+	10, // 9: srbench.scorer.v1.Triplet.other:type_name -> srbench.scorer.v1.Image
+	0,  // 10: srbench.scorer.v1.Scorer.Configure:input_type -> srbench.scorer.v1.ConfigureRequest
+	2,  // 11: srbench.scorer.v1.Scorer.Describe:input_type -> srbench.scorer.v1.DescribeRequest
+	5,  // 12: srbench.scorer.v1.Scorer.Score:input_type -> srbench.scorer.v1.ScoreRequest
+	8,  // 13: srbench.scorer.v1.Trainer.TrainTriplets:input_type -> srbench.scorer.v1.TrainInput
+	1,  // 14: srbench.scorer.v1.Scorer.Configure:output_type -> srbench.scorer.v1.ConfigureResponse
+	3,  // 15: srbench.scorer.v1.Scorer.Describe:output_type -> srbench.scorer.v1.DescribeResponse
+	7,  // 16: srbench.scorer.v1.Scorer.Score:output_type -> srbench.scorer.v1.ScoreResponse
+	13, // 17: srbench.scorer.v1.Trainer.TrainTriplets:output_type -> srbench.scorer.v1.TrainEvent
+	14, // [14:18] is the sub-list for method output_type
+	10, // [10:14] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_srbench_scorer_v1_scorer_proto_init() }
@@ -934,13 +1277,23 @@ func file_srbench_scorer_v1_scorer_proto_init() {
 		(*Item_ImagePath)(nil),
 		(*Item_ImageBytes)(nil),
 	}
+	file_srbench_scorer_v1_scorer_proto_msgTypes[8].OneofWrappers = []any{
+		(*TrainInput_Start)(nil),
+		(*TrainInput_Train)(nil),
+		(*TrainInput_Validation)(nil),
+		(*TrainInput_End)(nil),
+	}
+	file_srbench_scorer_v1_scorer_proto_msgTypes[10].OneofWrappers = []any{
+		(*Image_Path)(nil),
+		(*Image_Data)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_srbench_scorer_v1_scorer_proto_rawDesc), len(file_srbench_scorer_v1_scorer_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -216,7 +216,7 @@ var Scorer_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Trainer_Train_FullMethodName = "/srbench.scorer.v1.Trainer/Train"
+	Trainer_TrainTriplets_FullMethodName = "/srbench.scorer.v1.Trainer/TrainTriplets"
 )
 
 // TrainerClient is the client API for Trainer service.
@@ -224,10 +224,21 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // Trainer is an optional ability: a plugin whose scorer can be trained
-// answers Train; others answer UNIMPLEMENTED. The plugin trains on the
-// model directory it was configured with and writes a new model directory.
+// answers TrainTriplets; others answer UNIMPLEMENTED. The plugin trains on
+// the model directory it was configured with and writes a new model
+// directory.
+//
+// The host reads the dataset (any format srbench loads) itself and streams
+// it: first one TrainInput with `start`, then every training triplet, then
+// every validation triplet, then `end` (with the counts, so a plugin can
+// check it received everything), and then it closes its side. The plugin
+// answers with progress events; the last event of a successful run names
+// the trained model directory. A plugin never parses a dataset format.
+//
+// (An earlier Trainer.Train, which handed plugins dataset paths and format
+// names, was removed; a plugin offering only it answers UNIMPLEMENTED here.)
 type TrainerClient interface {
-	Train(ctx context.Context, in *TrainRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TrainEvent], error)
+	TrainTriplets(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[TrainInput, TrainEvent], error)
 }
 
 type trainerClient struct {
@@ -238,34 +249,39 @@ func NewTrainerClient(cc grpc.ClientConnInterface) TrainerClient {
 	return &trainerClient{cc}
 }
 
-func (c *trainerClient) Train(ctx context.Context, in *TrainRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[TrainEvent], error) {
+func (c *trainerClient) TrainTriplets(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[TrainInput, TrainEvent], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Trainer_ServiceDesc.Streams[0], Trainer_Train_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Trainer_ServiceDesc.Streams[0], Trainer_TrainTriplets_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	x := &grpc.GenericClientStream[TrainRequest, TrainEvent]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
+	x := &grpc.GenericClientStream[TrainInput, TrainEvent]{ClientStream: stream}
 	return x, nil
 }
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Trainer_TrainClient = grpc.ServerStreamingClient[TrainEvent]
+type Trainer_TrainTripletsClient = grpc.BidiStreamingClient[TrainInput, TrainEvent]
 
 // TrainerServer is the server API for Trainer service.
 // All implementations must embed UnimplementedTrainerServer
 // for forward compatibility.
 //
 // Trainer is an optional ability: a plugin whose scorer can be trained
-// answers Train; others answer UNIMPLEMENTED. The plugin trains on the
-// model directory it was configured with and writes a new model directory.
+// answers TrainTriplets; others answer UNIMPLEMENTED. The plugin trains on
+// the model directory it was configured with and writes a new model
+// directory.
+//
+// The host reads the dataset (any format srbench loads) itself and streams
+// it: first one TrainInput with `start`, then every training triplet, then
+// every validation triplet, then `end` (with the counts, so a plugin can
+// check it received everything), and then it closes its side. The plugin
+// answers with progress events; the last event of a successful run names
+// the trained model directory. A plugin never parses a dataset format.
+//
+// (An earlier Trainer.Train, which handed plugins dataset paths and format
+// names, was removed; a plugin offering only it answers UNIMPLEMENTED here.)
 type TrainerServer interface {
-	Train(*TrainRequest, grpc.ServerStreamingServer[TrainEvent]) error
+	TrainTriplets(grpc.BidiStreamingServer[TrainInput, TrainEvent]) error
 	mustEmbedUnimplementedTrainerServer()
 }
 
@@ -276,8 +292,8 @@ type TrainerServer interface {
 // pointer dereference when methods are called.
 type UnimplementedTrainerServer struct{}
 
-func (UnimplementedTrainerServer) Train(*TrainRequest, grpc.ServerStreamingServer[TrainEvent]) error {
-	return status.Error(codes.Unimplemented, "method Train not implemented")
+func (UnimplementedTrainerServer) TrainTriplets(grpc.BidiStreamingServer[TrainInput, TrainEvent]) error {
+	return status.Error(codes.Unimplemented, "method TrainTriplets not implemented")
 }
 func (UnimplementedTrainerServer) mustEmbedUnimplementedTrainerServer() {}
 func (UnimplementedTrainerServer) testEmbeddedByValue()                 {}
@@ -300,16 +316,12 @@ func RegisterTrainerServer(s grpc.ServiceRegistrar, srv TrainerServer) {
 	s.RegisterService(&Trainer_ServiceDesc, srv)
 }
 
-func _Trainer_Train_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(TrainRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(TrainerServer).Train(m, &grpc.GenericServerStream[TrainRequest, TrainEvent]{ServerStream: stream})
+func _Trainer_TrainTriplets_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TrainerServer).TrainTriplets(&grpc.GenericServerStream[TrainInput, TrainEvent]{ServerStream: stream})
 }
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type Trainer_TrainServer = grpc.ServerStreamingServer[TrainEvent]
+type Trainer_TrainTripletsServer = grpc.BidiStreamingServer[TrainInput, TrainEvent]
 
 // Trainer_ServiceDesc is the grpc.ServiceDesc for Trainer service.
 // It's only intended for direct use with grpc.RegisterService,
@@ -320,9 +332,10 @@ var Trainer_ServiceDesc = grpc.ServiceDesc{
 	Methods:     []grpc.MethodDesc{},
 	Streams: []grpc.StreamDesc{
 		{
-			StreamName:    "Train",
-			Handler:       _Trainer_Train_Handler,
+			StreamName:    "TrainTriplets",
+			Handler:       _Trainer_TrainTriplets_Handler,
 			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "srbench/scorer/v1/scorer.proto",

@@ -1,8 +1,7 @@
-// Command lengthscorer is the "length" scorer of the contract's package
-// documentation (harness/scorer), built as a plugin: it gives an item the
-// length of its prompt, so both images of a pair always tie. Tests run it
-// to check that such a scorer is caught (tie warnings, accuracy under each
-// tie rule), never reported as accurate.
+// Command lengthscorer is a deliberately useless plugin: it gives an item
+// the length of its prompt, so both images of a pair always tie. Tests run
+// it to check that such a scorer is caught (tie warnings, accuracy under
+// each tie rule), never reported as accurate.
 package main
 
 import (
@@ -20,17 +19,17 @@ func newLengthScorer(ctx context.Context, cfg scorer.Config) (scorer.Scorer, err
 	return &lengthScorer{dir: cfg.ModelDir}, nil
 }
 
-func (s *lengthScorer) Describe(ctx context.Context) (scorer.Description, error) {
+func (s *lengthScorer) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
 	return scorer.Description{Name: "length", Version: "0.1.0", Kind: "length",
 		Formula: "len(prompt)"}, nil
 }
 
-func (s *lengthScorer) Score(ctx context.Context, items []scorer.Item) ([]scorer.Result, error) {
-	out := make([]scorer.Result, len(items))
-	for i, it := range items {
+func (s *lengthScorer) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
+	out := make([]scorer.Result, len(req.Items))
+	for i, it := range req.Items {
 		out[i] = scorer.Result{Score: float64(len(it.Prompt))}
 	}
-	return out, nil
+	return scorer.ScoreResponse{Results: out}, nil
 }
 
 func main() { scorer.Serve(newLengthScorer) }
