@@ -4,6 +4,18 @@
 GO        ?= go
 BIN       := bin
 PLUGINS   := clipscore pickscore imagereward socialreward
+# Python scorer plugins (docs/python-plugins.md). Plugin NAME lives in
+# plugins/NAME/: __main__.py is its entry point (it calls
+# srbench_plugin.serve), its other *.py modules sit beside it, and its unit
+# tests are plugins/NAME/test_*.py (unittest, run by `make test-python` with
+# the plugin directory and the SDK on the import path).
+# `make build` packs each, with the SDK (harness/scorer/python), into the
+# executable zipapp bin/plugins/NAME (#!/usr/bin/python3;
+# scripts/build-python-plugin.sh; reproducible: same sources, same sha256),
+# pinned in plugins.lock like the Go plugins. Add a plugin by appending
+# its name here.
+PY_PLUGINS := colorfulness socialreward-torch
+PYTHON    := /usr/bin/python3
 SRBENCH   := $(BIN)/srbench
 DEMO_DIR  ?= demo-out
 export CGO_ENABLED := 1
@@ -12,7 +24,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: test-race lint all setup deps onnxruntime build plugins demo demo-check example test test-short bench bench-memory bench-cache bench-decode bench-e2e proto docs fmt vet clean check-html
+.PHONY: test-race lint all setup deps onnxruntime python torch build plugins demo demo-check example test test-short test-python bench bench-memory bench-cache bench-decode bench-e2e proto proto-python docs fmt vet clean check-html
 
 all: build
 
@@ -29,11 +41,20 @@ deps:
 onnxruntime:
 	@./scripts/install-onnxruntime.sh
 
-## build: bin/srbench and the plugins in bin/plugins/, pinned in bin/plugins/plugins.lock.
-build: deps
+## torch: Debian's PyTorch and torchvision (the socialreward-torch trainer plugin and its tests, make test; bench-e2e TORCH=1), OpenBLAS as BLAS (idempotent).
+torch:
+	@./scripts/install-torch.sh
+
+## python: Debian's python3 with what the Python SDK and plugins import (grpcio, protobuf, cryptography, numpy, Pillow; idempotent).
+python:
+	@./scripts/install-python.sh
+
+## build: bin/srbench and the plugins in bin/plugins/ (Go binaries, Python zipapps), pinned in bin/plugins/plugins.lock.
+build: deps python
 	$(GO) build -o $(SRBENCH) ./harness/cmd/srbench
 	@mkdir -p $(BIN)/plugins
 	@for p in $(PLUGINS); do echo "$(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p" && $(GO) build -o $(BIN)/plugins/$$p ./plugins/$$p || exit 1; done
+	@for p in $(PY_PLUGINS); do PYTHON=$(PYTHON) scripts/build-python-plugin.sh $$p $(BIN)/plugins/$$p || exit 1; done
 	@$(SRBENCH) plugins lock --plugin-dir $(BIN)/plugins
 
 ## demo: simulate a creative community, curate it, build the demo models, benchmark every scorer, report.
@@ -56,11 +77,17 @@ example: setup build
 	sed -i '/"run_dir"/d' reports/baselines/demo-alignment.json  # its samples are not committed
 
 ## test: every test (integration tests launch the real plugin binaries, copied from bin/ rather than linked again).
-test: setup build
+test: setup build torch test-python
 	$(GO) vet ./...
 	$(SDK) $(GO) vet ./...
 	$(SDK) $(GO) test -count=1 ./...
 	SRBENCH_PREBUILT=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
+
+## test-python: the Python SDK's tests and each Python plugin's unit tests (unittest, Debian's python3).
+test-python: python
+	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s harness/scorer/python/tests
+	@for p in $(PY_PLUGINS); do echo "PYTHONPATH=harness/scorer/python $(PYTHON) -m unittest discover -s plugins/$$p" && \
+	  PYTHONPATH=$(CURDIR)/harness/scorer/python PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s plugins/$$p || exit 1; done
 
 ## test-race: the race detector on the packages where goroutines meet (runner, host, contract, caches, statistics, the decode loop); a few minutes.
 RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
@@ -98,12 +125,12 @@ bench-decode: setup
 ## bench-e2e: end-to-end clipscore throughput vs bare ONNX Runtime (and PyTorch eager with TORCH=1, which installs it), interleaved rounds (about 10 minutes).
 bench-e2e: setup build
 ifeq ($(TORCH),1)
-	scripts/install-torch.sh
+	@./scripts/install-torch.sh
 endif
 	$(GO) run ./scripts/benche2e $(if $(filter 1,$(TORCH)),-torch on,)
 
-## proto: regenerate the plugin contract's Go code (needs protoc: apt-get install protobuf-compiler).
-proto:
+## proto: regenerate the plugin contract's Go code and the Python SDK's modules (needs protoc and grpc_python_plugin: apt-get install protobuf-compiler protobuf-compiler-grpc).
+proto: proto-python
 	@command -v protoc >/dev/null || (echo "protoc missing: apt-get install -y protobuf-compiler" && exit 1)
 	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
@@ -112,6 +139,10 @@ proto:
 	  --go_out=. --go_opt=module=github.com/srbench/srbench \
 	  --go-grpc_out=. --go-grpc_opt=module=github.com/srbench/srbench \
 	  srbench/scorer/v1/scorer.proto
+
+## proto-python: regenerate the Python SDK's protobuf/gRPC modules (harness/scorer/python/srbench_plugin/_pb, package-relative imports).
+proto-python:
+	./scripts/proto-python.sh
 
 ## check-html: open a report in headless Chromium (installs Debian chromium if missing), screenshot it.
 check-html:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-torch.sh: Debian's PyTorch and torchvision for the PyTorch eager
-# contender of `make bench-e2e TORCH=1`, with OpenBLAS as the BLAS that
+# contender of `make bench-e2e TORCH=1` and the socialreward-torch plugin (make test), with OpenBLAS as the BLAS that
 # torch's CPU matrix products use. Idempotent: does nothing when
 # /usr/bin/python3 already imports both and OpenBLAS is selected.
 set -euo pipefail

@@ -13,8 +13,12 @@
 // training-config names (loss, margin, side, lr, epochs, ...) with four
 // exceptions: "adapter" is the adapter kind, "rank" and "hidden" its sizes,
 // "fraction" is train_fraction, and "curation" is the curate preset the
-// training and validation data come from. Unknown keys, axes, settings and
-// values are errors with a "did you mean" suggestion and the line.
+// training and validation data come from. "trainer" (adapters, the default,
+// or torch-blocks) picks the trainer plugin; vision_blocks and text_blocks
+// are torch-blocks settings, and the caller leaves the settings one trainer
+// does not read out of the other's config (pipeline.AblationDeps). Unknown
+// keys, axes, settings and values are errors with a "did you mean"
+// suggestion and the line.
 //
 // Mode "one-at-a-time" (the default) trains the reference cell and, for each
 // axis, one cell per other value with the other axes at the reference: the

@@ -139,8 +139,26 @@ func BuildModels(outDir string, opts ModelOptions) ([]string, error) {
 		}
 		dirs = append(dirs, dir)
 	}
+	if len(want) == 0 {
+		// The Python example plugin reads no weights; its directory only
+		// names it, so that `srbench run --models ROOT` and `plugins list`
+		// find a model directory for every plugin `make build` builds
+		// (socialreward-torch's is made by its init-random command).
+		dir := filepath.Join(outDir, WeightlessColorfulness)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := modeldir.Write(dir, modeldir.Manifest{Kind: WeightlessColorfulness,
+			Description: "no weights: the colorfulness plugin (plugins/colorfulness) computes Hasler & Süsstrunk's metric from the pixels"}); err != nil {
+			return nil, err
+		}
+	}
 	return dirs, nil
 }
+
+// WeightlessColorfulness is the model directory BuildModels writes, beside
+// the scorers' own, for the weightless colorfulness plugin.
+const WeightlessColorfulness = "colorfulness"
 
 // designedDoc is the doc string of every designed ONNX file.
 const designedDoc = "srbench demo model designed for the synthetic world (harness/demo): fixed image measurements " +

@@ -97,11 +97,11 @@ func AblationDeps(in AblationInputs, outDir string, launch bench.Launcher, log i
 			return out[0], out[1], test, nil
 		},
 		Train: func(ctx context.Context, trainPath, valPath, configJSON, outDir string) error {
-			plugin, model, config, err := routeTraining(configJSON, in)
+			r, err := routeTraining(configJSON, in)
 			if err != nil {
 				return err
 			}
-			_, err = trainWith(ctx, launch, plugin, model, trainPath, valPath, outDir, config, io.Discard)
+			_, err = trainWith(ctx, launch, r, trainPath, valPath, outDir, io.Discard)
 			return err
 		},
 		Evaluate: func(ctx context.Context, modelDir, testPath, runDir string) (*results.Results, error) {
@@ -127,44 +127,59 @@ var (
 	torchOnly   = []string{"vision_blocks", "text_blocks"}
 )
 
+// route is where a cell trains: the plugin, its base model, the config it
+// reads, and the share of the training triplets the host keeps for it
+// (Fraction < 1 only for trainers that do not subsample themselves).
+type route struct {
+	plugin, model, config string
+	fraction              float64
+	seed                  uint64
+}
+
 // routeTraining picks the plugin and base model of a cell's trainer
 // (config key "trainer", default adapters) and returns the config that
-// plugin reads. The torch-blocks trainer implements only the triplet loss
-// and trains on every triplet, so another loss or a fraction below 1 is an
-// error there rather than silently ignored.
-func routeTraining(configJSON string, in AblationInputs) (plugin, model, config string, err error) {
+// plugin reads. The torch-blocks trainer implements only the triplet loss,
+// so another loss is an error there rather than silently ignored; its
+// train_fraction is applied by the host with the adapters plugin's own
+// seeded draw (train.Fraction), so both trainers of a seed see the same
+// triplets.
+func routeTraining(configJSON string, in AblationInputs) (route, error) {
 	cfg := map[string]any{}
 	if err := json.Unmarshal([]byte(configJSON), &cfg); err != nil {
-		return "", "", "", fmt.Errorf("training config: %w", err)
+		return route{}, fmt.Errorf("training config: %w", err)
 	}
 	trainer, _ := cfg["trainer"].(string)
 	delete(cfg, "trainer")
 	drop := torchOnly
-	plugin, model = "socialreward", in.Backbone
+	r := route{plugin: "socialreward", model: in.Backbone, fraction: 1}
 	switch trainer {
 	case "", ablate.TrainerAdapters:
 	case ablate.TrainerTorchBlocks:
 		if in.TorchModel == "" {
-			return "", "", "", fmt.Errorf("a cell trains with %s, which needs a PyTorch CLIP model directory (--torch-model)", trainer)
+			return route{}, fmt.Errorf("a cell trains with %s, which needs a PyTorch CLIP model directory (--torch-model)", trainer)
 		}
 		if l, ok := cfg["loss"]; ok && l != "triplet" {
-			return "", "", "", fmt.Errorf("trainer %s implements the triplet loss only, the cell asks for loss %v", trainer, l)
+			return route{}, fmt.Errorf("trainer %s implements the triplet loss only, the cell asks for loss %v", trainer, l)
 		}
-		if f, ok := cfg["train_fraction"].(float64); ok && f != 1 {
-			return "", "", "", fmt.Errorf("trainer %s trains on every triplet, the cell asks for fraction %v", trainer, f)
+		if f, ok := cfg["train_fraction"].(float64); ok {
+			r.fraction = f
+		}
+		if s, ok := cfg["seed"].(float64); ok {
+			r.seed = uint64(s)
 		}
 		delete(cfg, "loss")
 		delete(cfg, "train_fraction")
 		drop = adapterOnly
-		plugin, model = "socialreward-torch", in.TorchModel
+		r.plugin, r.model = "socialreward-torch", in.TorchModel
 	default:
-		return "", "", "", fmt.Errorf("unknown trainer %q", trainer)
+		return route{}, fmt.Errorf("unknown trainer %q", trainer)
 	}
 	for _, k := range drop {
 		delete(cfg, k)
 	}
 	b, err := json.Marshal(cfg)
-	return plugin, model, string(b), err
+	r.config = string(b)
+	return r, err
 }
 
 // promptIDs reads the prompt ids of a pairs JSONL file.

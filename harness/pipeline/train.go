@@ -9,6 +9,7 @@ import (
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/dataset"
 	"github.com/srbench/srbench/harness/scorer"
+	"github.com/srbench/srbench/harness/train"
 )
 
 // ReadTrainingData reads the training dataset (and the validation one,
@@ -50,21 +51,22 @@ func ReadTrainingData(train, val dataset.Spec, config, out string, log io.Writer
 // out; progress lines go to log. It returns the last event (which names the
 // trained model directory) and stops the plugin when done.
 func TrainSocialReward(ctx context.Context, launch bench.Launcher, backbone, trainPath, valPath, out, config string, log io.Writer) (scorer.TrainEvent, error) {
-	return trainWith(ctx, launch, "socialreward", backbone, trainPath, valPath, out, config, log)
+	return trainWith(ctx, launch, route{plugin: "socialreward", model: backbone, config: config, fraction: 1}, trainPath, valPath, out, log)
 }
 
-// trainWith trains with the named trainer plugin launched on model.
-func trainWith(ctx context.Context, launch bench.Launcher, plugin, model, trainPath, valPath, out, config string, log io.Writer) (scorer.TrainEvent, error) {
-	p, err := launch(ctx, bench.ScorerSpec{Name: plugin, ModelDir: model})
+// trainWith trains with r's trainer plugin launched on its model.
+func trainWith(ctx context.Context, launch bench.Launcher, r route, trainPath, valPath, out string, log io.Writer) (scorer.TrainEvent, error) {
+	req, err := ReadTrainingData(dataset.Spec{Format: dataset.PairsJSONL, Path: trainPath},
+		dataset.Spec{Format: dataset.PairsJSONL, Path: valPath}, r.config, out, nil)
+	if err != nil {
+		return scorer.TrainEvent{}, err
+	}
+	req.Train = train.Fraction(req.Train, r.fraction, r.seed)
+	p, err := launch(ctx, bench.ScorerSpec{Name: r.plugin, ModelDir: r.model})
 	if err != nil {
 		return scorer.TrainEvent{}, err
 	}
 	defer p.Kill()
-	req, err := ReadTrainingData(dataset.Spec{Format: dataset.PairsJSONL, Path: trainPath},
-		dataset.Spec{Format: dataset.PairsJSONL, Path: valPath}, config, out, nil)
-	if err != nil {
-		return scorer.TrainEvent{}, err
-	}
 	var last scorer.TrainEvent
 	err = p.Train(ctx, req,
 		scorer.LastEvent(&last, func(e scorer.TrainEvent) {

@@ -89,8 +89,15 @@
 // # Plugins in other languages
 //
 // Implement the service in proto/srbench/scorer/v1/scorer.proto and
-// go-plugin's side of the handshake; docs/python-plugins.md spells it out
-// (the handshake line's six fields, the cookie, AutoMTLS, health, the
-// controller's Shutdown), and the Python SDK in harness/scorer/python
-// does all of it for Python.
+// go-plugin's side of the handshake: check the cookie (the environment
+// variable SRBENCH_SCORER_PLUGIN equals Handshake's MagicCookieValue),
+// serve gRPC on a local socket with the health service ("plugin" SERVING)
+// and go-plugin's GRPCController (Shutdown stops the process), and print
+// "1|1|unix|/path/to.sock|grpc|CERT" on stdout. With AutoMTLS, which
+// srbench always uses, the host passes its certificate in
+// PLUGIN_CLIENT_CERT (PEM); the plugin serves TLS with a fresh
+// certificate of its own, requires the host's, and CERT is its own
+// certificate's DER in standard base64 without padding (go-plugin decodes
+// it with RawStdEncoding). docs/python-plugins.md spells out every step,
+// and the Python SDK in harness/scorer/python does all of it for Python.
 package scorer

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,11 +86,7 @@ func (s *SocialReward) Train(ctx context.Context, req scorer.TrainRequest, emit 
 	if err != nil {
 		return fmt.Errorf("training data: %w", err)
 	}
-	if f := cfg.TrainFraction; f > 0 && f < 1 {
-		r := rand.New(rand.NewPCG(cfg.Seed, 0xf7ac))
-		r.Shuffle(len(trainSet), func(i, j int) { trainSet[i], trainSet[j] = trainSet[j], trainSet[i] })
-		trainSet = trainSet[:max(1, int(f*float64(len(trainSet))+0.5))]
-	}
+	trainSet = train.Fraction(trainSet, cfg.TrainFraction, cfg.Seed)
 	var valSet []train.Triplet
 	if len(req.Validation) > 0 {
 		if valSet, err = s.triplets(ctx, cache, req.Validation); err != nil {

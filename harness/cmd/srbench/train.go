@@ -50,13 +50,6 @@ single settings.`,
 			if err != nil {
 				return err
 			}
-			h := newHost(g)
-			defer h.Close()
-			p, err := launcher(g, h)(cmd.Context(), bench.ScorerSpec{Name: f.scorer, ModelDir: f.model})
-			if err != nil {
-				return err
-			}
-			defer p.Kill()
 			var format dataset.Format
 			if f.format != "" {
 				if format, err = dataset.ParseFormat(f.format); err != nil {
@@ -68,6 +61,13 @@ single settings.`,
 			if err != nil {
 				return err
 			}
+			h := newHost(g)
+			defer h.Close()
+			p, err := launcher(g, h)(cmd.Context(), bench.ScorerSpec{Name: f.scorer, ModelDir: f.model})
+			if err != nil {
+				return err
+			}
+			defer p.Kill()
 			var bar *progressbar.ProgressBar
 			start := time.Now()
 			var last scorer.TrainEvent

@@ -1,0 +1,1 @@
+"""Generated protobuf and gRPC modules (`make proto`, scripts/proto-python.sh); do not edit."""
