@@ -90,7 +90,7 @@ test-python: python
 	  PYTHONPATH=$(CURDIR)/harness/scorer/python PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m unittest discover -s plugins/$$p || exit 1; done
 
 ## test-race: the race detector on the packages where goroutines meet (runner, host, contract, caches, statistics, the decode loop); a few minutes.
-RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
+RACE_PKGS := ./harness/bench/ ./harness/host/ ./harness/conformance/ ./harness/check/ ./harness/modeldir/ ./harness/stats/ \
 	./harness/results/ ./harness/pipeline/ ./harness/internal/... ./internal/... ./harness/imageproc/ ./harness/dualenc/
 test-race: setup build
 	$(SDK) $(GO) test -race -count=1 ./...

@@ -894,7 +894,12 @@ func PrintTable(w io.Writer, r *results.Results) {
 		}
 		return " "
 	}
-	fmt.Fprintf(w, "%-14s %-12s %9s   %-14s %7s %7s  %7s  %s\n", "scorer", "variant", "accuracy", "95% CI", "pairs", "ties", "failed", "fingerprint")
+	// Name and variant columns as wide as their longest entry (at least 14 and 12).
+	nw, vw := 14, 12
+	for _, s := range r.Scorers {
+		nw, vw = max(nw, len(s.Name)), max(vw, len(s.Variant))
+	}
+	fmt.Fprintf(w, "%-*s %-*s %9s   %-14s %7s %7s  %7s  %s\n", nw, "scorer", vw, "variant", "accuracy", "95% CI", "pairs", "ties", "failed", "fingerprint")
 	for _, s := range results.SortedScorers(r) {
 		fp := s.Fingerprint
 		if len(fp) > 19 {
@@ -911,7 +916,7 @@ func PrintTable(w io.Writer, r *results.Results) {
 			}
 			ties = fmt.Sprintf("%.1f%%", 100*s.PredictedTieRate)
 		}
-		fmt.Fprintf(w, "%-14s %-12s %9s%s  %-14s %7d %6s%s %7d%s  %s\n", s.Name, s.Variant,
+		fmt.Fprintf(w, "%-*s %-*s %9s%s  %-14s %7d %6s%s %7d%s  %s\n", nw, s.Name, vw, s.Variant,
 			acc, mark(s.Name, results.WarnNoPairs, results.WarnPredictedTies), ci, s.NPairs,
 			ties, mark(s.Name, results.WarnPredictedTies), s.NFailed, mark(s.Name, results.WarnFailures, results.WarnNoPairs), fp)
 	}

@@ -12,7 +12,9 @@
 // CallTimeoutPerItem per item); a plugin that misses it, or crashes, is
 // killed (its whole process group) and relaunched within
 // Options.MaxRestarts, and the call retried. Killing waits at most
-// Options.KillGrace for a graceful exit.
+// Options.KillGrace for a graceful exit; Plugin.LastStop says how the last
+// process ended (on its own, or SIGKILLed, and what of its process group
+// was left), which the conformance kit's shutdown rule checks.
 //
 // Every plugin is launched with go-plugin's AutoMTLS, with the Linux
 // parent-death signal set to SIGKILL so that a harness killed with SIGKILL

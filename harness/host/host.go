@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -122,10 +123,13 @@ type Plugin struct {
 
 	mu       sync.Mutex
 	client   *plugin.Client
+	cmd      *exec.Cmd // the running plugin's command (its ProcessState once it exited)
 	sc       *scorer.Client
 	pid      int // the running plugin's pid and process group
 	restarts int
 	peakRSS  int64 // the largest VmHWM seen of the processes killed so far
+
+	lastStop atomic.Pointer[Stop] // how the last process was stopped
 }
 
 var _ scorer.Scorer = (*Plugin)(nil)
@@ -252,13 +256,13 @@ func (p *Plugin) start(ctx context.Context) error {
 	hung := cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 	cancel()
 	if err != nil {
-		p.kill(client, p.pid)
+		p.kill(client, cmd, p.pid)
 		if hung {
 			return fmt.Errorf("plugin %q: model %q: no answer to Configure within %s (--plugin-timeout): %w", p.info.Name, p.cfg.ModelDir, p.host.opts.deadline(0), err)
 		}
 		return fmt.Errorf("plugin %q: model %q: %w", p.info.Name, p.cfg.ModelDir, err)
 	}
-	p.client, p.sc = client, sc
+	p.client, p.cmd, p.sc = client, cmd, sc
 	return nil
 }
 
@@ -270,12 +274,43 @@ func (p *Plugin) withDeadline(ctx context.Context, n int) (context.Context, cont
 	return context.WithCancel(ctx)
 }
 
+// Stop says how the host stopped a plugin process (Plugin.LastStop): the
+// conformance kit's shutdown rule reads it.
+type Stop struct {
+	Pid int
+	// Graceful: the process exited on its own after go-plugin's shutdown
+	// request, within KillGrace and not by a signal, and nothing of its
+	// process group was left for the host's SIGKILL.
+	Graceful bool
+	// Exit is how the process ended as its parent saw it ("exit status
+	// 0", "signal: killed"); "" when unknown (it had not exited when
+	// KillGrace ran out).
+	Exit string
+	// TimedOut: go-plugin's shutdown had not finished within KillGrace,
+	// so the host SIGKILLed the process group.
+	TimedOut bool
+	// Leftover are the processes of its group still running when the
+	// host SIGKILLed the group after the shutdown (the plugin itself
+	// when it timed out; anything it started and left behind).
+	Leftover []int
+	// Took is how long stopping took.
+	Took time.Duration
+}
+
 // kill stops a plugin process: go-plugin's graceful shutdown for at most
 // KillGrace, then SIGKILL to its process group (always, so nothing it
 // started survives). It never waits without limit: a plugin stopped with
-// SIGSTOP ignores the shutdown request but not SIGKILL.
-func (p *Plugin) kill(c *plugin.Client, pid int) {
+// SIGSTOP ignores the shutdown request but not SIGKILL. It records how
+// the process ended (LastStop).
+func (p *Plugin) kill(c *plugin.Client, cmd *exec.Cmd, pid int) {
+	start := time.Now()
+	st := Stop{Pid: pid}
+	defer func() {
+		st.Took = time.Since(start)
+		p.lastStop.Store(&st)
+	}()
 	if c == nil {
+		st.Leftover = ProcessGroup(pid)
 		killGroup(pid)
 		return
 	}
@@ -286,9 +321,17 @@ func (p *Plugin) kill(c *plugin.Client, pid int) {
 	}()
 	select {
 	case <-done:
+		// go-plugin's Kill waited for the process (and so for cmd.Wait).
+		if cmd != nil && cmd.ProcessState != nil {
+			st.Exit = cmd.ProcessState.String()
+		}
 	case <-time.After(p.host.opts.killGrace()):
+		st.TimedOut = true
 		p.host.opts.Logger.Warn("plugin did not shut down in time; killing its process group", "plugin", p.info.Name, "pid", pid)
 	}
+	st.Leftover = ProcessGroup(pid)
+	st.Graceful = !st.TimedOut && len(st.Leftover) == 0 && cmd != nil && cmd.ProcessState != nil &&
+		cmd.ProcessState.Exited() // not ended by a signal (go-plugin SIGKILLs a plugin that ignores its shutdown request)
 	killGroup(pid)
 	select {
 	case <-done:
@@ -296,6 +339,15 @@ func (p *Plugin) kill(c *plugin.Client, pid int) {
 		// go-plugin still waits on something; the process group is dead,
 		// so give up waiting rather than hang the harness.
 	}
+}
+
+// LastStop reports how the plugin's last process was stopped (by Kill,
+// Host.Close or a restart); ok is false while none was.
+func (p *Plugin) LastStop() (st Stop, ok bool) {
+	if s := p.lastStop.Load(); s != nil {
+		return *s, true
+	}
+	return Stop{}, false
 }
 
 // Info returns what was launched.
@@ -361,12 +413,12 @@ func (p *Plugin) Restarts() int {
 // then SIGKILL of its process group).
 func (p *Plugin) Kill() {
 	p.mu.Lock()
-	c, pid := p.client, p.pid
+	c, cmd, pid := p.client, p.cmd, p.pid
 	p.peakRSS = max(p.peakRSS, vmHWM(pid))
-	p.client, p.sc, p.pid = nil, nil, 0
+	p.client, p.cmd, p.sc, p.pid = nil, nil, nil, 0
 	p.mu.Unlock()
 	if c != nil || pid != 0 {
-		p.kill(c, pid)
+		p.kill(c, cmd, pid)
 	}
 }
 
@@ -407,7 +459,7 @@ func (e *HungError) Error() string {
 func (p *Plugin) call(ctx context.Context, n int, f func(context.Context, *scorer.Client) error) error {
 	for {
 		p.mu.Lock()
-		sc, client, pid := p.sc, p.client, p.pid
+		sc, client, cmd, pid := p.sc, p.client, p.cmd, p.pid
 		p.mu.Unlock()
 		if sc == nil {
 			return fmt.Errorf("plugin %q is not running", p.info.Name)
@@ -419,7 +471,7 @@ func (p *Plugin) call(ctx context.Context, n int, f func(context.Context, *score
 		if hung {
 			herr := &HungError{Plugin: p.info.Name, Deadline: p.host.opts.deadline(n)}
 			p.host.opts.Logger.Warn("plugin call missed its deadline; killing the plugin", "plugin", p.info.Name, "pid", pid, "deadline", herr.Deadline)
-			p.kill(client, pid)
+			p.kill(client, cmd, pid)
 			if rerr := p.restart(ctx, client); rerr != nil {
 				return fmt.Errorf("%w, and could not be restarted: %v", herr, rerr)
 			}
@@ -453,8 +505,8 @@ func (p *Plugin) restart(ctx context.Context, dead *plugin.Client) error {
 	}
 	p.restarts++
 	p.peakRSS = max(p.peakRSS, vmHWM(p.pid))
-	p.kill(dead, p.pid)
-	p.client, p.sc, p.pid = nil, nil, 0
+	p.kill(dead, p.cmd, p.pid)
+	p.client, p.cmd, p.sc, p.pid = nil, nil, nil, 0
 	p.host.opts.Logger.Warn("plugin process died or hung; restarting", "plugin", p.info.Name, "restart", p.restarts)
 	return p.start(ctx)
 }

@@ -18,3 +18,6 @@ func killGroup(pid int) {
 		_ = p.Kill()
 	}
 }
+
+// ProcessGroup is Linux-only (it reads /proc); elsewhere it reports none.
+func ProcessGroup(int) []int { return nil }

@@ -12,8 +12,8 @@
 // hashicorp/go-plugin and talks to over gRPC. You write a Factory, which
 // loads the model the host names, and a Scorer. Requests and responses are
 // structs, so a field added to the contract later breaks no plugin. The
-// SDK's example plugin (examples/filesize) scores an image by the size of
-// its encoded file:
+// SDK's example plugin (examples/filesize) scores an image by its encoded
+// size per pixel; its core:
 //
 //	type fileSize struct{ maxBytes int64 }
 //
@@ -25,23 +25,19 @@
 //	}
 //
 //	func (s *fileSize) Describe(ctx context.Context, _ scorer.DescribeRequest) (scorer.Description, error) {
-//		return scorer.Description{Name: "filesize", Version: "0.1.0", Kind: "filesize",
-//			Fingerprint: scorer.NoFingerprint, Formula: "encoded image size / 1000"}, nil
+//		return scorer.Description{Name: "filesize", Version: "0.2.0", Kind: "filesize",
+//			Fingerprint: scorer.NoFingerprint, Formula: "8 · encoded bytes / (width · height)"}, nil
 //	}
 //
 //	func (s *fileSize) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
 //		out := make([]scorer.Result, len(req.Items))
 //		for i, it := range req.Items {
-//			n := int64(len(it.ImageBytes))
-//			if it.ImageBytes == nil {
-//				st, err := os.Stat(it.ImagePath)
-//				if err != nil {
-//					out[i].Err = err.Error() // a per-item error; the batch still scores
-//					continue
-//				}
-//				n = st.Size()
+//			bpp, err := s.bitsPerPixel(it) // reads the file, image.DecodeConfig for its size
+//			if err != nil {
+//				out[i].Err = err.Error() // a per-item error; the batch still scores
+//				continue
 //			}
-//			out[i].Score = float64(n) / 1000
+//			out[i].Score = bpp
 //		}
 //		return scorer.ScoreResponse{Results: out}, nil
 //	}

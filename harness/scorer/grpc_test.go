@@ -121,6 +121,7 @@ func TestCheckOptions(t *testing.T) {
 		{nil, nil, ""},
 		{map[string]string{"variant": "hessel"}, []string{"variant"}, ""},
 		{map[string]string{"b": "1", "a": "2"}, []string{"variant"}, "unknown option(s) a, b; this scorer knows: variant"},
+		{map[string]string{"x": "1"}, nil, "unknown option(s) x; this scorer takes no options"},
 	}
 	for _, tc := range tests {
 		err := scorer.Config{Options: tc.opts}.CheckOptions(tc.known...)

@@ -81,6 +81,9 @@ func (c Config) CheckOptions(known ...string) error {
 		return nil
 	}
 	sort.Strings(bad)
+	if len(known) == 0 {
+		return fmt.Errorf("unknown option(s) %s; this scorer takes no options", strings.Join(bad, ", "))
+	}
 	sort.Strings(known)
 	return fmt.Errorf("unknown option(s) %s; this scorer knows: %s",
 		strings.Join(bad, ", "), strings.Join(known, ", "))

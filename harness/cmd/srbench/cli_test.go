@@ -310,7 +310,7 @@ func TestFlagVocabulary(t *testing.T) {
 			t.Errorf("--%s is not on exactly the commands that launch plugins (-want +got):\n%s", f, diff)
 		}
 	}
-	if got, want := types["plugin-dir"]["string"], append(slicesClone(launching), "srbench plugins lock"); len(got) != len(want) {
+	if got, want := types["plugin-dir"]["string"], append(slicesClone(launching), "srbench plugins lock", "srbench plugins test"); len(got) != len(want) {
 		t.Errorf("--plugin-dir on %v, want %v", got, want)
 	}
 	var models []string

@@ -69,7 +69,7 @@ func launcherAt(pluginDir, modelsRoot string, h *host.Host) bench.Launcher {
 }
 
 func newPluginsCmd(g *globalFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "plugins", Short: "List and pin scorer plugins"}
+	cmd := &cobra.Command{Use: "plugins", Short: "List, pin and test scorer plugins"}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "Launch every plugin with its model and show what it describes",
@@ -87,11 +87,18 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 			launch := launcher(g, h)
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tVARIANT\tVERSION\tFINGERPRINT\tRUNTIME\tPROVIDER\tPINNED\tMODEL")
-			var failed []string
+			var failed, noModel []string
 			for _, in := range infos {
 				pinned := "no"
 				if in.Pin != "" {
 					pinned = "yes"
+				}
+				// A plugin with no model directory under the models root is
+				// not broken: it is listed, not launched, and not a failure.
+				if dir := filepath.Join(g.models, in.Name); !isDir(dir) {
+					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t%s\tnot launched: no model directory %s\n", in.Name, pinned, dir)
+					noModel = append(noModel, in.Name)
+					continue
 				}
 				sc, err := launch(cmd.Context(), bench.ScorerSpec{Name: in.Name})
 				if err != nil {
@@ -109,6 +116,10 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 					short(d.Fingerprint), d.Runtime, d.Provider, pinned, d.ModelDir)
 			}
 			tw.Flush()
+			if len(noModel) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d plugin(s) have no model directory under %s and were not launched: %s\n",
+					len(noModel), g.models, strings.Join(noModel, ", "))
+			}
 			if len(failed) > 0 {
 				return fmt.Errorf("%d plugin(s) could not load their model: %s", len(failed), strings.Join(failed, ", "))
 			}
@@ -131,8 +142,14 @@ func newPluginsCmd(g *globalFlags) *cobra.Command {
 	g.addModels(list.Flags(), "")
 	g.addLaunchFlags(list.Flags(), "")
 	g.addPluginDir(lock.Flags(), "directory of the plugin binaries to pin; plugins.lock is written there (default: plugins/ beside the srbench binary)")
-	cmd.AddCommand(list, lock)
+	cmd.AddCommand(list, lock, newPluginsTestCmd(g))
 	return cmd
+}
+
+// isDir reports whether path is a directory (following links).
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 func short(fp string) string {

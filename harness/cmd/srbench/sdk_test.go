@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,23 +42,37 @@ func TestSDKOnlyPluginRuns(t *testing.T) {
 	if _, err := testmodels.BuildPlugin(plugins, "filesize", "./harness/scorer/examples/filesize"); err != nil {
 		t.Fatal(err)
 	}
+	// Images of different sizes and busyness: noise compresses worse than
+	// a flat colour, so their bits per pixel differ.
 	dir := t.TempDir()
-	sizes := []int{120, 340, 90, 800, 500}
-	for i, n := range sizes {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("i%d.png", i)), make([]byte, n), 0o644); err != nil {
+	type img struct{ w, h, noise int }
+	imgs := []img{{40, 30, 0}, {40, 30, 255}, {64, 48, 60}, {20, 20, 120}, {80, 20, 10}}
+	bpp := make([]float64, len(imgs))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, im := range imgs {
+		m := image.NewRGBA(image.Rect(0, 0, im.w, im.h))
+		for k := range m.Pix {
+			m.Pix[k] = uint8(100 + rng.IntN(im.noise+1)/2)
+			if k%4 == 3 {
+				m.Pix[k] = 255
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, m); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("i%d.png", i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bpp[i] = 8 * float64(buf.Len()) / float64(im.w*im.h)
 	}
 	var b bytes.Buffer
 	correct, total := 0, 0
-	for i := range sizes {
-		for j := range sizes {
-			if i == j {
-				continue
-			}
+	for i := range imgs { // each pair once, image_a the earlier one, labelled preferred
+		for j := i + 1; j < len(imgs); j++ {
 			fmt.Fprintf(&b, `{"prompt":"p%d","image_a":"i%d.png","image_b":"i%d.png","label":"a"}`+"\n", i, i, j)
 			total++
-			if sizes[i] > sizes[j] {
+			if bpp[i] > bpp[j] {
 				correct++
 			}
 		}
@@ -74,7 +91,14 @@ func TestSDKOnlyPluginRuns(t *testing.T) {
 	}
 	s := r.Scorers[0]
 	want := float64(correct) / float64(total)
+	if correct == 0 || correct == total {
+		t.Fatalf("the fixture's images order all pairs one way (%d of %d): a weak check", correct, total)
+	}
 	if s.Accuracy == nil || *s.Accuracy != want || s.Fingerprint != "none" {
 		t.Fatalf("accuracy %v, fingerprint %q; want %v (%d of %d) and \"none\"\n%s", s.Accuracy, s.Fingerprint, want, correct, total, got)
+	}
+	// And it passes every rule of the contract.
+	if out := runOK(t, "plugins", "test", "filesize", "--plugin-dir", plugins); !strings.Contains(out, "11 rules: 11 passed, 0 failed, 0 skipped") {
+		t.Errorf("plugins test filesize:\n%s", out)
 	}
 }
