@@ -169,6 +169,27 @@ func cmpIgnoreFile() cmp.Option {
 	return cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "File" }, cmp.Ignore())
 }
 
+func TestTrainersSpec(t *testing.T) {
+	s, err := LoadSpec(filepath.Join("..", "..", "benchmarks", "ablations", "trainers.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := s.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"reference *", "trainer=torch-blocks"}, cellNames(cells)); d != "" {
+		t.Errorf("cells (-want +got):\n%s", d)
+	}
+	cfg, err := s.ConfigJSON(cells[1], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"epochs":10,"margin":0.3,"seed":2,"text_blocks":2,"trainer":"torch-blocks","vision_blocks":3}`; cfg != want {
+		t.Errorf("torch-blocks config %s, want %s", cfg, want)
+	}
+}
+
 func TestBenchmarkSpec(t *testing.T) {
 	s, err := LoadSpec(filepath.Join("..", "..", "benchmarks", "ablations", "social-reward.yaml"))
 	if err != nil {
