@@ -6,10 +6,11 @@
 set -euo pipefail
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-if ! /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null; then
-	echo "install-torch: installing python3-torch python3-torchvision libopenblas0-pthread (apt-get)" >&2
+# regex and yaml: the socialreward-torch plugin's tokenizer and srbench.yaml.
+if ! /usr/bin/python3 -c 'import torch, torchvision, regex, yaml' 2>/dev/null; then
+	echo "install-torch: installing python3-torch python3-torchvision python3-regex python3-yaml libopenblas0-pthread (apt-get)" >&2
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch python3-torchvision libopenblas0-pthread >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch python3-torchvision python3-regex python3-yaml libopenblas0-pthread >/dev/null
 fi
 openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 if [ -e "$openblas" ] && [ "$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu)" != "$openblas" ]; then
