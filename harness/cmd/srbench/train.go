@@ -76,15 +76,18 @@ single settings.`,
 					fmt.Fprintln(cmd.ErrOrStderr(), e.Message)
 					return
 				}
+				if e.CheckpointDir != "" {
+					return // the last event: its directory and metrics are printed below
+				}
 				if f.noBar || e.TotalSteps == 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "epoch %d step %d loss %.4f val %.2f%%\n", e.Epoch, e.Step, e.Loss, 100*e.ValAccuracy)
+					fmt.Fprintf(cmd.ErrOrStderr(), "epoch %d step %d loss %.4f val %s\n", e.Epoch, e.Step, e.Loss, valAccuracy(e, "%.2f%%"))
 					return
 				}
 				if bar == nil {
 					bar = progressbar.NewOptions64(e.TotalSteps, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
 						progressbar.OptionSetDescription("training"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 				}
-				bar.Describe(fmt.Sprintf("epoch %d loss %.4f val %.1f%%", e.Epoch, e.Loss, 100*e.ValAccuracy))
+				bar.Describe(fmt.Sprintf("epoch %d loss %.4f val %s", e.Epoch, e.Loss, valAccuracy(e, "%.1f%%")))
 				_ = bar.Set64(e.Step)
 			}))
 			if bar != nil {
@@ -113,6 +116,15 @@ single settings.`,
 	alias(fl, "val", "val-dataset")
 	cmd.AddCommand(newTrainExportCmd(g))
 	return cmd
+}
+
+// valAccuracy formats an event's validation accuracy, "n/a" when the
+// training has no validation data.
+func valAccuracy(e scorer.TrainEvent, format string) string {
+	if !e.HasValidation {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, 100*e.ValAccuracy)
 }
 
 // trainConfigJSON merges a JSON/YAML settings file with key=value overrides
