@@ -346,6 +346,15 @@ class Trainer:
                         "val_accuracy": init_val if has_val else None})
         emit(Event(epoch=0, step=0, total_steps=total, loss=init_loss, has_validation=has_val, validation_accuracy=init_val))
         best_val, best_epoch = init_val, 0
+        # With validation data the model kept is the best epoch's (epoch 0:
+        # the base model), as the adapters trainer's early stopping keeps
+        # its best parameters: only the trainable tensors can differ.
+        trainable_names = {n for n, p in model.named_parameters() if p.requires_grad}
+
+        def snapshot() -> dict:
+            return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if n in trainable_names}
+
+        best_state = snapshot() if has_val else None
         step = 0
         for epoch in range(1, cfg.epochs + 1):
             model.train()
@@ -368,9 +377,16 @@ class Trainer:
             val = evaluate(va)[1] if has_val else 0.0
             if has_val and val > best_val:
                 best_val, best_epoch = val, epoch
+                best_state = snapshot()
             history.append({"epoch": epoch, "step": step, "train_loss": epoch_loss, "val_accuracy": val if has_val else None,
                             "seconds": round(time.monotonic() - t0, 3)})
             emit(Event(epoch=epoch, step=step, total_steps=total, loss=epoch_loss, has_validation=has_val, validation_accuracy=val))
+        last_val = history[-1]["val_accuracy"] if has_val else None
+        if best_state is not None and best_epoch != cfg.epochs:
+            with torch.no_grad():
+                params = dict(model.named_parameters())
+                for n, v in best_state.items():
+                    params[n].copy_(v.to(params[n].device))
         final_loss, final_train_acc = evaluate(tr)
         model.eval()
         for p in model.parameters():
@@ -382,7 +398,10 @@ class Trainer:
             "initial_train_accuracy": init_train_acc,
             "final_train_accuracy": final_train_acc,
             "initial_val_accuracy": init_val if has_val else None,
-            "final_val_accuracy": (history[-1]["val_accuracy"] if cfg.epochs > 0 else init_val) if has_val else None,
+            "final_val_accuracy": (last_val if cfg.epochs > 0 else init_val) if has_val else None,
+            # The epoch whose parameters the model holds: the best one with
+            # validation data, else the last.
+            "kept_epoch": best_epoch if has_val else cfg.epochs,
             "best_val_accuracy": best_val if has_val else None,
             "best_epoch": best_epoch if has_val else None,
             "epochs": cfg.epochs,
