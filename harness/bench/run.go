@@ -91,6 +91,9 @@ type Config struct {
 	Notes []string `json:"notes,omitempty"`
 	// Analyze chooses the statistics (policy, bootstrap).
 	Analyze AnalyzeOptions `json:"analyze"`
+	// Shard, when set, scores only that shard's pairs (see ShardOf); the
+	// journal, resume, cache and lock work as for a whole run.
+	Shard *results.Shard `json:"shard,omitempty"`
 	// Cache, if set, serves and stores scores (see Cache).
 	Cache *Cache `json:"-"`
 	// Progress, if set, is called after each chunk with pairs done so far.
@@ -283,6 +286,11 @@ func Validate(cfg *Config) error {
 	if cfg.ChunkPairs <= 0 {
 		cfg.ChunkPairs = 256
 	}
+	if cfg.Shard != nil {
+		if err := ValidateShard(*cfg.Shard); err != nil {
+			return fmt.Errorf("--shard: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -370,7 +378,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		return nil, &ChangedError{RunDir: cfg.OutDir, Changes: []string{fmt.Sprintf(
 			"dataset %s: sha256 %s when the run started, %s now", cfg.Dataset.Path, cfg.Identity.DatasetSHA256, dsHash)}}
 	}
-	src, err := dataset.Open(cfg.Dataset)
+	src, err := openShard(cfg.Dataset, cfg.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -535,12 +543,16 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			PairOrder: st.PairOrder,
 		},
 		Notes: cfg.Notes,
+		Shard: cfg.Shard,
 		Provenance: results.Provenance{
 			Command: cfg.Command, GoVersion: runtime.Version(), Srbench: cfg.Version, Commit: cfg.Commit,
 			StartedAt: start.UTC().Format(time.RFC3339), Resumed: resumed,
 			AllowUnpinned: cfg.AllowUnpinned, AllowOutsideImages: cfg.AllowOutsideImages,
 			MaxImageBytes: cmp.Or(cfg.MaxImageBytes, dataset.DefaultMaxImageBytes),
 		},
+	}
+	if cfg.Shard != nil {
+		res.Notes = append([]string{cfg.Shard.Note()}, cfg.Notes...)
 	}
 	for _, r := range runs {
 		sr := results.ScorerResult{
@@ -966,21 +978,4 @@ func (s ScorerSpec) PluginName() string {
 
 // CountPairs counts the pairs a dataset yields (a pass over the file, for
 // progress bars with an ETA).
-func CountPairs(spec dataset.Spec) (int, error) {
-	src, err := dataset.Open(spec)
-	if err != nil {
-		return 0, err
-	}
-	defer src.Close()
-	n := 0
-	for {
-		_, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
-}
+func CountPairs(spec dataset.Spec) (int, error) { return CountShardPairs(spec, nil) }

@@ -25,12 +25,16 @@ const SchemaVersion = 2
 // Results is results.json: everything a report or a CI gate needs, without
 // rescoring. See docs/results-schema.md.
 type Results struct {
-	SchemaVersion int            `json:"schema_version"`
-	Benchmark     Benchmark      `json:"benchmark"`
-	Dataset       DatasetInfo    `json:"dataset"`
-	Policy        Policy         `json:"policy"`
-	Bootstrap     BootstrapCfg   `json:"bootstrap"`
-	Scorers       []ScorerResult `json:"scorers"`
+	SchemaVersion int         `json:"schema_version"`
+	Benchmark     Benchmark   `json:"benchmark"`
+	Dataset       DatasetInfo `json:"dataset"`
+	// Shard is set when the run scored only one shard of the dataset's
+	// pairs (srbench run --shard I/N): its numbers cover those pairs only.
+	// Absent for a whole run and for one merged from all its shards.
+	Shard     *Shard         `json:"shard,omitempty"`
+	Policy    Policy         `json:"policy"`
+	Bootstrap BootstrapCfg   `json:"bootstrap"`
+	Scorers   []ScorerResult `json:"scorers"`
 	// Comparisons holds every pair of scorers, on the pairs both scored.
 	Comparisons []Comparison `json:"comparisons"`
 	// Agreement holds every pair of scorers' agreement on the same pairs.
@@ -42,6 +46,21 @@ type Results struct {
 	// ties, one-sided labels, failures, undefined statistics); the terminal,
 	// the top of every report and the CI gate show them.
 	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Shard is one of Count disjoint parts of a dataset's pairs, 0-based.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// String is "I/N", as --shard takes it.
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// Note is what a shard's terminal summary and report say at the top.
+func (s Shard) Note() string {
+	return fmt.Sprintf("shard %d of %d (0-based, --shard %s): these numbers cover only this shard's pairs, not the whole dataset; merge all %d shards with srbench merge for the run's numbers",
+		s.Index, s.Count, s, s.Count)
 }
 
 // Warning is one situation a reader of the numbers must know about.

@@ -70,6 +70,10 @@ func runCheck(cmd *cobra.Command, f *checkFlags, runDir string) error {
 	if err != nil {
 		return unusable(err)
 	}
+	if run.Shard != nil {
+		// Neither a gate nor a baseline may rest on part of the dataset.
+		return unusable(fmt.Errorf("%s is %s: merge the shards (srbench merge SHARD_DIR... --out RUN_DIR) and check the merged run", resultsPath, run.Shard.Note()))
+	}
 	if f.update {
 		return updateBaseline(cmd, f, run, runDir)
 	}

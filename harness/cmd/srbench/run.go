@@ -132,6 +132,9 @@ type runFlags struct {
 	// Limits on untrusted input.
 	maxImageBytes, decodeMemory string
 	allowOutside                bool
+	// shard is --shard I/N; shardFromEnv is --shard-from-env.
+	shard        string
+	shardFromEnv bool
 }
 
 // runExample is `srbench run --help`'s Example: commands that work verbatim from
@@ -156,6 +159,9 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 				if len(args) > 0 {
 					return fmt.Errorf("--resume takes the run's recorded configuration; do not give a SPEC")
 				}
+				if f.shard != "" || f.shardFromEnv {
+					return &exitError{code: 2, err: fmt.Errorf("--resume finishes the shard the run recorded; do not give --shard or --shard-from-env")}
+				}
 				return resumeRun(cmd, g, &f.scoreFlags, f.resume)
 			}
 			limit, cache, err := f.open()
@@ -179,7 +185,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 			cfg.Cache = cache
 			total := 0
 			if !f.noBar {
-				total, _ = bench.CountPairs(cfg.Dataset) // only for the ETA; errors surface in the run
+				total, _ = bench.CountShardPairs(cfg.Dataset, cfg.Shard) // only for the ETA; errors surface in the run
 			}
 			return runAndPrint(cmd, total, func(progress func(int)) (*results.Results, string, error) {
 				cfg.Progress = progress
@@ -196,7 +202,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.format, "format", "", "dataset format: "+formatList()+" (default: detected)")
 	fl.StringVar(&f.images, "images", "", "images root (default: the dataset file's directory)")
 	fl.StringSliceVar(&f.scorers, "scorers", nil, "scorers to run, comma-separated; NAME or NAME=MODEL_DIR")
-	fl.StringVar(&f.out, "out", "", "run directory to write (default: runs/<name>-<time>)")
+	fl.StringVar(&f.out, "out", "", "run directory to write (default: runs/<name>-<time>, with -shard-I-of-N for a shard)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "items per plugin call (default: each plugin's preference)")
 	fl.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per plugin (default: one per CPU available to the plugin: its affinity mask and cgroup quota, as Go's GOMAXPROCS)")
 	fl.StringVar(&f.provider, "provider", "", "execution provider: cpu (default) or cuda")
@@ -208,6 +214,8 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringVar(&f.maxImageBytes, "max-image-bytes", "64MiB", "largest image file (or embedded image) read; larger ones fail per item (\"none\": no limit)")
 	fl.StringVar(&f.decodeMemory, "decode-memory", "512MiB", "memory each plugin may spend decoding images at once; a batch of large images decodes within it (\"none\": no budget)")
 	fl.BoolVar(&f.allowOutside, "allow-outside-images", false, "read images that resolve (through symbolic links) outside the images root")
+	fl.StringVar(&f.shard, "shard", "", "score only shard I of N (I/N, 0-based: 0/4 to 3/4), chosen by pair id; merge the shards' run directories with srbench merge (see docs/shards.md)")
+	fl.BoolVar(&f.shardFromEnv, "shard-from-env", false, "take the shard from a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, SRBENCH_SHARD_COUNT)")
 	g.addModels(fl, "")
 	g.addLaunchFlags(fl, "")
 	return cmd
@@ -349,13 +357,40 @@ func (f *runFlags) config(cmd *cobra.Command, args []string) (bench.Config, erro
 	for i := range cfg.Scorers {
 		cfg.Scorers[i].DecodeMemoryBytes = decodeMem
 	}
+	if cfg.Shard, err = f.shardOf(fl); err != nil {
+		return bench.Config{}, err
+	}
 	cfg.OutDir = f.out
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("runs", spec.Name+"-"+time.Now().UTC().Format("20060102-150405"))
+		if cfg.Shard != nil {
+			cfg.OutDir += fmt.Sprintf("-shard-%d-of-%d", cfg.Shard.Index, cfg.Shard.Count)
+		}
 	}
 	cfg.Command = os.Args
 	cfg.Version, cfg.Commit = version, commit()
 	return cfg, nil
+}
+
+// shardOf is the shard --shard or --shard-from-env names, nil without them.
+func (f *runFlags) shardOf(fl *pflag.FlagSet) (*results.Shard, error) {
+	if !fl.Changed("shard") && !f.shardFromEnv {
+		return nil, nil
+	}
+	if fl.Changed("shard") && f.shardFromEnv {
+		return nil, &exitError{code: 2, err: fmt.Errorf("--shard and --shard-from-env both name the shard: give one")}
+	}
+	var s results.Shard
+	var err error
+	if f.shardFromEnv {
+		s, err = bench.ShardFromEnv(os.Getenv)
+	} else {
+		s, err = bench.ParseShard(f.shard)
+	}
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return &s, nil
 }
 
 // runAndPrint runs a benchmark with a progress bar and prints the summary.
@@ -403,7 +438,11 @@ func failureError(res *results.Results, dir string, limit bench.FailureLimit) er
 }
 
 func printSummary(w io.Writer, res *results.Results, dir string) {
-	fmt.Fprintf(w, "\n%s: %d pairs, %d prompts (%s, sha256 %s)\n", res.Benchmark.Name, res.Dataset.NPairs, res.Dataset.NPrompts, res.Dataset.Format, short(res.Dataset.SHA256))
+	of := ""
+	if res.Shard != nil {
+		of = fmt.Sprintf(" of SHARD %d/%d only", res.Shard.Index, res.Shard.Count)
+	}
+	fmt.Fprintf(w, "\n%s: %d pairs%s, %d prompts (%s, sha256 %s)\n", res.Benchmark.Name, res.Dataset.NPairs, of, res.Dataset.NPrompts, res.Dataset.Format, short(res.Dataset.SHA256))
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
@@ -470,7 +509,7 @@ func resumeTotal(cfg bench.Config, noBar bool) int {
 	if noBar {
 		return 0
 	}
-	n, _ := bench.CountPairs(cfg.Dataset)
+	n, _ := bench.CountShardPairs(cfg.Dataset, cfg.Shard)
 	return n
 }
 
