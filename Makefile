@@ -24,7 +24,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: test-race lint all setup deps onnxruntime python torch build plugins demo demo-check example test test-short test-python bench bench-memory bench-cache bench-decode bench-e2e proto proto-python docs fmt vet clean check-html
+.PHONY: test-race lint all setup deps onnxruntime python torch slurm build plugins demo demo-check example test test-short test-python bench bench-memory bench-cache bench-decode bench-e2e proto proto-python docs fmt vet clean check-html
 
 all: build
 
@@ -44,6 +44,10 @@ onnxruntime:
 ## torch: Debian's PyTorch and torchvision (the socialreward-torch trainer plugin and its tests, make test; bench-e2e TORCH=1), OpenBLAS as BLAS (idempotent).
 torch:
 	@./scripts/install-torch.sh
+
+## slurm: Debian's Slurm (slurm-wlm) and MUNGE, for deploy/slurm's test, which runs its own single-node cluster (make test; idempotent).
+slurm:
+	@./scripts/install-slurm.sh
 
 ## python: Debian's python3 with what the Python SDK and plugins import (grpcio, protobuf, cryptography, numpy, Pillow; idempotent).
 python:
@@ -77,7 +81,7 @@ example: setup build
 	sed -i '/"run_dir"/d' reports/baselines/demo-alignment.json  # its samples are not committed
 
 ## test: every test (integration tests launch the real plugin binaries, copied from bin/ rather than linked again).
-test: setup build torch test-python
+test: setup build torch slurm test-python
 	$(GO) vet ./...
 	$(SDK) $(GO) vet ./...
 	$(SDK) $(GO) test -count=1 ./...
