@@ -114,7 +114,7 @@ lint: deps
 bench: setup build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
-## bench-memory: peak RSS of run and analyze at 10k and 1M synthetic pairs (needs /usr/bin/time; a few minutes).
+## bench-memory: peak RSS and time of run and analyze at 10k and 1M synthetic pairs over 1k prompts, and 1M pairs over 1M prompts (needs /usr/bin/time; about 10 minutes).
 bench-memory: deps
 	scripts/memory-flat.sh
 

@@ -31,6 +31,9 @@ type AnalyzeOptions struct {
 	CalibBins int
 	// StrengthBins is the number of label-strength quantile bins.
 	StrengthBins int
+	// PoissonFrom is the number of prompts from which the intervals are a
+	// Poisson bootstrap; 0 means results.PoissonBootstrapPrompts.
+	PoissonFrom int
 }
 
 // DefaultPolicyName is the policy used when none is given: srbench's own
@@ -57,6 +60,9 @@ func (o AnalyzeOptions) withDefaults() AnalyzeOptions {
 	}
 	if o.StrengthBins == 0 {
 		o.StrengthBins = 4
+	}
+	if o.PoissonFrom == 0 {
+		o.PoissonFrom = results.PoissonBootstrapPrompts
 	}
 	return o
 }
@@ -187,6 +193,15 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 	bopts := stats.BootstrapOptions{B: opts.B, Seed: opts.Seed}
 	res.Bootstrap = results.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
 	spill := stats.Spill{Dir: runDir}
+	// From PoissonBootstrapPrompts prompts on, every interval comes from one
+	// Poisson bootstrap pass over per-prompt sums.
+	var pb *poissonIntervals
+	if len(sc.prompts) >= opts.PoissonFrom {
+		res.Bootstrap.Method = results.CIPoissonBootstrap
+		if pb, err = poissonPass(sc, failed, opts, bopts); err != nil {
+			return fmt.Errorf("analyze %s: %w", runDir, err)
+		}
+	}
 
 	for i := range res.Scorers {
 		sr := &res.Scorers[i]
@@ -194,7 +209,11 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 		if failed[i] > 0 {
 			sr.FailureReasons = reasons[i]
 		}
-		if err := fillScorer(sr, sc.source(i), opts, bopts, spill); err != nil {
+		var bs *stats.BootstrapResult
+		if pb != nil {
+			bs = pb.scorer[i]
+		}
+		if err := fillScorer(sr, sc.source(i), bs, opts, bopts, spill); err != nil {
 			return fmt.Errorf("scorer %q: %w", sr.Name, err)
 		}
 	}
@@ -233,7 +252,11 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 					return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
 				default:
 					c.AWins, c.BWins, c.PMcNemar = m.AWins, m.BWins, m.P
-					if err := comparisonInterval(&c, ps, m, opts, bopts); err != nil {
+					var bs *stats.BootstrapResult
+					if pb != nil {
+						bs = pb.diff[[2]int{i, j}]
+					}
+					if err := comparisonInterval(&c, ps, bs, m, opts, bopts); err != nil {
 						return fmt.Errorf("comparison %s vs %s: %w", names[i], names[j], err)
 					}
 				}
@@ -312,14 +335,22 @@ const maxFailureExamples = 3
 // comparisonInterval sets c's interval: the paired prompt bootstrap, or
 // with fewer than results.MinBootstrapPrompts prompts the exact interval of
 // the discordant-pair difference, which inverts the McNemar test.
-func comparisonInterval(c *results.Comparison, ps stats.PairedSource, m stats.McNemarResult, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
-	bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts)
-	if err != nil && !errors.Is(err, stats.ErrNoPairs) {
-		return err
-	}
-	if err == nil && bs.Clusters >= results.MinBootstrapPrompts {
-		c.CI95, c.CIMethod = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, results.CIBootstrap
+// With pbs (a Poisson bootstrap, nil when there was none or it had no
+// counted pairs) the interval is that bootstrap's.
+func comparisonInterval(c *results.Comparison, ps stats.PairedSource, pbs *stats.BootstrapResult, m stats.McNemarResult, opts AnalyzeOptions, bopts stats.BootstrapOptions) error {
+	if pbs != nil && pbs.Clusters >= results.MinBootstrapPrompts {
+		c.CI95, c.CIMethod = [2]float64{pbs.Interval.Lo, pbs.Interval.Hi}, results.CIPoissonBootstrap
 		return nil
+	}
+	if pbs == nil {
+		bs, err := stats.PairedBootstrapOf(ps, opts.Policy, bopts)
+		if err != nil && !errors.Is(err, stats.ErrNoPairs) {
+			return err
+		}
+		if err == nil && bs.Clusters >= results.MinBootstrapPrompts {
+			c.CI95, c.CIMethod = [2]float64{bs.Interval.Lo, bs.Interval.Hi}, results.CIBootstrap
+			return nil
+		}
 	}
 	iv, err := stats.ExactPairedDifference(m.AWins, m.BWins, m.AWins+m.BWins+m.Equal, 0.95)
 	if err != nil {
@@ -370,7 +401,7 @@ func warnings(res *results.Results) []results.Warning {
 				results.Percent(s.PredictedTieRate), s.NPredictedTies, s.NPairs, results.Percent(*s.Accuracy), res.Policy.PredictionTies,
 				results.Percent(b.Wrong), results.Percent(b.Half), results.Percent(b.Correct))})
 		}
-		if s.Accuracy != nil && s.CIMethod != results.CIBootstrap {
+		if s.Accuracy != nil && !results.IsBootstrap(s.CIMethod) {
 			ws = append(ws, results.Warning{Kind: results.WarnSmallSample, Scorer: s.Name, Message: fmt.Sprintf(
 				"its interval is %s, not the prompt bootstrap: %s", s.CIMethod, s.CINote)})
 		}
@@ -399,7 +430,9 @@ func firstReason(s results.ScorerResult) string {
 	return fmt.Sprintf("most often: %s", best)
 }
 
-func fillScorer(sr *results.ScorerResult, ps stats.Source, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
+// fillScorer computes scorer sr's statistics from ps; pbs, when not nil, is
+// its Poisson bootstrap, used instead of the multinomial one.
+func fillScorer(sr *results.ScorerResult, ps stats.Source, pbs *stats.BootstrapResult, opts AnalyzeOptions, bopts stats.BootstrapOptions, spill stats.Spill) error {
 	sr.Accuracy, sr.CI95, sr.CIMethod, sr.CINote, sr.Wilson95, sr.BootstrapSE = nil, nil, "", "", nil, 0
 	sr.MicroAccuracy, sr.MacroAccuracy, sr.PredictedTieRate, sr.ByTieRule = nil, nil, 0, nil
 	sr.TieCalibrated, sr.Calibration, sr.Strength, sr.Undefined = nil, nil, nil, nil
@@ -438,14 +471,17 @@ func fillScorer(sr *results.ScorerResult, ps stats.Source, opts AnalyzeOptions, 
 			wilson = &w
 		}
 	}
-	bs, err := stats.BootstrapOf(ps, opts.Policy, bopts)
-	if err != nil {
+	method := results.CIBootstrap
+	var bs stats.BootstrapResult
+	if pbs != nil {
+		bs, method = *pbs, results.CIPoissonBootstrap
+	} else if bs, err = stats.BootstrapOf(ps, opts.Policy, bopts); err != nil {
 		return err
 	}
 	sr.BootstrapSE = bs.SE
 	switch {
 	case r.Prompts >= results.MinBootstrapPrompts && bs.Interval.Hi > bs.Interval.Lo:
-		sr.CI95, sr.CIMethod = &[2]float64{bs.Interval.Lo, bs.Interval.Hi}, results.CIBootstrap
+		sr.CI95, sr.CIMethod = &[2]float64{bs.Interval.Lo, bs.Interval.Hi}, method
 	default:
 		why := fmt.Sprintf("only %d prompts (a prompt bootstrap needs at least %d)", r.Prompts, results.MinBootstrapPrompts)
 		if r.Prompts >= results.MinBootstrapPrompts {

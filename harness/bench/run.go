@@ -922,7 +922,7 @@ func PrintTable(w io.Writer, r *results.Results) {
 			acc = fmt.Sprintf("%.2f%%", 100*a)
 			if s.CI95 != nil {
 				ci = fmt.Sprintf("[%5.1f, %5.1f]", 100*s.CI95[0], 100*s.CI95[1])
-				if s.CIMethod != results.CIBootstrap {
+				if !results.IsBootstrap(s.CIMethod) {
 					ci += "†"
 				}
 			}
@@ -933,9 +933,13 @@ func PrintTable(w io.Writer, r *results.Results) {
 			ties, mark(s.Name, results.WarnPredictedTies), s.NFailed, mark(s.Name, results.WarnFailures, results.WarnNoPairs), fp)
 	}
 	for _, s := range r.Scorers {
-		if s.Accuracy != nil && s.CIMethod != "" && s.CIMethod != results.CIBootstrap {
+		if s.Accuracy != nil && s.CIMethod != "" && !results.IsBootstrap(s.CIMethod) {
 			fmt.Fprintf(w, "† %s: %s interval (%s)\n", s.Name, s.CIMethod, s.CINote)
 		}
+	}
+	if r.Bootstrap.Method == results.CIPoissonBootstrap {
+		fmt.Fprintf(w, "intervals: Poisson(1) bootstrap over prompts (%d prompts >= %d), B = %d, seed %d\n",
+			r.Dataset.NPrompts, results.PoissonBootstrapPrompts, r.Bootstrap.B, r.Bootstrap.Seed)
 	}
 }
 

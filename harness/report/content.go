@@ -135,7 +135,7 @@ func accuracyTable(r *results.Results) block {
 func ciFootnote(r *results.Results) block {
 	var notes []string
 	for _, s := range r.Scorers {
-		if s.CIMethod != "" && s.CIMethod != results.CIBootstrap && s.Accuracy != nil {
+		if s.CIMethod != "" && !results.IsBootstrap(s.CIMethod) && s.Accuracy != nil {
 			n := s.Name + ": " + s.CIMethod
 			if s.CINote != "" {
 				n += " (" + s.CINote + ")"
@@ -202,7 +202,7 @@ func comparisonsTable(r *results.Results) *table {
 		diff, right, p, ph := results.NotAvailable, results.NotAvailable, results.NotAvailable, results.NotAvailable
 		if c.NPairs > 0 {
 			diff = results.Points(c.Diff) + " " + results.PointsInterval(c.CI95)
-			if c.CIMethod != "" && c.CIMethod != results.CIBootstrap {
+			if c.CIMethod != "" && !results.IsBootstrap(c.CIMethod) {
 				diff += "†"
 			}
 			right = fmt.Sprintf("%s %d, %s %d", c.A, c.AWins, c.B, c.BWins)
@@ -247,13 +247,23 @@ func settingsList(r *results.Results) block {
 		{txt("Predicted ties (|score A − score B| ≤ ε, ε = " + fmtFloat(p.Epsilon) + "): "), bold(p.PredictionTies)},
 		{txt("Tied human labels: "), bold(p.LabelTies), txt(fmt.Sprintf(" (%d pairs in the data have a tied label)", r.Dataset.NLabelTies))},
 		{txt("Averaging: "), bold(avg)},
-		line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d; "+
-			"with fewer than %d prompts, or when every resample gives the same accuracy, the Wilson interval (micro) instead",
-			levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed, results.MinBootstrapPrompts)),
+		ciLine(b),
 		line(fmt.Sprintf("Paired tests: exact McNemar, Holm correction over %d comparisons, alpha = %s",
 			len(r.Comparisons), fmtFloat(p.Alpha))),
 	}
 	return list{items}
+}
+
+// ciLine says how the intervals were made.
+func ciLine(b results.BootstrapCfg) inline {
+	if b.Method == results.CIPoissonBootstrap {
+		return line(fmt.Sprintf("Confidence intervals: %s percentile Poisson(1) bootstrap over %ss (each %s weighted by an independent Poisson(1) draw per resample; "+
+			"used from %d prompts on, where resampling prompts one by one is too slow), B = %d, seed %d",
+			levelPct(b.Level), unitOr(b.Unit), unitOr(b.Unit), results.PoissonBootstrapPrompts, b.B, b.Seed))
+	}
+	return line(fmt.Sprintf("Confidence intervals: %s percentile bootstrap resampling %ss, B = %d, seed %d; "+
+		"with fewer than %d prompts, or when every resample gives the same accuracy, the Wilson interval (micro) instead",
+		levelPct(b.Level), unitOr(b.Unit), b.B, b.Seed, results.MinBootstrapPrompts))
 }
 
 // reasonCount is one reason of a reason → count map.

@@ -40,7 +40,7 @@ func ScorerAccuracy(s ScorerResult) string {
 		ci = *s.CI95
 	}
 	out := AccuracyCI(acc, ci)
-	if s.CIMethod != "" && s.CIMethod != CIBootstrap {
+	if s.CIMethod != "" && !IsBootstrap(s.CIMethod) {
 		out += "†"
 	}
 	return out

@@ -112,6 +112,13 @@ const (
 	// every resample gives the same accuracy, it is Wilson's (micro) or
 	// Clopper–Pearson's over prompts (macro).
 	MinBootstrapPrompts = 20
+	// PoissonBootstrapPrompts is the number of distinct prompts in the data
+	// from which the intervals are a Poisson bootstrap (CIPoissonBootstrap)
+	// rather than the multinomial prompt bootstrap (CIBootstrap): the
+	// multinomial bootstrap costs B draws per prompt per statistic and did
+	// not finish on 1M prompts, while the Poisson bootstrap visits the
+	// prompts once for every statistic (docs/performance.md).
+	PoissonBootstrapPrompts = 100_000
 )
 
 // Benchmark names what was run.
@@ -181,6 +188,9 @@ type BootstrapCfg struct {
 	Level float64 `json:"level"`
 	// Unit is what is resampled: "prompt".
 	Unit string `json:"unit"`
+	// Method is CIPoissonBootstrap when the data has at least
+	// PoissonBootstrapPrompts prompts; absent for the multinomial bootstrap.
+	Method string `json:"method,omitempty"`
 }
 
 // ScorerResult is one scorer's outcome.
@@ -262,7 +272,17 @@ const (
 	CIBootstrap = "bootstrap"       // percentile bootstrap over prompts
 	CIWilson    = "wilson"          // Wilson score interval
 	CIExact     = "clopper-pearson" // exact binomial interval
+	// CIPoissonBootstrap is the percentile interval of a Poisson(1)
+	// bootstrap over prompts (stats.PoissonBootstrap), used from
+	// PoissonBootstrapPrompts prompts on.
+	CIPoissonBootstrap = "poisson-bootstrap"
 )
+
+// IsBootstrap reports whether an interval method is a prompt bootstrap
+// (multinomial or Poisson), the intended interval, rather than a fallback.
+func IsBootstrap(method string) bool {
+	return method == CIBootstrap || method == CIPoissonBootstrap
+}
 
 // TieRules is an accuracy under each prediction-tie rule, the label-tie
 // rule and averaging of the policy unchanged.

@@ -80,6 +80,17 @@
 // per prompt and no weights — Wilson; anything else — Bootstrap (B = 1000 by
 // default; more resamples steady the interval's ends).
 //
+// On very many prompts the multinomial bootstrap is slow: B draws per prompt
+// for every statistic. [PoissonBootstrap] weights each prompt by an
+// independent Poisson(1) draw per resample instead, which estimates the
+// same sampling distribution without a fixed resample size, so one pass
+// over per-prompt sums ([RatioStat]: micro or macro accuracy) updates all B
+// replicates of every statistic and of their paired differences at once. It
+// runs on GOMAXPROCS goroutines over blocks of [PoissonBlock] prompts, each
+// block with its own generator seeded by (Seed, block), partial sums merged
+// in block order: the result depends on the seed, not on the core count.
+// srbench analyze switches to it from 100,000 prompts on.
+//
 // # Comparing two scorers
 //
 // Two scorers scored on the same pairs (index i is the same pair in both
