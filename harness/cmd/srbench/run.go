@@ -92,8 +92,7 @@ type scoreFlags struct {
 
 func (s *scoreFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&s.noBar, "no-progress", false, "no progress bar")
-	fl.StringVar(&s.cache, "cache", bench.DefaultCachePath(), "score cache (SQLite)")
-	_ = fl.SetAnnotation("cache", docDefaultKey, []string{"`$SRBENCH_CACHE/scores.sqlite`, else `$XDG_CACHE_HOME/srbench/scores.sqlite`, else `~/.cache/srbench/scores.sqlite`"})
+	cacheFlag(fl, &s.cache, "score cache (SQLite)")
 	fl.BoolVar(&s.noCache, "no-cache", false, "neither read nor write the score cache")
 	fl.StringVar(&s.maxFailures, "max-failures", "0", "failed pairs a scorer may have before the command exits with status 3 (after writing everything): a count, or a share such as 1%")
 }
@@ -492,7 +491,7 @@ func printPolicy(w io.Writer, res *results.Results) {
 			}
 		}
 		dagger := ""
-		if c.CIMethod != "" && c.CIMethod != results.CIBootstrap {
+		if c.CIMethod != "" && !results.IsBootstrap(c.CIMethod) {
 			dagger = "†"
 		}
 		note := ""
