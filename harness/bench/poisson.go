@@ -16,8 +16,8 @@ type poissonIntervals struct {
 }
 
 // poissonSeries is one ratio statistic: indices into the numerator and
-// denominator arrays, and its number of counted pairs.
-type poissonSeries struct{ num, den, pairs int }
+// denominator arrays.
+type poissonSeries struct{ num, den int }
 
 // poissonPass sums, in one pass over the scratch file, each scorer's credit
 // and weight per prompt (and, for two scorers of which one failed on some
