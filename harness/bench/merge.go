@@ -238,7 +238,6 @@ type sampleHead struct {
 type shardReader struct {
 	s    *shardRun
 	path string
-	f    *os.File
 	r    *bufio.Reader
 	line []byte
 	head sampleHead
@@ -319,7 +318,7 @@ func mergeInto(shards []*shardRun, outDir string, command []string) (*results.Re
 			return nil, fmt.Errorf("merge: shard %s: %w", s.dir, err)
 		}
 		defer f.Close()
-		r := &shardReader{s: s, path: path, f: f, r: bufio.NewReaderSize(f, 1<<16)}
+		r := &shardReader{s: s, path: path, r: bufio.NewReaderSize(f, 1<<16)}
 		readers[i] = r
 		if err := r.next(names); err != nil {
 			return nil, fmt.Errorf("merge: %w", err)
@@ -337,13 +336,14 @@ func mergeInto(shards []*shardRun, outDir string, command []string) (*results.Re
 	defer of.Close()
 	w := bufio.NewWriterSize(of, 1<<20)
 	want := 0
-	var last *shardReader
+	var lastPath string // where the previous line came from
+	var lastLine int
 	for h.Len() > 0 {
 		r := h[0]
 		switch idx := r.head.Index; {
 		case idx < want:
 			return nil, &MergeError{Problems: []string{fmt.Sprintf("pair index %d (id %q) is in two shards: line %d of %s and line %d of %s",
-				idx, r.head.ID, last.n, last.path, r.n, r.path)}}
+				idx, r.head.ID, lastLine, lastPath, r.n, r.path)}}
 		case idx > want:
 			return nil, &MergeError{Problems: []string{fmt.Sprintf("pair index %d is in no shard (the next is %d, id %q, in %s): were the shards run with different --limit or datasets?",
 				want, idx, r.head.ID, r.path)}}
@@ -352,7 +352,7 @@ func mergeInto(shards []*shardRun, outDir string, command []string) (*results.Re
 			return nil, err
 		}
 		want++
-		last = &shardReader{path: r.path, n: r.n}
+		lastPath, lastLine = r.path, r.n
 		if err := r.next(names); err != nil {
 			return nil, fmt.Errorf("merge: %w", err)
 		}

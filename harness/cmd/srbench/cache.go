@@ -1,14 +1,16 @@
 package main
 
 import (
+	"io"
+
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/srbench/srbench/harness/bench"
+	"github.com/srbench/srbench/internal/atomicfile"
 )
 
 func newCacheCmd(_ *globalFlags) *cobra.Command {
@@ -60,25 +62,12 @@ written whole or not at all.`,
 				_, err := c.Export(cmd.OutOrStdout())
 				return err
 			}
-			tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
-			if err != nil {
-				return fmt.Errorf("cache export: %w", err)
-			}
-			defer os.Remove(tmp.Name())
-			n, err := c.Export(tmp)
-			if err == nil {
-				err = tmp.Sync()
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Chmod(tmp.Name(), 0o644)
-			}
-			if err == nil {
-				err = os.Rename(tmp.Name(), out)
-			}
-			if err != nil {
+			var n int
+			if err := atomicfile.Write(out, func(w io.Writer) error {
+				var err error
+				n, err = c.Export(w)
+				return err
+			}); err != nil {
 				return fmt.Errorf("cache export %s: %w", out, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %d score cache entries from %s to %s\n", n, cachePath, out)
