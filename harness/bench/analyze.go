@@ -412,6 +412,9 @@ func warnings(res *results.Results) []results.Warning {
 			ws = append(ws, results.Warning{Kind: results.WarnUnpinned, Scorer: s.Name, Message: fmt.Sprintf(
 				"its plugin binary (sha256 %s) has no pin in plugins.lock; it ran because of --allow-unpinned", s.PluginSHA256)})
 		}
+		if s.Fingerprint == "" {
+			ws = append(ws, results.Warning{Kind: results.WarnNoFingerprint, Scorer: s.Name, Message: "its plugin reported no model fingerprint (neither sha256:<hex> over its model files nor \"none\"): nothing ties these numbers to exact weights; srbench plugins test names the rule"})
+		}
 	}
 	return ws
 }

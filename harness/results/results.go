@@ -98,6 +98,10 @@ const (
 	// WarnUnpinned: a scorer ran a plugin binary without a pin
 	// (--allow-unpinned), so nothing ties its numbers to a known build.
 	WarnUnpinned = "unpinned"
+	// WarnNoFingerprint: a scorer's plugin reported no model fingerprint
+	// at all (not even "none", which says it reads no model files), so
+	// nothing ties its numbers to exact weights.
+	WarnNoFingerprint = "no-fingerprint"
 )
 
 // Thresholds of the warnings.

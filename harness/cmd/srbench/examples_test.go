@@ -208,7 +208,8 @@ func buildDemoRepo() (string, []string, error) {
 // on demo-social. Its headline carries a tie warning in the terminal and at
 // the top of report.md, the report shows its accuracy with ties counted
 // wrong, half and correct, its accuracy under srbench's default policy is
-// exactly 50%, and demo-social's labels are balanced (35-65% "a").
+// exactly 50%, and demo-social's labels are balanced (35-65% "a"). It
+// reports no fingerprint, which is warned about too.
 func TestConstantScorerIsCaught(t *testing.T) {
 	fx, env := demoRepo(t)
 	plugins := filepath.Join(t.TempDir(), "plugins")
@@ -248,7 +249,8 @@ func TestConstantScorerIsCaught(t *testing.T) {
 				t.Errorf("terminal lacks the headline %q for length:\n%s", tt.headline, term)
 			}
 			tieWarning := "WARNING length: 100.0% of its pairs are predicted ties"
-			for _, want := range []string{tieWarning,
+			// It reports no fingerprint either: said too.
+			for _, want := range []string{tieWarning, "WARNING length: its plugin reported no model fingerprint",
 				"would be " + tt.wrong + " with ties wrong, " + tt.half + " with ties half, " + tt.correct + " with ties correct"} {
 				if !strings.Contains(term, want) {
 					t.Errorf("terminal lacks %q:\n%s", want, term)
