@@ -95,9 +95,11 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 		names[i] = s.Name
 	}
 	// One pass over samples.jsonl re-encodes the pairs as binary rows in a
-	// scratch file; every statistic then streams from it. Memory grows with
-	// the number of prompts, not pairs.
-	sc, err := newScratch(runDir, len(names))
+	// scratch file; every statistic then streams from it. Below
+	// opts.PoissonFrom prompts memory grows with the number of prompts (their
+	// ids, per-prompt sums), not pairs; from there on the rows are sorted by
+	// prompt and the statistics keep no per-prompt state.
+	sc, err := newScratch(runDir, len(names), opts.PoissonFrom)
 	if err != nil {
 		return fmt.Errorf("analyze %s: %w", runDir, err)
 	}
@@ -180,7 +182,7 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 		return fmt.Errorf("analyze %s: %w", runDir, err)
 	}
 	res.Dataset.NPairs = sc.rows
-	res.Dataset.NPrompts = len(sc.prompts)
+	res.Dataset.NPrompts = sc.nPrompts
 	res.Dataset.NLabelTies, res.Dataset.NLabelA, res.Dataset.NLabelB = nTies, nA, nB
 	if res.Dataset.NDuplicateIDs, res.Dataset.DuplicateIDs, err = duplicateIDs(runDir, ids); err != nil {
 		return fmt.Errorf("analyze %s: %w", runDir, err)
@@ -194,9 +196,9 @@ func Analyze(runDir string, res *results.Results, opts AnalyzeOptions) error {
 	res.Bootstrap = results.BootstrapCfg{B: opts.B, Seed: opts.Seed, Level: 0.95, Unit: "prompt"}
 	spill := stats.Spill{Dir: runDir}
 	// From PoissonBootstrapPrompts prompts on, every interval comes from one
-	// Poisson bootstrap pass over per-prompt sums.
+	// streaming Poisson bootstrap pass over the rows grouped by prompt.
 	var pb *poissonIntervals
-	if len(sc.prompts) >= opts.PoissonFrom {
+	if sc.grouped {
 		res.Bootstrap.Method = results.CIPoissonBootstrap
 		if pb, err = poissonPass(sc, failed, opts, bopts); err != nil {
 			return fmt.Errorf("analyze %s: %w", runDir, err)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -15,31 +16,29 @@ type poissonIntervals struct {
 	diff   map[[2]int]*stats.BootstrapResult
 }
 
-// poissonSeries is one ratio statistic: indices into the numerator and
-// denominator arrays.
+// poissonSeries is one ratio statistic: indices into the per-prompt
+// numerator and denominator sums.
 type poissonSeries struct{ num, den int }
 
-// poissonPass sums, in one pass over the scratch file, each scorer's credit
-// and weight per prompt (and, for two scorers of which one failed on some
-// pairs, both scorers' credit on the pairs both scored), then runs one
-// stats.PoissonBootstrap over all of them. Memory: 8 bytes per prompt per
-// array; with no failures, one array per scorer and one shared weight array.
+// poissonPass makes, in one pass over the scratch file grouped by prompt
+// (sc.grouped), each scorer's credit and weight per prompt (and, for two
+// scorers of which one failed on some pairs, both scorers' credit on the
+// pairs both scored) and feeds every prompt, as it ends, to one
+// stats.PoissonStream keyed by the prompt key, so that the prompt's
+// Poisson weights depend on (seed, prompt) only. Memory: the open prompt's
+// sums and the stream's B replicates per statistic; nothing per prompt.
 func poissonPass(sc *scratch, failed []int, opts AnalyzeOptions, bopts stats.BootstrapOptions) (*poissonIntervals, error) {
-	k, n, pol := len(sc.prompts), sc.scorers, opts.Policy
+	if !sc.grouped {
+		return nil, fmt.Errorf("poisson bootstrap: the scratch file is not grouped by prompt")
+	}
+	n, pol := sc.scorers, opts.Policy
 	allOK := true
 	for _, f := range failed {
 		allOK = allOK && f == 0
 	}
-	var nums, dens [][]float64
-	var counts []int // counted pairs per numerator
-	newNum := func() int {
-		nums, counts = append(nums, make([]float64, k)), append(counts, 0)
-		return len(nums) - 1
-	}
-	newDen := func() int {
-		dens = append(dens, make([]float64, k))
-		return len(dens) - 1
-	}
+	nNum, nDen := 0, 0
+	newNum := func() int { nNum++; return nNum - 1 }
+	newDen := func() int { nDen++; return nDen - 1 }
 	scorer := make([]poissonSeries, n)
 	for i := range scorer {
 		scorer[i].num = newNum()
@@ -69,10 +68,51 @@ func poissonPass(sc *scratch, failed []int, opts AnalyzeOptions, bopts stats.Boo
 			cmps = append(cmps, c)
 		}
 	}
+	// One statistic per numerator (numerators are numbered in order).
+	series := make([]poissonSeries, nNum)
+	for _, s := range scorer {
+		series[s.num] = s
+	}
+	var diffs []stats.Diff
+	for _, c := range cmps {
+		series[c.a.num], series[c.b.num] = c.a, c.b
+		diffs = append(diffs, stats.Diff{A: c.a.num, B: c.b.num})
+	}
+	stream, err := stats.NewPoissonStream(nNum, diffs, bopts)
+	if err != nil {
+		return nil, fmt.Errorf("poisson bootstrap: %w", err)
+	}
+	nums, dens := make([]float64, nNum), make([]float64, nDen)
+	counts := make([]int, nNum) // counted pairs per numerator
+	outNum, outDen := make([]float64, nNum), make([]float64, nNum)
+	var key [keySize]byte
+	open := false
+	closePrompt := func() error {
+		if !open {
+			return nil
+		}
+		for k, s := range series {
+			num, den := nums[s.num], dens[s.den]
+			if pol.Averaging == stats.Macro && den > 0 {
+				// A prompt's accuracy over 1.
+				num, den = num/den, 1
+			}
+			outNum[k], outDen[k] = num, den
+		}
+		clear(nums)
+		clear(dens)
+		return stream.Add([2]uint64{binary.LittleEndian.Uint64(key[:8]), binary.LittleEndian.Uint64(key[8:])}, outNum, outDen)
+	}
 	credit := make([]float64, n)
 	counted := make([]bool, n)
-	err := sc.each(func(p stats.Pair, row []byte) error {
-		g := binary.LittleEndian.Uint32(row)
+	err = sc.each(func(p stats.Pair, row []byte) error {
+		if !open || !bytes.Equal(key[:], row[:keySize]) {
+			if err := closePrompt(); err != nil {
+				return err
+			}
+			copy(key[:], row[:keySize])
+			open = true
+		}
 		w := p.Weight
 		if w == 0 {
 			w = 1
@@ -90,100 +130,43 @@ func poissonPass(sc *scratch, failed []int, opts AnalyzeOptions, bopts stats.Boo
 				continue
 			}
 			s := scorer[i]
-			nums[s.num][g] += w * credit[i]
+			nums[s.num] += w * credit[i]
 			counts[s.num]++
 			if !allOK || i == 0 {
-				dens[s.den][g] += w
+				dens[s.den] += w
 			}
 		}
 		for _, c := range cmps {
 			if c.own && counted[c.i] && counted[c.j] {
-				nums[c.a.num][g] += w * credit[c.i]
-				nums[c.b.num][g] += w * credit[c.j]
+				nums[c.a.num] += w * credit[c.i]
+				nums[c.b.num] += w * credit[c.j]
 				counts[c.a.num]++
 				counts[c.b.num]++
-				dens[c.a.den][g] += w
+				dens[c.a.den] += w
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		err = closePrompt()
+	}
 	if err != nil {
 		return nil, err
 	}
-	if pol.Averaging == stats.Macro {
-		// A prompt's accuracy over 1: every numerator first, since
-		// denominators are shared.
-		seen := map[int]bool{}
-		conv := func(s poissonSeries) {
-			if seen[s.num] {
-				return
-			}
-			seen[s.num] = true
-			for g, d := range dens[s.den] {
-				if d > 0 {
-					nums[s.num][g] /= d
-				}
-			}
-		}
-		for _, s := range scorer {
-			conv(s)
-		}
-		for _, c := range cmps {
-			conv(c.a)
-			conv(c.b)
-		}
-		for _, d := range dens {
-			for g, v := range d {
-				if v > 0 {
-					d[g] = 1
-				}
-			}
-		}
-	}
-	// The statistics with counted pairs, each numerator once.
-	var ratios []stats.RatioStat
-	index := map[int]int{} // numerator → ratio
-	add := func(s poissonSeries) (int, bool) {
-		if counts[s.num] == 0 {
-			return 0, false
-		}
-		if r, ok := index[s.num]; ok {
-			return r, true
-		}
-		index[s.num] = len(ratios)
-		ratios = append(ratios, stats.RatioStat{Num: nums[s.num], Den: dens[s.den]})
-		return len(ratios) - 1, true
-	}
-	scorerRatio := make([]int, n)
-	scorerOK := make([]bool, n)
-	for i, s := range scorer {
-		scorerRatio[i], scorerOK[i] = add(s)
-	}
-	var diffs []stats.Diff
-	var diffOf [][2]int
-	for _, c := range cmps {
-		a, okA := add(c.a)
-		b, okB := add(c.b)
-		if okA && okB {
-			diffs = append(diffs, stats.Diff{A: a, B: b})
-			diffOf = append(diffOf, [2]int{c.i, c.j})
-		}
-	}
-	pi := &poissonIntervals{scorer: make([]*stats.BootstrapResult, n), diff: map[[2]int]*stats.BootstrapResult{}}
-	if len(ratios) == 0 {
-		return pi, nil
-	}
-	rs, ds, err := stats.PoissonBootstrap(ratios, diffs, bopts)
+	rs, ds, err := stream.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("poisson bootstrap: %w", err)
 	}
-	for i := range n {
-		if scorerOK[i] {
-			pi.scorer[i] = &rs[scorerRatio[i]]
+	pi := &poissonIntervals{scorer: make([]*stats.BootstrapResult, n), diff: map[[2]int]*stats.BootstrapResult{}}
+	for i, s := range scorer {
+		if counts[s.num] > 0 && rs[s.num].B > 0 {
+			pi.scorer[i] = &rs[s.num]
 		}
 	}
-	for d, key := range diffOf {
-		pi.diff[key] = &ds[d]
+	for d, c := range cmps {
+		if counts[c.a.num] > 0 && counts[c.b.num] > 0 && ds[d].B > 0 {
+			pi.diff[[2]int{c.i, c.j}] = &ds[d]
+		}
 	}
 	return pi, nil
 }

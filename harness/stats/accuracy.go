@@ -34,19 +34,24 @@ type Result struct {
 // the pair for invalid input, and ErrNoPairs (wrapped) when nothing counts.
 func Accuracy(pairs []Pair, pol Policy) (Result, error) { return AccuracyOf(Slice(pairs), pol) }
 
-// AccuracyOf is [Accuracy] over a [Source], in one pass.
+// AccuracyOf is [Accuracy] over a [Source], in one pass. Its memory is
+// per prompt (a map of prompt ids), or constant when the source is grouped
+// by prompt (see [Pair].Grouped).
 func AccuracyOf(src Source, pol Policy) (Result, error) {
-	_, r, err := accuracyClusters(src, pol)
+	_, r, err := accuracyClusters(src, pol, false)
 	return r, err
 }
 
-// accuracyClusters validates the pairs and pol and returns the per-prompt
-// sums and the accuracy.
-func accuracyClusters(src Source, pol Policy) (clusterStats, Result, error) {
+// accuracyClusters validates the pairs and pol and returns the prompt sums
+// and the accuracy. With keep, the per-prompt sums are returned too (the
+// multinomial bootstrap needs them); without it, a grouped source keeps no
+// per-prompt state.
+func accuracyClusters(src Source, pol Policy, keep bool) (clusterStats, Result, error) {
 	if err := pol.Validate(); err != nil {
 		return clusterStats{}, Result{}, err
 	}
 	acc := newClusterAcc(pol)
+	acc.keep = keep
 	if err := src(acc.add); err != nil {
 		return clusterStats{}, Result{}, err
 	}
@@ -58,27 +63,60 @@ func accuracyClusters(src Source, pol Policy) (clusterStats, Result, error) {
 	return cs, r, nil
 }
 
-// clusterStats holds per-prompt sums under one policy.
+// clusterStats holds the prompt sums under one policy.
 type clusterStats struct {
-	credit, weight []float64 // per prompt, only prompts with counted pairs
-	w2             float64   // sum of squared weights
-	pairs, skipped int
-	predTies       int
+	// credit and weight are per prompt, only prompts with counted pairs, in
+	// order of first appearance: always for an ungrouped source, only when
+	// kept for a grouped one.
+	credit, weight []float64
+	// Over the prompts with counted pairs, in the same order: the sums of
+	// credit, of weight and of credit/weight, and their number.
+	creditSum, weightSum, macroSum float64
+	prompts                        int
+	w2                             float64 // sum of squared weights
+	pairs, skipped                 int
+	predTies                       int
 }
 
-// clusterAcc sums credit and weight per prompt, one pair at a time,
-// numbering prompts in order of first appearance. Its memory is per prompt.
+// addPrompt adds one prompt's sums (a prompt without counted pairs, weight
+// 0, is left out).
+func (cs *clusterStats) addPrompt(credit, weight float64, keep bool) {
+	if weight <= 0 {
+		return
+	}
+	cs.creditSum += credit
+	cs.weightSum += weight
+	cs.macroSum += credit / weight
+	cs.prompts++
+	if keep {
+		cs.credit = append(cs.credit, credit)
+		cs.weight = append(cs.weight, weight)
+	}
+}
+
+// clusterAcc sums credit and weight per prompt, one pair at a time. The
+// first pair decides the mode: an ungrouped source numbers prompts in order
+// of first appearance in a map (memory per prompt); a grouped source
+// (Pair.Grouped) closes a prompt when PromptID changes and keeps only the
+// open prompt's sums (and the closed prompts' sums when keep is set).
 type clusterAcc struct {
 	pol            Policy
+	keep           bool // grouped: keep per-prompt sums
 	ids            map[string]int
-	credit, weight []float64
+	credit, weight []float64 // ungrouped: per prompt
 	cs             clusterStats
 	n              int // pairs seen
+
+	grouped        bool
+	cur            string  // grouped: the open prompt
+	curCred, curWt float64 // grouped: its sums
+	open, decided  bool
 }
 
 func newClusterAcc(pol Policy) *clusterAcc { return &clusterAcc{pol: pol, ids: map[string]int{}} }
 
-// group returns the prompt's index, numbering a new prompt.
+// group returns the prompt's index, numbering a new prompt (ungrouped
+// sources).
 func (a *clusterAcc) group(id string) int {
 	g, ok := a.ids[id]
 	if !ok {
@@ -95,13 +133,27 @@ func (a *clusterAcc) add(p Pair) error {
 	if err := p.check(a.n); err != nil {
 		return err
 	}
+	if a.decided && p.Grouped != a.grouped {
+		return fmt.Errorf("pair %d (prompt %q): field \"Grouped\": %v, want %v as on the first pair", a.n, p.PromptID, p.Grouped, a.grouped)
+	}
 	a.addChecked(p)
 	return nil
 }
 
 func (a *clusterAcc) addChecked(p Pair) {
+	if !a.decided {
+		a.decided, a.grouped = true, p.Grouped
+	}
 	a.n++
-	g := a.group(p.PromptID)
+	var g int
+	if a.grouped {
+		if !a.open || p.PromptID != a.cur {
+			a.closePrompt()
+			a.open, a.cur = true, p.PromptID
+		}
+	} else {
+		g = a.group(p.PromptID)
+	}
 	c, ok := Credit(p, a.pol)
 	if !ok {
 		a.cs.skipped++
@@ -113,28 +165,40 @@ func (a *clusterAcc) addChecked(p Pair) {
 	w := p.weight()
 	a.cs.pairs++
 	a.cs.w2 += w * w
+	if a.grouped {
+		a.curCred += w * c
+		a.curWt += w
+		return
+	}
 	a.credit[g] += w * c
 	a.weight[g] += w
 }
 
-// finish keeps the prompts with counted pairs, in order of first appearance.
+// closePrompt adds the open prompt of a grouped source to the sums.
+func (a *clusterAcc) closePrompt() {
+	if a.open {
+		a.cs.addPrompt(a.curCred, a.curWt, a.keep)
+	}
+	a.open, a.curCred, a.curWt = false, 0, 0
+}
+
+// finish returns the sums of the prompts with counted pairs, in order of
+// first appearance.
 func (a *clusterAcc) finish() clusterStats {
+	if a.grouped {
+		a.closePrompt()
+		return a.cs
+	}
 	cs := a.cs
 	for g := range a.credit {
-		if a.weight[g] > 0 {
-			cs.credit = append(cs.credit, a.credit[g])
-			cs.weight = append(cs.weight, a.weight[g])
-		}
+		cs.addPrompt(a.credit[g], a.weight[g], true)
 	}
 	return cs
 }
 
 func (cs clusterStats) result(pol Policy) Result {
-	r := Result{Policy: pol, Pairs: cs.pairs, Skipped: cs.skipped, PredictedTies: cs.predTies, Prompts: len(cs.credit)}
-	for g := range cs.credit {
-		r.Credit += cs.credit[g]
-		r.Weight += cs.weight[g]
-	}
+	r := Result{Policy: pol, Pairs: cs.pairs, Skipped: cs.skipped, PredictedTies: cs.predTies, Prompts: cs.prompts,
+		Credit: cs.creditSum, Weight: cs.weightSum}
 	if r.Weight > 0 {
 		r.EffectiveN = r.Weight * r.Weight / cs.w2
 	}
@@ -144,20 +208,13 @@ func (cs clusterStats) result(pol Policy) Result {
 
 // estimate is the accuracy of all prompts; NaN when nothing counts.
 func (cs clusterStats) estimate(avg Averaging) float64 {
-	var num, den float64
-	for g := range cs.credit {
-		if avg == Macro {
-			num += cs.credit[g] / cs.weight[g]
-			den++
-		} else {
-			num += cs.credit[g]
-			den += cs.weight[g]
-		}
-	}
-	if den == 0 {
+	if cs.prompts == 0 {
 		return math.NaN()
 	}
-	return num / den
+	if avg == Macro {
+		return cs.macroSum / float64(cs.prompts)
+	}
+	return cs.creditSum / cs.weightSum
 }
 
 // Wilson returns the Wilson score interval of the micro accuracy at the
@@ -228,7 +285,10 @@ func tieItemCodec() extsort.Codec[tieItem] {
 }
 
 // TieCalibrateOf is [TieCalibrate] over a [Source]: two passes, with the
-// sweep's sort spilled to disk as sp says.
+// sweep's sort spilled to disk as sp says. Its memory is per prompt (a map
+// of prompt ids and two sums), except for a grouped source (see
+// [Pair].Grouped): none with micro averaging, two sums per prompt with
+// macro.
 func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error) {
 	pol := Policy{PredTie: PredTieWrong, LabelTie: LabelTieMatch, Averaging: avg}
 	if err := pol.Validate(); err != nil {
@@ -236,10 +296,39 @@ func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error)
 	}
 	sorter := newSorter(sp, func(a, b tieItem) int { return cmp.Compare(a.diff, b.diff) }, tieItemCodec(), nil)
 	defer sorter.Close()
+	// Per prompt credit and weight: ungrouped sources number prompts in a
+	// map; a grouped source (Pair.Grouped) numbers them as they come and
+	// needs the arrays only for macro averaging (micro moves the totals).
 	acc := newClusterAcc(pol)
+	var credit, weight []float64
+	var credSum, wSum, macroSum float64
+	live := 0
+	grouped, first, g := false, true, -1
+	var curID string
+	var curC, curW float64
+	closePrompt := func() {
+		if g < 0 {
+			return
+		}
+		credSum += curC
+		wSum += curW
+		if curW > 0 {
+			macroSum += curC / curW
+			live++
+		}
+		if avg == Macro {
+			credit = append(credit, curC)
+			weight = append(weight, curW)
+		}
+	}
 	err := src(func(p Pair) error {
 		if err := p.check(acc.n); err != nil {
 			return err
+		}
+		if first {
+			grouped, first = p.Grouped, false
+		} else if p.Grouped != grouped {
+			return fmt.Errorf("tie calibration: pair %d (prompt %q): field \"Grouped\": %v, want %v as on the first pair", acc.n, p.PromptID, p.Grouped, grouped)
 		}
 		w := p.weight()
 		c, _ := Credit(p, pol) // epsilon 0: exact ties only
@@ -247,10 +336,19 @@ func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error)
 		if p.Label == LabelTie {
 			tieCredit = 1
 		}
-		g := acc.group(p.PromptID)
 		acc.n++
-		acc.credit[g] += w * c
-		acc.weight[g] += w
+		if grouped {
+			if g < 0 || p.PromptID != curID {
+				closePrompt()
+				g, curID, curC, curW = g+1, p.PromptID, 0, 0
+			}
+			curC += w * c
+			curW += w
+		} else {
+			g = acc.group(p.PromptID)
+			acc.credit[g] += w * c
+			acc.weight[g] += w
+		}
 		if g > math.MaxUint32 {
 			return fmt.Errorf("tie calibration: more than %d prompts", uint32(math.MaxUint32))
 		}
@@ -262,17 +360,20 @@ func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error)
 	if acc.n == 0 {
 		return TieCalibration{}, fmt.Errorf("tie calibration: %w", ErrNoPairs)
 	}
-	credit, weight := acc.credit, acc.weight
-	var credSum, wSum, macroSum float64
-	live := 0
-	for g := range credit {
-		credSum += credit[g]
-		wSum += weight[g]
-		if weight[g] > 0 {
-			macroSum += credit[g] / weight[g]
-			live++
+	if grouped {
+		closePrompt()
+	} else {
+		credit, weight = acc.credit, acc.weight
+		for g := range credit {
+			credSum += credit[g]
+			wSum += weight[g]
+			if weight[g] > 0 {
+				macroSum += credit[g] / weight[g]
+				live++
+			}
 		}
 	}
+	acc = nil
 	if wSum == 0 {
 		return TieCalibration{}, fmt.Errorf("tie calibration: all weights are 0: %w", ErrNoPairs)
 	}
@@ -305,12 +406,15 @@ func TieCalibrateOf(src Source, avg Averaging, sp Spill) (TieCalibration, error)
 		if it.delta == 0 {
 			return nil
 		}
+		credSum += it.delta
+		if avg != Macro {
+			return nil // micro needs only the totals
+		}
 		g := it.g
 		if weight[g] > 0 {
 			macroSum -= credit[g] / weight[g]
 		}
 		credit[g] += it.delta
-		credSum += it.delta
 		if weight[g] > 0 {
 			macroSum += credit[g] / weight[g]
 		}

@@ -69,7 +69,7 @@ func BootstrapOf(src Source, pol Policy, opts BootstrapOptions) (BootstrapResult
 	if err != nil {
 		return BootstrapResult{}, err
 	}
-	cs, res, err := accuracyClusters(src, pol)
+	cs, res, err := accuracyClusters(src, pol, true)
 	if err != nil {
 		return BootstrapResult{}, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -175,6 +175,7 @@ func pairedClusters(ps PairedSource, pol Policy) (ca, cb clusterStats, ra, rb Re
 		return ca, cb, ra, rb, err
 	}
 	accA, accB := newClusterAcc(pol), newClusterAcc(pol)
+	accA.keep, accB.keep = true, true
 	err = ps(func(a, b Pair) error {
 		if err := checkRow(accA.n, a, b); err != nil {
 			return err

@@ -89,7 +89,20 @@
 // runs on GOMAXPROCS goroutines over blocks of [PoissonBlock] prompts, each
 // block with its own generator seeded by (Seed, block), partial sums merged
 // in block order: the result depends on the seed, not on the core count.
-// srbench analyze switches to it from 100,000 prompts on.
+// [PoissonStream] is the same bootstrap fed one prompt at a time, without
+// per-prompt arrays: each prompt's weights come from a generator seeded by
+// (Seed, the prompt's 128-bit key), so they do not depend on prompt order or
+// cores. srbench analyze switches to it from 100,000 prompts on.
+//
+// # Memory: grouped sources
+//
+// The functions that take a [Source] keep memory per prompt, not per pair:
+// a map of prompt ids and per-prompt sums. A source whose pairs come grouped
+// by prompt (all pairs of a prompt one after another) can say so with
+// [Pair].Grouped ([Grouped] marks one); [AccuracyOf], [AccuracyByStrengthOf]
+// and [TieCalibrateOf] (micro) then close a prompt when PromptID changes and
+// keep constant state, with exactly the results of the map path. srbench
+// analyze sorts its pairs by prompt key from 100,000 prompts on.
 //
 // # Comparing two scorers
 //

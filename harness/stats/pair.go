@@ -21,6 +21,17 @@ type Pair struct {
 	// Strength is an optional label strength (e.g. remix ratio, annotator
 	// agreement); NaN means none. Only AccuracyByStrength reads it.
 	Strength float64
+	// Grouped is the source's promise that it delivers its pairs grouped
+	// by prompt: all pairs of one prompt one after another (in any order
+	// of prompts), so that a new PromptID ends the previous prompt for
+	// good. A source sets it on every pair or on none. The per-prompt
+	// statistics of a grouped source ([AccuracyOf], [TieCalibrateOf] with
+	// micro averaging, [AccuracyByStrengthOf]) then keep the open prompt's
+	// sums only, not a map of prompt ids, and give exactly the same
+	// results; a prompt that comes back after another one is counted as a
+	// new prompt. [Grouped] marks a source; srbench's analysis of 100,000
+	// prompts or more sorts its pairs by prompt and sets it.
+	Grouped bool
 }
 
 // weight returns the effective weight (0 means 1).

@@ -12,7 +12,7 @@ import (
 // appearance, only those with counted pairs).
 func ratioOf(t *testing.T, pairs []Pair, avg Averaging) RatioStat {
 	t.Helper()
-	cs, _, err := accuracyClusters(Slice(pairs), Policy{Averaging: avg})
+	cs, _, err := accuracyClusters(Slice(pairs), Policy{Averaging: avg}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,18 @@ func Slice(pairs []Pair) Source {
 	}
 }
 
+// Grouped marks src as grouped by prompt (sets [Pair].Grouped on every
+// pair): the caller promises that all pairs of one prompt are consecutive.
+// Sort the pairs by PromptID, stably, to make a slice one.
+func Grouped(src Source) Source {
+	return func(visit func(Pair) error) error {
+		return src(func(p Pair) error {
+			p.Grouped = true
+			return visit(p)
+		})
+	}
+}
+
 // PairedSource is the paired form of [Source] for two scorers scored on the
 // same pairs: a and b are the same pair (prompt, label, weight) with each
 // scorer's scores.
