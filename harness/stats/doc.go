@@ -162,6 +162,37 @@
 // in-memory forms; the tests check both against the same fixtures with runs
 // as short as one record.
 //
+// # Generator leaderboards
+//
+// [Leaderboard] ranks text-to-image generators from a gallery scored by
+// several judges (reward models, optionally a ground-truth label): a
+// [GallerySource] streams one [PromptScores] per prompt, Cells[g][j][k]
+// being judge j's score of generator g's sample k (NaN: no score, skipped
+// and counted; Inf: an error naming prompt, generator, judge and sample).
+// Per judge it reports each generator's mean of per-prompt cell means;
+// head-to-head win rates (per prompt the share of sample pairs won, ties
+// 1/2, averaged over shared prompts) with an exact sign test over prompts
+// Holm-corrected over the judge's pairs; and Bradley–Terry strengths fitted
+// to those fractional wins ([BradleyTerry]: Hunter's MM algorithm polished
+// by Newton steps). When the MLE does not exist (the comparison graph is
+// not strongly connected, e.g. a generator never loses) the fit adds Prior
+// tied pseudo-comparisons between every pair and sets Regularised. Between
+// judges it reports Kendall's tau-b of their strengths. For every selector
+// and measuring judge and each n it reports the exact expected best-of-n
+// value ([BestOfNExpected], no sampling of subsets), its gain over n = 1, in
+// units of the measuring judge's pooled standard deviation, and the
+// over-optimisation signal z-gain(A, A, n) - z-gain(A, B, n).
+//
+// Every interval (ci_method "poisson-bootstrap") is a streaming Poisson(1)
+// bootstrap over prompts: each prompt draws Resamples weights from a PCG
+// generator seeded by (Seed, hash of the prompt id), so the result does not
+// depend on prompt order or on the number of workers (up to the rounding of
+// sums), and every statistic is a ratio of prompt-weighted sums accumulated
+// per replicate; strengths, ranks, rank probabilities and taus are then
+// computed per replicate. Memory is O(Workers·Resamples·(J·G² + J²·len(Ns)))
+// for J judges and G generators, not O(prompts); point estimates use weight
+// 1 for every prompt. Repeated prompt ids are detected only when adjacent.
+//
 // # Reproducibility
 //
 // All randomness comes from a PCG generator seeded by
