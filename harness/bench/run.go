@@ -410,48 +410,16 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		producer.Wait()
 	}()
 
-	// Scorers start and load their models concurrently; errors are reported
-	// in spec order, and every scorer that started is closed.
-	runs := make([]*running, len(cfg.Scorers))
-	errs := make([]error, len(cfg.Scorers))
-	var wg sync.WaitGroup
-	for i, spec := range cfg.Scorers {
-		wg.Go(func() {
-			sc, err := launch(ctx, spec)
-			if err != nil {
-				errs[i] = fmt.Errorf("scorer %q: %w", spec.Name, err)
-				return
-			}
-			runs[i] = &running{spec: spec, sc: sc}
-			d, err := sc.Describe(ctx, scorer.DescribeRequest{})
-			if err != nil {
-				errs[i] = fmt.Errorf("scorer %q: describe: %w", spec.Name, err)
-				return
-			}
-			if spec.BatchSize <= 0 {
-				spec.BatchSize = d.PreferredBatchSize
-			}
-			if spec.BatchSize <= 0 {
-				spec.BatchSize = 16
-			}
-			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, sc.BinarySHA256(), spec.Options)
-		})
-	}
-	wg.Wait()
+	runs, err := launchScorers(ctx, cfg.Scorers, launch)
 	for _, r := range runs {
 		if r != nil {
 			defer r.sc.Kill()
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	id := &RunIdentity{DatasetSHA256: dsHash}
-	for _, r := range runs {
-		id.Scorers = append(id.Scorers, ScorerIdentity{Name: r.spec.Name, Version: r.desc.Version, Fingerprint: r.desc.Fingerprint,
-			Variant: r.desc.Variant, Runtime: r.desc.Runtime, Provider: r.desc.Provider, ModelDir: r.spec.ModelDir,
-			PluginSHA256: r.sc.BinarySHA256()})
-	}
+	id := identityOf(dsHash, runs)
 	switch {
 	case resumed && cfg.Identity != nil:
 		if changes := identityChanges(cfg.Identity, id); len(changes) > 0 {
@@ -597,6 +565,50 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		return nil, err
 	}
 	return res, nil
+}
+
+// launchScorers starts the scorers concurrently and describes them; errors
+// are reported in spec order. Every scorer that started is in the result
+// (nil for those that did not), even with an error: the caller kills them.
+func launchScorers(ctx context.Context, specs []ScorerSpec, launch Launcher) ([]*running, error) {
+	runs := make([]*running, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Go(func() {
+			sc, err := launch(ctx, spec)
+			if err != nil {
+				errs[i] = fmt.Errorf("scorer %q: %w", spec.Name, err)
+				return
+			}
+			runs[i] = &running{spec: spec, sc: sc}
+			d, err := sc.Describe(ctx, scorer.DescribeRequest{})
+			if err != nil {
+				errs[i] = fmt.Errorf("scorer %q: describe: %w", spec.Name, err)
+				return
+			}
+			if spec.BatchSize <= 0 {
+				spec.BatchSize = d.PreferredBatchSize
+			}
+			if spec.BatchSize <= 0 {
+				spec.BatchSize = 16
+			}
+			runs[i].spec, runs[i].desc, runs[i].cacheKey = spec, d, ScorerKey(d, sc.BinarySHA256(), spec.Options)
+		})
+	}
+	wg.Wait()
+	return runs, errors.Join(errs...)
+}
+
+// identityOf is what runs score with, on the data whose sha256 is dsHash.
+func identityOf(dsHash string, runs []*running) *RunIdentity {
+	id := &RunIdentity{DatasetSHA256: dsHash}
+	for _, r := range runs {
+		id.Scorers = append(id.Scorers, ScorerIdentity{Name: r.spec.Name, Version: r.desc.Version, Fingerprint: r.desc.Fingerprint,
+			Variant: r.desc.Variant, Runtime: r.desc.Runtime, Provider: r.desc.Provider, ModelDir: r.spec.ModelDir,
+			PluginSHA256: r.sc.BinarySHA256()})
+	}
+	return id
 }
 
 func sampleOf(p dataset.Pair) results.Sample {

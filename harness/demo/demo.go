@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/srbench/srbench/harness/ablate"
@@ -39,6 +40,12 @@ type Options struct {
 	// Render writes a finished run directory's reports (the CLI passes
 	// report.Write); the demo itself renders nothing.
 	Render func(runDir string) error
+	// RenderLeaderboard writes the generator leaderboard's report (the CLI
+	// passes report.WriteLeaderboard); nil skips the generators story.
+	RenderLeaderboard func(dir string) error
+	// GalleryPrompts and GallerySamples size the generators' gallery
+	// (0: 100 prompts, 4 samples per prompt and generator).
+	GalleryPrompts, GallerySamples int
 }
 
 // Result is what the demo produced.
@@ -52,6 +59,12 @@ type Result struct {
 	// Ablation is the ablation summary (nil when skipped) and AblationDir its directory.
 	Ablation    *ablate.Summary
 	AblationDir string
+	// Leaderboard ranks the demo's synthetic generators (nil when skipped),
+	// LeaderboardDir is its directory and Gallery the generators' known
+	// profiles and true rankings.
+	Leaderboard    *results.Leaderboard
+	LeaderboardDir string
+	Gallery        *simworld.GallerySummary
 }
 
 // The demo's benchmarks, in the order they run.
@@ -88,7 +101,7 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 	modelsDir := filepath.Join(opts.Out, "models")
 	runsDir := filepath.Join(opts.Out, "runs")
 	// The demo owns its output directory: each run starts from a clean one.
-	for _, d := range []string{worldDir, curatedDir, modelsDir, runsDir} {
+	for _, d := range []string{worldDir, curatedDir, modelsDir, runsDir, filepath.Join(opts.Out, GalleryDir)} {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, err
 		}
@@ -188,6 +201,11 @@ func Run(ctx context.Context, opts Options, launch bench.Launcher) (*Result, err
 		res.Runs[name], res.RunDirs[name] = r, cfg.OutDir
 		done()
 	}
+	if opts.RenderLeaderboard != nil {
+		if err := rankGenerators(ctx, opts, log, launch, modelsDir, trained, res, step); err != nil {
+			return nil, err
+		}
+	}
 	if !opts.NoAblation && trained != "" {
 		spec, err := ablate.LoadSpec(filepath.Join(opts.Benchmarks, "ablations", "social-reward.yaml"))
 		if err != nil {
@@ -220,4 +238,60 @@ func appendOnce(xs []string, x string) []string {
 		}
 	}
 	return append(xs, x)
+}
+
+// GalleryDir is the demo's generators gallery, under Options.Out.
+const GalleryDir = "gallery"
+
+// LeaderboardRun is the name of the demo's generator leaderboard directory
+// under runs/.
+const LeaderboardRun = "generators"
+
+// rankGenerators tells the paper's second story: four synthetic generators
+// with known profiles (simworld.DemoGenerators) draw images for the world's
+// prompts, every scorer ranks them, and the report shows which scorer
+// recovers the ranking by community appeal (the gallery's truth).
+func rankGenerators(ctx context.Context, opts Options, log io.Writer, launch bench.Launcher, modelsDir, trained string, res *Result, step func(string, ...any) func()) error {
+	dir := filepath.Join(opts.Out, GalleryDir)
+	done := step("draw a gallery from %d synthetic generators", len(simworld.DemoGenerators()))
+	sum, err := simworld.WriteGallery(dir, simworld.GalleryOptions{Seed: opts.Seed, Prompts: opts.GalleryPrompts, Samples: opts.GallerySamples})
+	if err != nil {
+		return fmt.Errorf("gallery: %w", err)
+	}
+	res.Gallery = &sum
+	fmt.Fprintf(log, "    %d images; true ranking by community appeal: %s; by prompt alignment: %s\n",
+		sum.Images, strings.Join(sum.AppealRanking, " > "), strings.Join(sum.AlignmentRanking, " > "))
+	done()
+	var scorers []bench.ScorerSpec
+	for _, name := range []string{"clipscore", "pickscore", "imagereward", "socialreward"} {
+		if opts.Available != nil && !opts.Available(name) {
+			res.Skipped = appendOnce(res.Skipped, name)
+			continue
+		}
+		model := filepath.Join(modelsDir, name)
+		if name == "socialreward" {
+			if trained == "" {
+				continue
+			}
+			model = trained
+		}
+		scorers = append(scorers, bench.ScorerSpec{Name: name, ModelDir: model})
+	}
+	out := filepath.Join(opts.Out, "runs", LeaderboardRun)
+	done = step("rank the generators with %d scorers and the ground truth", len(scorers))
+	lb, err := bench.Rank(ctx, bench.RankConfig{
+		Benchmark: results.Benchmark{Name: "demo-generators", Description: "synthetic generators with known profiles, ranked by every demo scorer"},
+		Gallery:   filepath.Join(dir, simworld.GalleryFile), Scorers: scorers, OutDir: out,
+		Command: os.Args, Version: opts.Version, Commit: opts.Commit,
+		Notes: []string{"synthetic generators and demo models: the ground truth (truth) is each image's community appeal in the simulated world, known exactly"},
+	}, launch)
+	if err != nil {
+		return fmt.Errorf("rank generators: %w", err)
+	}
+	if err := opts.RenderLeaderboard(out); err != nil {
+		return fmt.Errorf("rank generators: report: %w", err)
+	}
+	res.Leaderboard, res.LeaderboardDir = lb, out
+	done()
+	return nil
 }

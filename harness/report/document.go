@@ -215,6 +215,8 @@ func mdBlock(b *strings.Builder, bl block) {
 		mdInline(b, inline{bold(x.title + ":"), txt(" "), link("SVG", "plots/"+x.name+".svg"),
 			txt(" · "), link("PNG", "plots/"+x.name+".png"), txt(" — " + x.caption)}, false)
 		b.WriteByte('\n')
+	case extBlock:
+		x.markdown(b)
 	default:
 		panic(fmt.Sprintf("report: unknown block %T", bl))
 	}
@@ -318,6 +320,8 @@ func htmlBlock(b *strings.Builder, bl block) {
 		b.WriteString("</div>\n")
 		b.WriteString("<figcaption><strong>" + html.EscapeString(x.title) + ".</strong> " + html.EscapeString(x.caption) +
 			` <a href="plots/` + html.EscapeString(x.name) + `.svg">SVG</a> · <a href="plots/` + html.EscapeString(x.name) + `.png">PNG</a></figcaption>` + "\n</figure>\n")
+	case extBlock:
+		x.html(b)
 	default:
 		panic(fmt.Sprintf("report: unknown block %T", bl))
 	}

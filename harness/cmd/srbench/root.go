@@ -102,7 +102,7 @@ func newRoot(g *globalFlags) *cobra.Command {
 		Version:       version,
 	}
 	retiredGlobals(root)
-	root.AddCommand(newRunCmd(g), newResumeCmd(g), newMergeCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g), newCacheCmd(g))
+	root.AddCommand(newRunCmd(g), newResumeCmd(g), newMergeCmd(g), newAnalyzeCmd(g), newPluginsCmd(g), newInspectCmd(g), newModelsCmd(g), newReportCmd(g), newCheckCmd(g), newSimulateCmd(g), newCurateCmd(g), newDemoCmd(g), newTrainCmd(g), newAblateCmd(g), newCacheCmd(g), newRankCmd(g))
 	return root
 }
 
