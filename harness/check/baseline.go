@@ -32,6 +32,11 @@ const DefaultTolerance = 0.02
 type Baseline struct {
 	// Version is BaselineVersion.
 	Version int `json:"version"`
+	// Kind is what the baseline gates: KindResults (a run's results.json;
+	// also when the field is absent, as in files written before
+	// leaderboards) or KindLeaderboard (a leaderboard.json of srbench
+	// rank). A baseline of one kind cannot check the other.
+	Kind string `json:"kind,omitempty"`
 	// Benchmark is the benchmark name of the run the baseline was made from
 	// (informational: a different name is a warning).
 	Benchmark string `json:"benchmark,omitempty"`
@@ -44,8 +49,32 @@ type Baseline struct {
 	// RunDir is the baseline's run directory, relative to the baseline file
 	// (or absolute). Its samples.jsonl enables the paired test.
 	RunDir string `json:"run_dir,omitempty"`
-	// Scorers are the gated scorers.
-	Scorers []BaselineScorer `json:"scorers"`
+	// Scorers are the gated scorers (KindResults).
+	Scorers []BaselineScorer `json:"scorers,omitempty"`
+	// GallerySHA256 is the gallery hash of the leaderboard the baseline was
+	// made from (KindLeaderboard); a leaderboard of another gallery is
+	// refused unless Options.AllowDatasetChange.
+	GallerySHA256 string `json:"gallery_sha256,omitempty"`
+	// Judges are the gated judges of a leaderboard (KindLeaderboard).
+	Judges []BaselineJudge `json:"judges,omitempty"`
+}
+
+// Baseline kinds (Baseline.Kind).
+const (
+	KindResults     = "results"
+	KindLeaderboard = "leaderboard"
+)
+
+// IsLeaderboard reports whether b gates a leaderboard (Kind is
+// KindLeaderboard) rather than a run's results.
+func (b *Baseline) IsLeaderboard() bool { return b.Kind == KindLeaderboard }
+
+// kindName is b's kind for messages ("" reads as results).
+func (b *Baseline) kindName() string {
+	if b.Kind == "" {
+		return KindResults
+	}
+	return b.Kind
 }
 
 // BaselineScorer is one scorer's baseline.
@@ -93,6 +122,9 @@ type rawBaseline struct {
 	Policy        *results.Policy `json:"policy"`
 	RunDir        string          `json:"run_dir"`
 	Scorers       []rawScorer     `json:"scorers"`
+	Kind          *string         `json:"kind"`
+	GallerySHA256 string          `json:"gallery_sha256"`
+	Judges        []rawJudge      `json:"judges"`
 }
 
 type rawScorer struct {
@@ -109,6 +141,7 @@ var fieldNames = []string{
 	"version", "benchmark", "dataset_sha256", "policy", "run_dir", "scorers",
 	"name", "accuracy", "tolerance", "fingerprint", "n_failed", "n_pairs",
 	"prediction_ties", "label_ties", "averaging", "epsilon", "alpha",
+	"kind", "gallery_sha256", "judges", "generators", "strength", "se",
 }
 
 // LoadBaseline reads and validates the baseline file at path. Every error
@@ -146,6 +179,22 @@ func ParseBaseline(name string, data []byte) (*Baseline, error) {
 		return nil, bad("version", "%d; this srbench reads version %d", *raw.Version, BaselineVersion)
 	}
 	b.Version = *raw.Version
+	if raw.Kind != nil {
+		b.Kind = *raw.Kind
+	}
+	switch b.Kind {
+	case "", KindResults:
+		if len(raw.Judges) > 0 || raw.GallerySHA256 != "" {
+			return nil, bad("kind", "%q, but the file has leaderboard fields (judges, gallery_sha256); want \"kind\": %q", b.kindName(), KindLeaderboard)
+		}
+	case KindLeaderboard:
+		if len(raw.Scorers) > 0 || raw.Policy != nil || raw.DatasetSHA256 != "" {
+			return nil, bad("kind", "%q, but the file has results fields (scorers, policy, dataset_sha256); want \"kind\": %q", b.Kind, KindResults)
+		}
+		return parseLeaderboardBaseline(b, raw, bad)
+	default:
+		return nil, bad("kind", "%q; want %q or %q", b.Kind, KindResults, KindLeaderboard)
+	}
 	if raw.Policy != nil {
 		if _, err := statsPolicy(*raw.Policy); err != nil {
 			return nil, &InputError{File: name, Field: "policy." + err.field, Err: err.err}
@@ -279,8 +328,12 @@ func ruleString(p results.Policy) string {
 // error: a baseline without an accuracy gates nothing.
 func Update(old *Baseline, run *results.Results, runDir string) (*Baseline, []string, error) {
 	b := &Baseline{
-		Version: BaselineVersion, Benchmark: run.Benchmark.Name, DatasetSHA256: run.Dataset.SHA256,
+		Version: BaselineVersion, Kind: KindResults, Benchmark: run.Benchmark.Name, DatasetSHA256: run.Dataset.SHA256,
 		RunDir: filepath.ToSlash(runDir),
+	}
+	if old != nil && old.IsLeaderboard() {
+		return nil, nil, &InputError{File: "baseline", Field: "kind", Err: fmt.Errorf(
+			"the baseline is a %s baseline and the run is a results.json: write the results baseline to another file (or remove this one)", old.Kind)}
 	}
 	pol := run.Policy
 	b.Policy = &pol

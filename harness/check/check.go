@@ -159,6 +159,11 @@ func Check(b *Baseline, run *results.Results, opts Options) (*Outcome, error) {
 	if rfile == "" {
 		rfile = results.ResultsFile
 	}
+	if b.IsLeaderboard() {
+		return nil, &InputError{File: bfile, Field: "kind", Err: fmt.Errorf(
+			"a %s baseline cannot check %s (a run's results): check a leaderboard directory (leaderboard.json) against it, or make a results baseline with --update-baseline",
+			b.Kind, rfile)}
+	}
 	pol, ferr := statsPolicy(run.Policy)
 	if ferr != nil {
 		return nil, &InputError{File: rfile, Field: "policy." + ferr.field, Err: ferr.err}

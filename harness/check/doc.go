@@ -1,6 +1,6 @@
 // Package check is srbench's regression gate: it compares a run's
-// results.json (and, when it can, its samples.jsonl) with a baseline file
-// and decides pass or fail, for CI.
+// results.json (and, when it can, its samples.jsonl), or a leaderboard.json,
+// with a baseline file and decides pass or fail, for CI.
 //
 // # Baseline file
 //
@@ -45,6 +45,25 @@
 // over many scorers does not fail by chance more often than alpha. The test catches a real drop too small for
 // the tolerance; the tolerance catches a drop on a changed dataset, where no
 // pairing is possible.
+//
+// # Leaderboards
+//
+// A baseline with "kind": "leaderboard" ([KindLeaderboard], made by
+// [UpdateLeaderboard]) gates a leaderboard.json of srbench rank instead;
+// its "judges" list, per judge, the generators' Bradley–Terry
+// log-strengths and standard errors. [CheckLeaderboard] fails a generator
+// of a baseline judge when
+//
+//	z = (β_now − β_base) / sqrt(SE_now² + SE_base²) < −z_(1−alpha)
+//
+// (one-sided, alpha default 0.05: z < −1.645), when it or its judge is
+// missing from the leaderboard, or has no finite strength; and fails a
+// judge that failed on more images than in the baseline. Strengths are
+// relative (they sum to 0 over the generators), so a change of the field
+// moves every strength. A leaderboard of another gallery (sha256) is
+// refused unless [Options.AllowDatasetChange]; one whose judge has another
+// model fingerprint is refused. A baseline of one kind never checks the
+// other kind's file.
 //
 // # Reports
 //

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,4 +146,98 @@ func TestReportCommand(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// writeLeaderboard writes a leaderboard of three generators under one
+// scorer (every SE 0.1) into dir; gen-b's strength is b.
+func writeLeaderboard(t *testing.T, dir string, b float64, sha string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lb := &results.Leaderboard{
+		SchemaVersion: results.LeaderboardSchemaVersion, Kind: results.LeaderboardKind,
+		Benchmark: results.Benchmark{Name: "gallery"},
+		Gallery:   results.GalleryInfo{SHA256: sha, Generators: []string{"gen-a", "gen-b", "gen-c"}},
+		Judges:    []results.Judge{{Name: "pickscore", Kind: "scorer", Fingerprint: "sha256:pick", NScored: 300}},
+		Boards: []results.Board{{Judge: "pickscore", Generators: []results.GeneratorRow{
+			{Generator: "gen-a", Rank: 1, Strength: results.Estimate{Value: 0.5, SE: 0.1}},
+			{Generator: "gen-b", Rank: 2, Strength: results.Estimate{Value: b, SE: 0.1}},
+			{Generator: "gen-c", Rank: 3, Strength: results.Estimate{Value: -0.5 - b, SE: 0.1}},
+		}}},
+		Warnings: []results.Warning{{Kind: "missing-cells", Message: "2 prompts lack some generator's images"}},
+	}
+	if err := results.WriteJSON(filepath.Join(dir, results.LeaderboardFile), lb); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckLeaderboardCommand(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "lb-base")
+	writeLeaderboard(t, base, 0, "9a11e7")
+	baseline := filepath.Join(dir, "ci", "leaderboard-baseline.json")
+	os.MkdirAll(filepath.Dir(baseline), 0o755)
+	out, code := runCLI(t, "check", "--baseline", baseline, base, "--update-baseline")
+	if code != 0 || !strings.Contains(out, `wrote leaderboard baseline`) || !strings.Contains(out, `run_dir "../lb-base"`) {
+		t.Fatalf("--update-baseline: exit %d\n%s", code, out)
+	}
+	if b, err := os.ReadFile(baseline); err != nil || !strings.Contains(string(b), `"kind": "leaderboard"`) {
+		t.Fatalf("baseline file: %v\n%s", err, b)
+	}
+	// A results run and its baseline, for the kind mix-ups.
+	run := filepath.Join(dir, "run")
+	fixtureRun(t, run)
+	resBaseline := filepath.Join(dir, "ci", "results-baseline.json")
+	if out, code := runCLI(t, "check", "--baseline", resBaseline, run, "--update-baseline"); code != 0 {
+		t.Fatalf("results --update-baseline: exit %d\n%s", code, out)
+	}
+	se := math.Sqrt(0.1*0.1 + 0.1*0.1)
+	tests := []struct {
+		name     string
+		baseline string
+		b        float64 // gen-b's strength now
+		sha      string
+		args     []string
+		code     int
+		want     []string
+	}{
+		{"unchanged passes", baseline, 0, "9a11e7", nil, 0, []string{"## srbench check: ✅ pass", "| judge | generator | baseline strength | now | z | verdict |",
+			"| pickscore | gen-b | +0.000 ± 0.100 | +0.000 ± 0.100 | +0.00 | pass |", "> - 2 prompts lack some generator's images"}},
+		{"drop of 5 SE fails", baseline, -5 * se, "9a11e7", nil, 1, []string{"| pickscore | gen-b | +0.000 ± 0.100 | -0.707 ± 0.100 | -5.00 | **regressed** |",
+			"srbench: regression in judge pickscore: generator gen-b"}},
+		{"small drop passes", baseline, -0.2, "9a11e7", nil, 0, []string{"| -1.41 | pass |"}},
+		{"alpha 0.1 fails the small drop", baseline, -0.2, "9a11e7", []string{"--alpha", "0.1"}, 1, []string{"z < −1.282", "| -1.41 | **regressed** |"}},
+		{"other gallery refused", baseline, 0, "0ther", nil, 2, []string{`field "gallery.sha256"`, "--allow-dataset-change"}},
+		{"other gallery allowed", baseline, 0, "0ther", []string{"--allow-dataset-change"}, 0, []string{"✅ pass"}},
+		{"results baseline, leaderboard dir", resBaseline, 0, "9a11e7", nil, 2, []string{"is a results baseline, but", "holds leaderboard.json (a leaderboard), not results.json"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := filepath.Join(dir, fmt.Sprintf("lb-%d", i))
+			writeLeaderboard(t, cur, tt.b, tt.sha)
+			junit := filepath.Join(cur, "junit.xml")
+			out, code := runCLI(t, append([]string{"check", "--baseline", tt.baseline, cur, "--junit", junit}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q\n%s", w, out)
+				}
+			}
+		})
+	}
+	t.Run("leaderboard baseline, results dir", func(t *testing.T) {
+		out, code := runCLI(t, "check", "--baseline", baseline, run)
+		if code != 2 || !strings.Contains(out, `is a leaderboard baseline (kind "leaderboard"), but`) {
+			t.Errorf("exit %d\n%s", code, out)
+		}
+	})
+	t.Run("update over the other kind", func(t *testing.T) {
+		out, code := runCLI(t, "check", "--baseline", resBaseline, base, "--update-baseline")
+		if code != 2 || !strings.Contains(out, "results-baseline.json: field \"kind\": the baseline is a results baseline") {
+			t.Errorf("exit %d\n%s", code, out)
+		}
+	})
 }
