@@ -24,7 +24,7 @@ export CGO_ENABLED := 1
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: test-race lint all setup deps onnxruntime python torch slurm build plugins demo demo-check example test test-short test-python bench bench-memory bench-cache bench-decode bench-e2e proto proto-python docs fmt vet clean check-html
+.PHONY: test-race lint all setup deps onnxruntime python torch slurm build plugins demo demo-check example test test-short test-python bench bench-memory bench-rank-memory bench-cache bench-decode bench-e2e proto proto-python docs fmt vet clean check-html
 
 all: build
 
@@ -69,8 +69,9 @@ demo: setup build
 demo-check: demo
 	$(SRBENCH) check --baseline reports/baselines/demo.json $(DEMO_DIR)/runs/demo-social
 	$(SRBENCH) check --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
+	$(SRBENCH) check --baseline reports/baselines/demo-generators.json $(DEMO_DIR)/runs/generators
 
-## example: regenerate the committed example run (reports/examples/demo) and the demo baselines.
+## example: regenerate the committed example run (reports/examples/demo) and the demo baselines (pairs and the generator leaderboard).
 example: setup build
 	SRBENCH_REPRODUCIBLE=1 $(SRBENCH) demo --out $(DEMO_DIR)
 	rm -rf reports/examples/demo && mkdir -p reports/examples reports/baselines
@@ -79,6 +80,8 @@ example: setup build
 	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo.json reports/examples/demo
 	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo-alignment.json $(DEMO_DIR)/runs/demo-alignment
 	sed -i '/"run_dir"/d' reports/baselines/demo-alignment.json  # its samples are not committed
+	$(SRBENCH) check --update-baseline --baseline reports/baselines/demo-generators.json $(DEMO_DIR)/runs/generators
+	sed -i '/"run_dir"/d' reports/baselines/demo-generators.json  # its images are not committed
 
 ## test: every test (integration tests launch the real plugin binaries, copied from bin/ rather than linked again).
 test: setup build torch slurm test-python
@@ -117,6 +120,10 @@ bench: setup build
 ## bench-memory: peak RSS and time of run and analyze at 10k and 1M synthetic pairs over 1k prompts, and 1M pairs over 1M prompts (needs /usr/bin/time; about 10 minutes).
 bench-memory: deps
 	scripts/memory-flat.sh
+
+## bench-rank-memory: peak RSS and throughput of srbench rank on synthetic 10k- and 100k-image galleries (4 generators, 4 samples, 4 trivial scorers; needs /usr/bin/time; about a minute).
+bench-rank-memory: deps
+	scripts/rank-memory.sh
 
 ## bench-cache: first run vs cached reruns of 200 pairs on a ViT-B/32-sized clipscore model (builds it once; about a minute).
 bench-cache: setup build
