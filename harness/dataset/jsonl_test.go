@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -276,28 +275,6 @@ func TestResolveConfinement(t *testing.T) {
 			}
 			if tc.kind == "" && (ref.Path != tc.wantPath || ref.Name != tc.in) {
 				t.Errorf("resolve(%q) = %+v, want Path %q", tc.in, ref, tc.wantPath)
-			}
-		})
-	}
-}
-
-// TestDecodeString checks the fast path against encoding/json, the reference,
-// on valid UTF-8 (invalid bytes are an error: TestNonUTF8PromptRefused).
-func TestDecodeString(t *testing.T) {
-	t.Parallel()
-	tests := []string{
-		`"plain"`, `""`, `"caf\u00e9"`, `"tab\tand \"quotes\""`, `"snow ☃ man"`,
-		`"\ud83d\ude00"`, `"back\\slash"`, ` "spaced" `,
-	}
-	for _, raw := range tests {
-		t.Run(raw, func(t *testing.T) {
-			var want string
-			if err := json.Unmarshal([]byte(raw), &want); err != nil {
-				t.Fatal(err)
-			}
-			got, err := decodeString([]byte(raw))
-			if err != nil || got != want {
-				t.Errorf("decodeString(%s) = %q, %v; want %q", raw, got, err, want)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/srbench/srbench/harness/internal/jsonfield"
 	"github.com/srbench/srbench/harness/internal/pqread"
 )
 
@@ -82,31 +83,31 @@ func (r *parquetReader) nextRow() (pqread.Row, int, error) {
 func (r *parquetReader) close() error { return r.Close() }
 
 // rowErr builds the RowError for row idx.
-func (r *parquetReader) rowErr(idx int, pr *fieldProblem) *RowError {
-	return &RowError{File: r.spec.Path, Where: fmt.Sprintf("row %d", idx), Field: pr.field, Kind: pr.kind, Detail: pr.detail}
+func (r *parquetReader) rowErr(idx int, pr *jsonfield.Problem) *RowError {
+	return &RowError{File: r.spec.Path, Where: fmt.Sprintf("row %d", idx), Field: pr.Field, Kind: pr.Kind, Detail: pr.Detail}
 }
 
 // str reads a string column; required ones must be non-null and non-blank.
-func (r *parquetReader) str(row pqread.Row, name string, required bool) (string, bool, *fieldProblem) {
+func (r *parquetReader) str(row pqread.Row, name string, required bool) (string, bool, *jsonfield.Problem) {
 	v := row.Value(name)
 	if v == nil {
 		if required && r.Has(name) {
-			return "", false, problem(name, "missing", "is null (want a non-empty string)")
+			return "", false, jsonfield.Problemf(name, "missing", "is null (want a non-empty string)")
 		}
 		return "", false, nil
 	}
 	s, _ := v.(string)
 	if !utf8.ValidString(s) {
-		return "", false, problem(name, "invalid value", "is not valid UTF-8")
+		return "", false, jsonfield.Problemf(name, "invalid value", "is not valid UTF-8")
 	}
 	if strings.TrimSpace(s) == "" {
-		return "", false, problem(name, "empty", "is empty (want a non-empty string)")
+		return "", false, jsonfield.Problemf(name, "empty", "is empty (want a non-empty string)")
 	}
 	return s, true, nil
 }
 
 // id reads an optional string or integer id column.
-func (r *parquetReader) id(row pqread.Row, name string) (string, bool, *fieldProblem) {
+func (r *parquetReader) id(row pqread.Row, name string) (string, bool, *jsonfield.Problem) {
 	if n, ok := row.Value(name).(int64); ok {
 		return strconv.FormatInt(n, 10), true, nil
 	}
@@ -114,11 +115,11 @@ func (r *parquetReader) id(row pqread.Row, name string) (string, bool, *fieldPro
 }
 
 // num reads a numeric column.
-func (r *parquetReader) num(row pqread.Row, name string, required bool) (float64, bool, *fieldProblem) {
+func (r *parquetReader) num(row pqread.Row, name string, required bool) (float64, bool, *jsonfield.Problem) {
 	switch v := row.Value(name).(type) {
 	case nil:
 		if required && r.Has(name) {
-			return 0, false, problem(name, "missing", "is null (want a number)")
+			return 0, false, jsonfield.Problemf(name, "missing", "is null (want a number)")
 		}
 		return 0, false, nil
 	case float64:
@@ -126,14 +127,14 @@ func (r *parquetReader) num(row pqread.Row, name string, required bool) (float64
 	case int64:
 		return float64(v), true, nil
 	case pqread.Unsupported:
-		return 0, false, problem(name, "wrong type", "has a %s value (want a number)", v.Kind)
+		return 0, false, jsonfield.Problemf(name, "wrong type", "has a %s value (want a number)", v.Kind)
 	default:
-		return 0, false, problem(name, "wrong type", "has a %T value (want a number)", v)
+		return 0, false, jsonfield.Problemf(name, "wrong type", "has a %T value (want a number)", v)
 	}
 }
 
 // weightStrength reads the optional weight and strength columns.
-func (r *parquetReader) weightStrength(row pqread.Row) (float64, float64, *fieldProblem) {
+func (r *parquetReader) weightStrength(row pqread.Row) (float64, float64, *jsonfield.Problem) {
 	w, ok, pr := r.num(row, "weight", false)
 	if pr != nil {
 		return 0, 0, pr
@@ -141,7 +142,7 @@ func (r *parquetReader) weightStrength(row pqread.Row) (float64, float64, *field
 	if !ok {
 		w = 1
 	} else if msg := checkWeight(w); msg != "" {
-		return 0, 0, problem("weight", "invalid value", "%s", msg)
+		return 0, 0, jsonfield.Problemf("weight", "invalid value", "%s", msg)
 	}
 	s, ok, pr := r.num(row, "strength", false)
 	if pr != nil {
@@ -150,7 +151,7 @@ func (r *parquetReader) weightStrength(row pqread.Row) (float64, float64, *field
 	if !ok {
 		s = math.NaN()
 	} else if math.IsNaN(s) || math.IsInf(s, 0) {
-		return 0, 0, problem("strength", "invalid value", "strength %v is not a finite number", s)
+		return 0, 0, jsonfield.Problemf("strength", "invalid value", "strength %v is not a finite number", s)
 	}
 	return w, s, nil
 }
@@ -190,7 +191,7 @@ func (r *socialRewardReader) next(p *Pair) error {
 	return nil
 }
 
-func (r *socialRewardReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
+func (r *socialRewardReader) parse(row pqread.Row, idx int, p *Pair) *jsonfield.Problem {
 	prompt, _, pr := r.str(row, "prompt", true)
 	if pr != nil {
 		return pr
@@ -203,7 +204,7 @@ func (r *socialRewardReader) parse(row pqread.Row, idx int, p *Pair) *fieldProbl
 		}
 		ref, kind, detail := r.imgs.resolve(s)
 		if kind != "" {
-			return problem(name, kind, "%s", detail)
+			return jsonfield.Problemf(name, kind, "%s", detail)
 		}
 		refs[i] = ref
 	}
@@ -277,7 +278,7 @@ func (r *pickAPicReader) next(p *Pair) error {
 	}
 }
 
-func (r *pickAPicReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
+func (r *pickAPicReader) parse(row pqread.Row, idx int, p *Pair) *jsonfield.Problem {
 	caption, _, pr := r.str(row, "caption", true)
 	if pr != nil {
 		return pr
@@ -286,10 +287,10 @@ func (r *pickAPicReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
 	for i, name := range [2]string{"jpg_0", "jpg_1"} {
 		b, ok := row.Value(name).([]byte)
 		if !ok {
-			return problem(name, "missing", "is null (want image bytes)")
+			return jsonfield.Problemf(name, "missing", "is null (want image bytes)")
 		}
 		if len(b) == 0 {
-			return problem(name, "empty", "has no bytes (want image bytes)")
+			return jsonfield.Problemf(name, "empty", "has no bytes (want image bytes)")
 		}
 		refs[i] = ImageRef{Name: fmt.Sprintf("%s@row %d", name, idx), Bytes: bytes.Clone(b)}
 	}
@@ -310,7 +311,7 @@ func (r *pickAPicReader) parse(row pqread.Row, idx int, p *Pair) *fieldProblem {
 	case l0 == 0.5 && l1 == 0.5:
 		label = LabelTie
 	default:
-		return problem("label_0/label_1", "invalid value", "label_0=%v, label_1=%v (want 1/0, 0/1 or 0.5/0.5)", l0, l1)
+		return jsonfield.Problemf("label_0/label_1", "invalid value", "label_0=%v, label_1=%v (want 1/0, 0/1 or 0.5/0.5)", l0, l1)
 	}
 	id, ok, pr := r.id(row, "ranking_id")
 	if pr != nil {

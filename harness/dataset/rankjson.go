@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/srbench/srbench/harness/internal/jsonfield"
 )
 
 // rankFields names the fields of one ranking format.
@@ -164,7 +166,7 @@ func (r *rankJSONReader) readElement() (*rankElem, error) {
 		if line := r.lines.lineAt(start); line > 0 {
 			where += fmt.Sprintf(" (line %d)", line)
 		}
-		return nil, &RowError{File: r.spec.Path, Where: where, Field: pr.field, Kind: pr.kind, Detail: pr.detail}
+		return nil, &RowError{File: r.spec.Path, Where: where, Field: pr.Field, Kind: pr.Kind, Detail: pr.Detail}
 	}
 	return e, nil
 }
@@ -184,8 +186,8 @@ func (r *rankJSONReader) fatal(err error) error {
 	return fmt.Errorf("file %q: %s: %w", r.spec.Path, where, err)
 }
 
-func (r *rankJSONReader) parseElement(idx int, raw json.RawMessage) (*rankElem, *fieldProblem) {
-	m, pr := decodeObject(raw)
+func (r *rankJSONReader) parseElement(idx int, raw json.RawMessage) (*rankElem, *jsonfield.Problem) {
+	m, pr := jsonfield.DecodeObject(raw)
 	if pr != nil {
 		return nil, pr
 	}
@@ -195,46 +197,46 @@ func (r *rankJSONReader) parseElement(idx int, raw json.RawMessage) (*rankElem, 
 		}
 	}
 	e := &rankElem{idx: idx}
-	var err *fieldProblem
-	if e.prompt, _, err = jsonString(m, "prompt", true); err != nil {
+	var err *jsonfield.Problem
+	if e.prompt, _, err = jsonfield.String(m, "prompt", true); err != nil {
 		return nil, err
 	}
-	imgs, err := jsonArray(m, r.fields.images)
+	imgs, err := jsonfield.Array(m, r.fields.images)
 	if err != nil {
 		return nil, err
 	}
-	ranks, err := jsonArray(m, r.fields.ranks)
+	ranks, err := jsonfield.Array(m, r.fields.ranks)
 	if err != nil {
 		return nil, err
 	}
 	if len(imgs) < 2 {
-		return nil, problem(r.fields.images, "too few images", "has %d image(s) (want at least 2 to form a pair)", len(imgs))
+		return nil, jsonfield.Problemf(r.fields.images, "too few images", "has %d image(s) (want at least 2 to form a pair)", len(imgs))
 	}
 	if len(ranks) != len(imgs) {
-		return nil, problem(r.fields.ranks, "length mismatch", "has %d entries but %q has %d", len(ranks), r.fields.images, len(imgs))
+		return nil, jsonfield.Problemf(r.fields.ranks, "length mismatch", "has %d entries but %q has %d", len(ranks), r.fields.images, len(imgs))
 	}
 	e.images = make([]ImageRef, len(imgs))
 	for i, raw := range imgs {
 		field := fmt.Sprintf("%s[%d]", r.fields.images, i)
-		s, _, pr := stringValue(raw, field)
+		s, _, pr := jsonfield.StringValue(raw, field)
 		if pr != nil {
 			return nil, pr
 		}
 		ref, kind, detail := r.imgs.resolve(s)
 		if kind != "" {
-			return nil, problem(field, kind, "%s", detail)
+			return nil, jsonfield.Problemf(field, kind, "%s", detail)
 		}
 		e.images[i] = ref
 	}
 	e.ranks = make([]float64, len(ranks))
 	for i, raw := range ranks {
-		v, pr := numberValue(raw, fmt.Sprintf("%s[%d]", r.fields.ranks, i))
+		v, pr := jsonfield.NumberValue(raw, fmt.Sprintf("%s[%d]", r.fields.ranks, i))
 		if pr != nil {
 			return nil, pr
 		}
 		e.ranks[i] = v
 	}
-	id, ok, pr := jsonID(m, "id")
+	id, ok, pr := jsonfield.ID(m, "id")
 	if pr != nil {
 		return nil, pr
 	}

@@ -3,7 +3,6 @@ package gallery
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/internal/jsonfield"
 	"github.com/srbench/srbench/harness/internal/suggest"
 )
 
@@ -205,27 +205,11 @@ func (r *run) promptIDs() []string {
 
 // readPrompts loads prompts.jsonl into the tracker: one promptState per id.
 func (r *run) readPrompts(path string) error {
-	f, err := os.Open(path)
+	err := r.readJSONL(path, func(line []byte, n int) (*jsonfield.Problem, error) {
+		return r.parsePromptLine(line, n), nil
+	})
 	if err != nil {
-		return fmt.Errorf("gallery: %w", err)
-	}
-	defer f.Close()
-	lr := newLineReader(path, f)
-	for {
-		line, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			r.stats.BlankLines++
-			continue
-		}
-		if pr := r.parsePromptLine(line, lr.line); pr != nil {
-			return &dataset.RowError{File: path, Where: "line " + strconv.Itoa(lr.line), Field: pr.field, Kind: pr.kind, Detail: pr.detail}
-		}
+		return err
 	}
 	if len(r.tr.prompts) == 0 {
 		return fmt.Errorf("gallery: file %q: no prompts (want lines {\"id\": ..., \"prompt\": ...})", path)
@@ -233,8 +217,8 @@ func (r *run) readPrompts(path string) error {
 	return nil
 }
 
-func (r *run) parsePromptLine(line []byte, lineNo int) *fieldProblem {
-	m, pr := decodeObject(line)
+func (r *run) parsePromptLine(line []byte, lineNo int) *jsonfield.Problem {
+	m, pr := jsonfield.DecodeObject(line)
 	if pr != nil {
 		return pr
 	}
@@ -243,25 +227,25 @@ func (r *run) parsePromptLine(line []byte, lineNo int) *fieldProblem {
 			r.unknownField(k)
 		}
 	}
-	id, ok, pr := jsonID(m, "id")
+	id, ok, pr := jsonfield.ID(m, "id")
 	if pr != nil {
 		return pr
 	}
 	if !ok {
-		return problem("id", "missing", "required field is missing (want a non-empty string or an integer)")
+		return jsonfield.Problemf("id", "missing", "required field is missing (want a non-empty string or an integer)")
 	}
 	switch {
 	case strings.ContainsAny(id, `/\`) || strings.ContainsRune(id, 0) || id == "..":
-		return problem("id", "invalid value", "id %q cannot be a directory name (want no '/', '\\' or NUL, not \"..\")", id)
+		return jsonfield.Problemf("id", "invalid value", "id %q cannot be a directory name (want no '/', '\\' or NUL, not \"..\")", id)
 	case stray(id):
-		return problem("id", "invalid value", "id %q would be a hidden or system directory, which galleries skip (want a name not starting with '.')", id)
+		return jsonfield.Problemf("id", "invalid value", "id %q would be a hidden or system directory, which galleries skip (want a name not starting with '.')", id)
 	}
-	prompt, _, pr := jsonString(m, "prompt", true)
+	prompt, _, pr := jsonfield.String(m, "prompt", true)
 	if pr != nil {
 		return pr
 	}
 	if prev := r.tr.prompts[id]; prev != nil {
-		return problem("id", "duplicate id", "id %q is already defined at line %d (want each id once)", id, prev.line)
+		return jsonfield.Problemf("id", "duplicate id", "id %q is already defined at line %d (want each id once)", id, prev.line)
 	}
 	r.tr.prompts[id] = &promptState{text: prompt, line: lineNo}
 	return nil

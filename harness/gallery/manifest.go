@@ -11,20 +11,34 @@ import (
 	"strings"
 
 	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/internal/jsonfield"
 )
 
 // manifestFields are the fields of a manifest line.
 var manifestFields = [...]string{"prompt", "generator", "image", "seed", "prompt_id", "truth", "meta"}
 
 func (r *run) manifest(path, root string, opt Options) error {
+	return r.readJSONL(path, func(line []byte, n int) (*jsonfield.Problem, error) {
+		im, pr := r.parseManifestLine(line, n, root, opt)
+		if pr != nil {
+			return pr, nil
+		}
+		return nil, r.emit(im)
+	})
+}
+
+// readJSONL calls parse on each non-blank line of the JSONL file path (counting blank
+// lines in the stats) with its 1-based number. A Problem becomes a *dataset.RowError
+// naming the file and line; the first error or Problem ends the read.
+func (r *run) readJSONL(path string, parse func(line []byte, n int) (*jsonfield.Problem, error)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("gallery: %w", err)
 	}
 	defer f.Close()
-	lr := newLineReader(path, f)
+	lr := jsonfield.NewLineReader(path, f)
 	for {
-		line, err := lr.next()
+		line, err := lr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -35,18 +49,18 @@ func (r *run) manifest(path, root string, opt Options) error {
 			r.stats.BlankLines++
 			continue
 		}
-		im, pr := r.parseManifestLine(line, lr.line, root, opt)
+		pr, err := parse(line, lr.Line())
 		if pr != nil {
-			return &dataset.RowError{File: path, Where: "line " + strconv.Itoa(lr.line), Field: pr.field, Kind: pr.kind, Detail: pr.detail}
+			return &dataset.RowError{File: path, Where: "line " + strconv.Itoa(lr.Line()), Field: pr.Field, Kind: pr.Kind, Detail: pr.Detail}
 		}
-		if err := r.emit(im); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 }
 
-func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Options) (Image, *fieldProblem) {
-	m, pr := decodeObject(line)
+func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Options) (Image, *jsonfield.Problem) {
+	m, pr := jsonfield.DecodeObject(line)
 	if pr != nil {
 		return Image{}, pr
 	}
@@ -55,15 +69,15 @@ func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Option
 			r.unknownField(k)
 		}
 	}
-	prompt, _, pr := jsonString(m, "prompt", true)
+	prompt, _, pr := jsonfield.String(m, "prompt", true)
 	if pr != nil {
 		return Image{}, pr
 	}
-	gen, _, pr := jsonString(m, "generator", true)
+	gen, _, pr := jsonfield.String(m, "generator", true)
 	if pr != nil {
 		return Image{}, pr
 	}
-	name, _, pr := jsonString(m, "image", true)
+	name, _, pr := jsonfield.String(m, "image", true)
 	if pr != nil {
 		return Image{}, pr
 	}
@@ -76,24 +90,24 @@ func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Option
 		if err := r.limits.Check(abs); err != nil {
 			var ie *dataset.ImageError
 			if errors.As(err, &ie) {
-				return Image{}, problem("image", ie.Kind, "image %q: %s", name, ie.Detail)
+				return Image{}, jsonfield.Problemf("image", ie.Kind, "image %q: %s", name, ie.Detail)
 			}
-			return Image{}, problem("image", "unreadable", "%v", err)
+			return Image{}, jsonfield.Problemf("image", "unreadable", "%v", err)
 		}
 	}
 	var seed *int64
-	if v, ok, pr := jsonInt(m, "seed"); pr != nil {
+	if v, ok, pr := jsonfield.Int(m, "seed"); pr != nil {
 		return Image{}, pr
 	} else if ok {
 		seed = &v
 	}
 	truth := math.NaN()
-	if v, ok, pr := jsonFloat(m, "truth"); pr != nil {
+	if v, ok, pr := jsonfield.Number(m, "truth"); pr != nil {
 		return Image{}, pr
 	} else if ok {
 		truth = v
 	}
-	id, ok, pr := jsonID(m, "prompt_id")
+	id, ok, pr := jsonfield.ID(m, "prompt_id")
 	if pr != nil {
 		return Image{}, pr
 	}
@@ -105,13 +119,13 @@ func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Option
 		p = &promptState{text: prompt, line: lineNo}
 		r.tr.prompts[id] = p
 	} else if p.text != prompt {
-		return Image{}, problem("prompt", "conflicting prompt", "prompt_id %q has prompt %q here but %q at line %d (want one text per prompt id)", id, prompt, p.text, p.line)
+		return Image{}, jsonfield.Problemf("prompt", "conflicting prompt", "prompt_id %q has prompt %q here but %q at line %d (want one text per prompt id)", id, prompt, p.text, p.line)
 	}
 	c := p.cell(r.tr.generator(gen))
 	h := pathHash(filepath.ToSlash(clean))
 	for _, s := range c.paths {
 		if s.hash == h {
-			return Image{}, problem("image", "duplicate image", "image %q is listed twice for prompt_id %q, generator %q (first at line %d); each line must be a distinct sample", name, id, gen, s.line)
+			return Image{}, jsonfield.Problemf("image", "duplicate image", "image %q is listed twice for prompt_id %q, generator %q (first at line %d); each line must be a distinct sample", name, id, gen, s.line)
 		}
 	}
 	c.paths = append(c.paths, seenPath{hash: h, line: lineNo})
@@ -125,22 +139,22 @@ func (r *run) parseManifestLine(line []byte, lineNo int, root string, opt Option
 
 // resolve applies harness/dataset's image path rules: a relative path that stays
 // inside root after lexical cleaning. It returns the cleaned, OS-separated path.
-func resolve(name, root, field string) (string, *fieldProblem) {
+func resolve(name, root, field string) (string, *jsonfield.Problem) {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return "", problem(field, "empty", "image path is empty")
+		return "", jsonfield.Problemf(field, "empty", "image path is empty")
 	case strings.ContainsRune(name, 0):
-		return "", problem(field, "invalid value", "image path %q contains a NUL byte", name)
+		return "", jsonfield.Problemf(field, "invalid value", "image path %q contains a NUL byte", name)
 	case filepath.IsAbs(name) || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) || filepath.VolumeName(name) != "":
-		return "", problem(field, "absolute path", "image path %q is absolute (want a path relative to the manifest's directory %q)", name, root)
+		return "", jsonfield.Problemf(field, "absolute path", "image path %q is absolute (want a path relative to the manifest's directory %q)", name, root)
 	}
 	local := filepath.FromSlash(name)
 	if !filepath.IsLocal(local) {
-		return "", problem(field, "escapes images root", "image path %q leaves the manifest's directory %q", name, root)
+		return "", jsonfield.Problemf(field, "escapes images root", "image path %q leaves the manifest's directory %q", name, root)
 	}
 	clean := filepath.Clean(local)
 	if clean == "." {
-		return "", problem(field, "invalid value", "image path %q names the manifest's directory itself, not a file", name)
+		return "", jsonfield.Problemf(field, "invalid value", "image path %q names the manifest's directory itself, not a file", name)
 	}
 	return clean, nil
 }
