@@ -113,9 +113,42 @@ func galleryRoot(path string) (string, error) {
 // Rank scores every image of cfg.Gallery with every scorer and writes
 // cfg.OutDir: images.jsonl (the journal of scores, one line per image, in
 // gallery order), leaderboard.json (AnalyzeGallery) and rank.json (the
-// configuration). It returns the leaderboard.
+// configuration). It returns the leaderboard. A ranking that fails before
+// its first image is scored leaves no journal behind (nor the directory,
+// when it created it).
 func Rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leaderboard, error) {
+	_, statErr := os.Stat(cfg.OutDir)
+	created := errors.Is(statErr, os.ErrNotExist)
+	lb, err := rank(ctx, cfg, launch)
+	if err != nil && !cfg.Resume {
+		discardJournal(cfg.OutDir, results.GalleryScoresFile, RankJournalName, created)
+	}
+	return lb, err
+}
+
+// Validate checks the statistics options before anything is scored.
+func (s RankStats) Validate() error {
+	switch {
+	case s.B < 0:
+		return fmt.Errorf("bootstrap replicates %d: want at least 1 (0: the default, 1000)", s.B)
+	case s.Level != 0 && !(s.Level > 0 && s.Level < 1):
+		return fmt.Errorf("interval level %v: want a level between 0 and 1, e.g. 0.95", s.Level)
+	case s.Alpha != 0 && !(s.Alpha > 0 && s.Alpha < 1):
+		return fmt.Errorf("alpha %v (--alpha): want a level between 0 and 1, e.g. 0.05", s.Alpha)
+	}
+	for _, n := range s.BestOfN {
+		if n < 1 {
+			return fmt.Errorf("best-of-N %d (--best-of-n): want N of at least 1", n)
+		}
+	}
+	return nil
+}
+
+func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leaderboard, error) {
 	start := time.Now()
+	if err := cfg.Stats.Validate(); err != nil {
+		return nil, err
+	}
 	if len(cfg.Scorers) == 0 {
 		return nil, errors.New("no scorers: pass --scorers (e.g. --scorers clipscore,socialreward)")
 	}
@@ -230,17 +263,9 @@ func Rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 		if ch.err != nil {
 			return nil, ch.err
 		}
-		res := make([][]scorer.Result, len(runs))
-		errs := make([]error, len(runs))
-		var wg sync.WaitGroup
-		for i, r := range runs {
-			wg.Go(func() { res[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys, ch.refused) })
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				return nil, fmt.Errorf("scorer %q: %w", runs[i].spec.Name, err)
-			}
+		res, err := scoreAll(ctx, runs, cfg.Cache, ch.items, ch.keys, ch.refused)
+		if err != nil {
+			return nil, err
 		}
 		for k, im := range ch.images {
 			line := results.GalleryScore{Index: done + k, PromptID: im.PromptID, Prompt: im.Prompt, Generator: im.Generator,
@@ -265,10 +290,7 @@ func Rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 				return nil, err
 			}
 		}
-		if err := sw.Flush(); err != nil {
-			return nil, err
-		}
-		if err := sf.Sync(); err != nil {
+		if err := commitJournal(sw, sf); err != nil {
 			return nil, err
 		}
 		done += len(ch.images)
@@ -307,21 +329,8 @@ func Rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 			Name: r.spec.Name, Kind: "scorer", ScorerKind: r.desc.Kind, Variant: r.desc.Variant, Version: r.desc.Version,
 			Fingerprint: r.desc.Fingerprint, PluginSHA256: r.sc.BinarySHA256(), PluginPinned: r.sc.Pinned(), ModelDir: r.desc.ModelDir,
 		})
-		res := &lb.Provenance
-		if t := r.clock.timing(); t.Calls > 0 && !reproducible {
-			if res.Scoring == nil {
-				res.Scoring = map[string]results.ScoringTime{}
-			}
-			res.Scoring[r.spec.Name] = t
-		}
-		if peak := r.sc.PeakRSS(); peak > 0 && !reproducible {
-			if res.PluginPeakRSS == nil {
-				res.PluginPeakRSS = map[string]int64{}
-			}
-			res.PluginPeakRSS[r.spec.Name] = peak
-		}
-		res.Cached += r.fromCache
 	}
+	recordScoring(&lb.Provenance, runs)
 	if gst.Truth > 0 {
 		lb.Judges = append(lb.Judges, results.Judge{Name: results.TruthJudge, Kind: "truth"})
 	}

@@ -192,11 +192,18 @@ func Run(ctx context.Context, cfg Config, launch Launcher) (*results.Results, er
 // this run created it and nothing else is in it, so that the same --out can
 // be used again instead of holding a run with nothing to resume.
 func discardUnstarted(dir string, created bool) {
-	if st, err := os.Stat(filepath.Join(dir, "samples.jsonl")); err == nil && st.Size() > 0 {
+	discardJournal(dir, results.SamplesFile, JournalName, created)
+}
+
+// discardJournal removes a run's (or ranking's) journal files when nothing
+// was scored into them (scores empty or missing), with the lock and, when
+// this command created it and nothing else is in it, the directory.
+func discardJournal(dir, scores, journal string, created bool) {
+	if st, err := os.Stat(filepath.Join(dir, scores)); err == nil && st.Size() > 0 {
 		return
 	}
-	os.Remove(filepath.Join(dir, "samples.jsonl"))
-	os.Remove(filepath.Join(dir, JournalName))
+	os.Remove(filepath.Join(dir, scores))
+	os.Remove(filepath.Join(dir, journal))
 	os.Remove(filepath.Join(dir, LockName))
 	if created {
 		os.Remove(dir) // only if empty
@@ -448,21 +455,9 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		if ch.err != nil {
 			return nil, ch.err
 		}
-		chunkRes := make([][]scorer.Result, len(runs))
-		errs := make([]error, len(runs))
-		var wg sync.WaitGroup
-		for i, r := range runs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				chunkRes[i], errs[i] = r.score(ctx, cfg.Cache, ch.items, ch.keys, ch.refused)
-			}()
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				return nil, fmt.Errorf("scorer %q: %w", runs[i].spec.Name, err)
-			}
+		chunkRes, err := scoreAll(ctx, runs, cfg.Cache, ch.items, ch.keys, ch.refused)
+		if err != nil {
+			return nil, err
 		}
 		for k, p := range ch.pairs {
 			s := sampleOf(p)
@@ -482,10 +477,7 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 			}
 		}
 		// Commit the chunk to the journal before going on.
-		if err := sw.Flush(); err != nil {
-			return nil, err
-		}
-		if err := sf.Sync(); err != nil {
+		if err := commitJournal(sw, sf); err != nil {
 			return nil, err
 		}
 		done += len(ch.pairs)
@@ -531,21 +523,9 @@ func execute(ctx context.Context, cfg Config, launch Launcher, resumed bool) (*r
 		}
 		sr.Restarts = r.sc.Restarts()
 		sr.PluginSHA256, sr.PluginPinned = r.sc.BinarySHA256(), r.sc.Pinned()
-		if peak := r.sc.PeakRSS(); peak > 0 && !Reproducible() {
-			if res.Provenance.PluginPeakRSS == nil {
-				res.Provenance.PluginPeakRSS = map[string]int64{}
-			}
-			res.Provenance.PluginPeakRSS[r.spec.Name] = peak
-		}
-		if t := r.clock.timing(); t.Calls > 0 && !Reproducible() {
-			if res.Provenance.Scoring == nil {
-				res.Provenance.Scoring = map[string]results.ScoringTime{}
-			}
-			res.Provenance.Scoring[r.spec.Name] = t
-		}
-		res.Provenance.Cached += r.fromCache
 		res.Scorers = append(res.Scorers, sr)
 	}
+	recordScoring(&res.Provenance, runs)
 	if err := Analyze(cfg.OutDir, res, cfg.Analyze); err != nil {
 		return nil, fmt.Errorf("analyze: %w", err)
 	}
@@ -598,6 +578,53 @@ func launchScorers(ctx context.Context, specs []ScorerSpec, launch Launcher) ([]
 	}
 	wg.Wait()
 	return runs, errors.Join(errs...)
+}
+
+// scoreAll scores one chunk's items with every scorer at once.
+func scoreAll(ctx context.Context, runs []*running, cache *Cache, items []scorer.Item, keys []itemKey, refused []string) ([][]scorer.Result, error) {
+	res := make([][]scorer.Result, len(runs))
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Go(func() { res[i], errs[i] = r.score(ctx, cache, items, keys, refused) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("scorer %q: %w", runs[i].spec.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// recordScoring adds what the scorers' plugins measured to prov: peak
+// memory and scoring time (not in reproducible mode: they vary between
+// runs) and the items the cache served.
+func recordScoring(prov *results.Provenance, runs []*running) {
+	for _, r := range runs {
+		if peak := r.sc.PeakRSS(); peak > 0 && !Reproducible() {
+			if prov.PluginPeakRSS == nil {
+				prov.PluginPeakRSS = map[string]int64{}
+			}
+			prov.PluginPeakRSS[r.spec.Name] = peak
+		}
+		if t := r.clock.timing(); t.Calls > 0 && !Reproducible() {
+			if prov.Scoring == nil {
+				prov.Scoring = map[string]results.ScoringTime{}
+			}
+			prov.Scoring[r.spec.Name] = t
+		}
+		prov.Cached += r.fromCache
+	}
+}
+
+// commitJournal flushes a journal's buffered lines and syncs its file, so
+// that a chunk is on disk before the next one is scored.
+func commitJournal(w *bufio.Writer, f *os.File) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // identityOf is what runs score with, on the data whose sha256 is dsHash.
