@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
@@ -607,14 +606,5 @@ func (o *LeaderboardOutcome) JUnit(w io.Writer) error {
 		suite.Failures++
 	}
 	doc := junitSuites{Name: "srbench check", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeJUnit(w, doc)
 }

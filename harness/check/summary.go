@@ -217,6 +217,11 @@ func (o *Outcome) JUnit(w io.Writer) error {
 		suite.Tests++
 	}
 	doc := junitSuites{Name: "srbench check", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	return writeJUnit(w, doc)
+}
+
+// writeJUnit writes doc as an indented JUnit XML document.
+func writeJUnit(w io.Writer, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -192,20 +192,10 @@ func runCheckLeaderboard(cmd *cobra.Command, f *checkFlags, b *check.Baseline, l
 
 func updateLeaderboardBaseline(cmd *cobra.Command, f *checkFlags, old *check.Baseline, lb *results.Leaderboard, dir string) error {
 	b, notes, err := check.UpdateLeaderboard(old, lb, relToBaseline(f.baseline, dir))
-	if err != nil {
-		var ie *check.InputError
-		if errors.As(err, &ie) && ie.File == "baseline" {
-			ie.File = f.baseline
-		}
-		return unusable(err)
-	}
-	if err := b.WriteFile(f.baseline); err != nil {
-		return unusable(err)
+	if err := writeBaseline(cmd, f, b, notes, err); err != nil {
+		return err
 	}
 	w := cmd.OutOrStdout()
-	for _, n := range notes {
-		fmt.Fprintln(w, n)
-	}
 	fmt.Fprintf(w, "wrote leaderboard baseline %s from %s: %d judge(s), run_dir %q\n", f.baseline, dir, len(b.Judges), b.RunDir)
 	for _, j := range b.Judges {
 		fmt.Fprintf(w, "  %s (%d failed images allowed)\n", j.Name, j.NFailed)
@@ -275,20 +265,10 @@ func updateBaseline(cmd *cobra.Command, f *checkFlags, old *check.Baseline, run 
 	// The run directory is recorded relative to the baseline file, so the
 	// pair can move together (e.g. both committed to the repository).
 	b, notes, err := check.Update(old, run, relToBaseline(f.baseline, runDir))
-	if err != nil {
-		var ie *check.InputError
-		if errors.As(err, &ie) && ie.File == "baseline" {
-			ie.File = f.baseline
-		}
-		return unusable(err)
-	}
-	if err := b.WriteFile(f.baseline); err != nil {
-		return unusable(err)
+	if err := writeBaseline(cmd, f, b, notes, err); err != nil {
+		return err
 	}
 	w := cmd.OutOrStdout()
-	for _, n := range notes {
-		fmt.Fprintln(w, n)
-	}
 	fmt.Fprintf(w, "wrote baseline %s from %s: %d scorer(s), run_dir %q\n", f.baseline, runDir, len(b.Scorers), b.RunDir)
 	for _, s := range b.Scorers {
 		fmt.Fprintf(w, "  %-16s %s (tolerance %.1f points, %d failed pairs allowed)\n", s.Name, results.Percent(s.Accuracy), 100*s.Tolerance, s.NFailed)
@@ -318,4 +298,24 @@ func writeXML(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return fh.Close()
+}
+
+// writeBaseline writes the baseline an update made (err: why it could not)
+// and prints the update's notes.
+func writeBaseline(cmd *cobra.Command, f *checkFlags, b *check.Baseline, notes []string, err error) error {
+	if err != nil {
+		var ie *check.InputError
+		if errors.As(err, &ie) && ie.File == "baseline" {
+			ie.File = f.baseline
+		}
+		return unusable(err)
+	}
+	if err := b.WriteFile(f.baseline); err != nil {
+		return unusable(err)
+	}
+	w := cmd.OutOrStdout()
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
+	return nil
 }
