@@ -341,6 +341,13 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 	if reproducible {
 		lb.Provenance.StartedAt, lb.Provenance.Seconds, lb.Provenance.Commit = ReproducibleTime, 0, ""
 		lb.Gallery.Path = relToWD(lb.Gallery.Path)
+		for i := range lb.Extremes {
+			for _, xs := range [][]results.GalleryImage{lb.Extremes[i].Best, lb.Extremes[i].Worst} {
+				for k := range xs {
+					xs[k].Path = relToWD(xs[k].Path)
+				}
+			}
+		}
 		for i := range lb.Judges {
 			lb.Judges[i].ModelDir = relToWD(lb.Judges[i].ModelDir)
 		}

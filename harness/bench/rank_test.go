@@ -304,3 +304,26 @@ func TestRankWarnsConstantScorer(t *testing.T) {
 		}
 	}
 }
+
+// In reproducible mode images.jsonl leaves out machine paths, but the
+// leaderboard's galleries still name files that exist (relative to the
+// working directory, as the gallery's own path is).
+func TestRankReproducibleGalleries(t *testing.T) {
+	t.Setenv(bench.ReproducibleEnv, "1")
+	path, _ := testGallery(t, 3, 6, 2)
+	lb, err := bench.Rank(context.Background(), bench.RankConfig{Gallery: path, Scorers: []bench.ScorerSpec{{Name: "trivial"}},
+		OutDir: filepath.Join(t.TempDir(), "lb"), Stats: bench.RankStats{B: 50}}, trivialLauncher(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lb.Extremes) == 0 {
+		t.Fatal("no galleries")
+	}
+	for _, e := range lb.Extremes {
+		for _, im := range append(e.Best, e.Worst...) {
+			if _, err := os.Stat(im.Path); err != nil || im.Path == "" {
+				t.Errorf("%s/%s: image %s: path %q: %v", e.Judge, e.Generator, im.Image, im.Path, err)
+			}
+		}
+	}
+}

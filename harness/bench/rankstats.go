@@ -130,6 +130,9 @@ func AnalyzeGallery(dir string, lb *results.Leaderboard, opts RankStats) error {
 	for j := range reasons {
 		reasons[j] = map[string]int{}
 	}
+	// images.jsonl leaves out resolved paths in reproducible mode; the
+	// galleries find the files from the gallery's root then.
+	root, _ := galleryRoot(lb.Gallery.Path)
 	n := 0
 	err := readGalleryScores(filepath.Join(dir, results.GalleryScoresFile), func(s results.GalleryScore) error {
 		n++
@@ -170,7 +173,11 @@ func AnalyzeGallery(dir string, lb *results.Leaderboard, opts RankStats) error {
 				lo[j], hi[j] = min(lo[j], x), max(hi[j], x)
 			}
 			if !math.IsNaN(r.scores[j]) && keep[j][g].k > 0 {
-				keep[j][g].add(results.GalleryImage{Image: s.Image, Path: s.Path, Prompt: s.Prompt, Score: r.scores[j]})
+				path := s.Path
+				if path == "" && root != "" {
+					path = filepath.Join(root, filepath.FromSlash(s.Image))
+				}
+				keep[j][g].add(results.GalleryImage{Image: s.Image, Path: path, Prompt: s.Prompt, Score: r.scores[j]})
 			}
 		}
 		return sorter.Add(r)
