@@ -179,7 +179,7 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 		}
 	} else {
 		if _, err := os.Stat(journal); err == nil {
-			return nil, fmt.Errorf("leaderboard directory %s already holds a ranking; finish an interrupted one with --resume, or choose another --out", cfg.OutDir)
+			return nil, fmt.Errorf("leaderboard directory %s already holds a ranking; finish an interrupted one with `srbench resume %s`, or choose another --out", cfg.OutDir, cfg.OutDir)
 		}
 		if _, err := os.Stat(scoresPath); err == nil {
 			return nil, fmt.Errorf("leaderboard directory %s already holds %s; choose another --out", cfg.OutDir, results.GalleryScoresFile)
@@ -356,6 +356,23 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 		return nil, err
 	}
 	return lb, nil
+}
+
+// ReadRankJournal reads the configuration an interrupted ranking recorded
+// in dir (srbench resume).
+func ReadRankJournal(dir string) (RankConfig, error) {
+	var cfg RankConfig
+	b, err := os.ReadFile(filepath.Join(dir, RankJournalName))
+	if err != nil {
+		return cfg, fmt.Errorf("resume %s: no ranking to finish there (%w)", dir, err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return cfg, fmt.Errorf("resume %s: %s: %w", dir, RankJournalName, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, results.LeaderboardFile)); err == nil {
+		return cfg, fmt.Errorf("resume %s: the ranking is finished (%s exists); rank again into another --out", dir, results.LeaderboardFile)
+	}
+	return cfg, nil
 }
 
 // sameRanking refuses to resume a ranking with a different gallery or

@@ -207,8 +207,8 @@ func TestRankResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bench.Rank(context.Background(), cfg, trivialLauncher(nil)); err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Errorf("a second ranking into the same directory: %v, want a refusal naming --resume", err)
+	if _, err := bench.Rank(context.Background(), cfg, trivialLauncher(nil)); err == nil || !strings.Contains(err.Error(), "srbench resume") {
+		t.Errorf("a second ranking into the same directory: %v, want a refusal naming srbench resume", err)
 	}
 	// Keep 20 journal lines and half of the 21st (a torn write).
 	journal := filepath.Join(out, results.GalleryScoresFile)

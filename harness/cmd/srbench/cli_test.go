@@ -299,7 +299,7 @@ func TestFlagVocabulary(t *testing.T) {
 	if got := types["seed"]; len(got) != 1 || len(got["uint64"]) != 1 || got["uint64"][0] != "srbench demo" {
 		t.Errorf("--seed on %v, want only on srbench demo", got)
 	}
-	launching := []string{"srbench ablate", "srbench demo", "srbench plugins list", "srbench resume", "srbench run", "srbench train"}
+	launching := []string{"srbench ablate", "srbench demo", "srbench plugins list", "srbench rank", "srbench resume", "srbench run", "srbench train"}
 	for _, f := range []string{"plugin-timeout", "plugin-timeout-per-item", "allow-unpinned", "verbose"} {
 		var on []string
 		for _, cs := range types[f] {
@@ -318,7 +318,7 @@ func TestFlagVocabulary(t *testing.T) {
 		models = append(models, cs...)
 	}
 	sort.Strings(models)
-	if diff := cmp.Diff([]string{"srbench plugins list", "srbench resume", "srbench run"}, models); diff != "" {
+	if diff := cmp.Diff([]string{"srbench plugins list", "srbench rank", "srbench resume", "srbench run"}, models); diff != "" {
 		t.Errorf("--models (a models root) is not on exactly the commands that read one (-want +got):\n%s", diff)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/gallery"
+	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/results"
 )
@@ -23,7 +24,6 @@ type rankFlags struct {
 	scorers  []string
 	out      string
 	name     string
-	resume   bool
 	b        int
 	seed     uint64
 	alpha    float64
@@ -33,8 +33,9 @@ type rankFlags struct {
 
 const rankExample = `  # From the repository root, after ` + "`make demo`" + ` (the demo writes a gallery of four generators):
   bin/srbench rank demo-out/gallery/gallery.jsonl --models demo-out/models --scorers clipscore,socialreward --out runs/gallery
-  # A directory gallery (<generator>/<prompt id>/<n>.png and prompts.jsonl), resumed after an interruption:
-  bin/srbench rank my-gallery/ --scorers pickscore --models models --out runs/mine --resume`
+  # A directory gallery (<generator>/<prompt id>/<n>.png and prompts.jsonl); after an interruption, finish it with srbench resume:
+  bin/srbench rank my-gallery/ --scorers pickscore --models models --out runs/mine
+  bin/srbench resume runs/mine`
 
 func newRankCmd(g *globalFlags) *cobra.Command {
 	f := &rankFlags{}
@@ -47,8 +48,9 @@ prompts.jsonl) with each scorer, and rank the generators per scorer: mean score,
 win rates on shared prompts (Holm-corrected sign tests), Bradley–Terry strengths with rank
 probabilities, Kendall's tau between the scorers' rankings, and best-of-N selection by one
 scorer measured by another (and by the gallery's "truth" labels when it has them). Writes
-leaderboard.json (docs/leaderboard-schema.md), images.jsonl and leaderboard.md/.html in --out.
-Scores go through the same cache as srbench run.`,
+leaderboard.json (docs/leaderboards.md), images.jsonl and leaderboard.md/.html in --out.
+Scores go through the same cache as srbench run; an interrupted ranking is finished by
+srbench resume DIR without rescoring what it journaled.`,
 		Example: rankExample,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,15 +79,12 @@ Scores go through the same cache as srbench run.`,
 				return err
 			}
 			cfg := bench.RankConfig{
-				Benchmark: results.Benchmark{Name: name}, Gallery: galleryPath, OutDir: f.out, Resume: f.resume,
+				Benchmark: results.Benchmark{Name: name}, Gallery: galleryPath, OutDir: f.out,
 				MaxImageBytes: maxImage, AllowUnpinned: g.allowUnpinned, Cache: cache,
 				Stats:   bench.RankStats{B: f.b, Seed: f.seed, Alpha: f.alpha, BestOfN: f.bestOfN},
 				Command: os.Args, Version: version, Commit: commit(),
 			}
 			if cfg.OutDir == "" {
-				if f.resume {
-					return &exitError{code: 2, err: fmt.Errorf("--resume finishes the ranking in --out DIR: give --out")}
-				}
 				cfg.OutDir = filepath.Join("runs", "rank-"+name+"-"+time.Now().UTC().Format("20060102-150405"))
 			}
 			if cfg.ModelsRoot, err = filepath.Abs(g.models); err != nil {
@@ -106,31 +105,7 @@ Scores go through the same cache as srbench run.`,
 				cfg.Scorers = append(cfg.Scorers, spec)
 			}
 			g.setRun(cfg.OutDir)
-			if !f.noBar {
-				st, err := gallery.Check(galleryPath)
-				if err != nil {
-					return err
-				}
-				bar := progressbar.NewOptions(st.Images,
-					progressbar.OptionSetDescription("scoring images"),
-					progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-					progressbar.OptionSetItsString("images"),
-					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-				defer bar.Finish()
-				cfg.Progress = func(done int) { _ = bar.Set(done) }
-			}
-			lb, err := bench.Rank(cmd.Context(), cfg, launcher(g, h))
-			if err != nil {
-				return err
-			}
-			if err := report.WriteLeaderboard(cfg.OutDir, report.LeaderboardOptions{}); err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-			w := cmd.OutOrStdout()
-			PrintLeaderboard(w, lb)
-			fmt.Fprintf(w, "report: %s\nleaderboard directory: %s\n", filepath.Join(cfg.OutDir, "leaderboard.md"), cfg.OutDir)
-			return rankFailureError(lb, cfg.OutDir, limit)
+			return rankAndPrint(cmd, cfg, launcher(g, h), f.noBar, limit)
 		},
 	}
 	fl := cmd.Flags()
@@ -139,15 +114,71 @@ Scores go through the same cache as srbench run.`,
 	fl.StringSliceVar(&f.scorers, "scorers", nil, "scorers to rank with, comma-separated; NAME or NAME=MODEL_DIR")
 	fl.StringVar(&f.out, "out", "", "leaderboard directory to write (default: runs/rank-<name>-<time>)")
 	fl.StringVar(&f.name, "name", "", "name recorded in the leaderboard (default: the gallery's file name)")
-	fl.BoolVar(&f.resume, "resume", false, "finish the interrupted ranking in --out (images already scored are not scored again)")
-	fl.IntVar(&f.b, "bootstrap", 1000, "Poisson bootstrap replicates over prompts")
-	fl.Uint64Var(&f.seed, "seed", 0, "bootstrap seed")
-	fl.Float64Var(&f.alpha, "alpha", 0.05, "family-wise level of each scorer's Holm-corrected win-rate tests")
+	fl.IntVar(&f.b, "bootstrap", 0, "Poisson bootstrap replicates over prompts (default 1000)")
+	fl.Uint64Var(&f.seed, "bootstrap-seed", 0, "seed of the bootstrap")
+	fl.Float64Var(&f.alpha, "alpha", 0, "family-wise level of each scorer's Holm-corrected win-rate tests (default 0.05)")
 	fl.IntSliceVar(&f.bestOfN, "best-of-n", nil, "N of best-of-N (default 1,2,4,... up to the samples per prompt and generator)")
 	fl.StringVar(&f.maxImage, "max-image-bytes", "64MiB", "largest image file read; larger ones fail per item (\"none\": no limit)")
 	g.addModels(fl, "")
 	g.addLaunchFlags(fl, "")
 	return cmd
+}
+
+// rankAndPrint ranks with a progress bar (unless noBar), writes the report,
+// prints the leaderboard, and returns the exit-status-3 error for scorers
+// over the failure limit.
+func rankAndPrint(cmd *cobra.Command, cfg bench.RankConfig, launch bench.Launcher, noBar bool, limit bench.FailureLimit) error {
+	if !noBar {
+		st, err := gallery.Check(cfg.Gallery)
+		if err != nil {
+			return err
+		}
+		bar := progressbar.NewOptions(st.Images,
+			progressbar.OptionSetDescription("scoring images"),
+			progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("images"),
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+		cfg.Progress = func(done int) { _ = bar.Set(done) }
+	}
+	lb, err := bench.Rank(cmd.Context(), cfg, launch)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteLeaderboard(cfg.OutDir, report.LeaderboardOptions{}); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	w := cmd.OutOrStdout()
+	PrintLeaderboard(w, lb)
+	fmt.Fprintf(w, "report: %s\nleaderboard directory: %s\n", filepath.Join(cfg.OutDir, report.LeaderboardMarkdownFile), cfg.OutDir)
+	return rankFailureError(lb, cfg.OutDir, limit)
+}
+
+// resumeRank finishes the interrupted ranking in dir with the configuration
+// it recorded (srbench resume).
+func resumeRank(cmd *cobra.Command, g *globalFlags, s *scoreFlags, dir string, h *host.Host) error {
+	limit, cache, err := s.open()
+	if err != nil {
+		return err
+	}
+	if cache != nil {
+		defer cache.Close()
+	}
+	cfg, err := bench.ReadRankJournal(dir)
+	if err != nil {
+		return err
+	}
+	cfg.OutDir, cfg.Resume, cfg.Cache = dir, true, cache
+	pluginDir, models := cfg.PluginDir, cfg.ModelsRoot
+	if pluginDir == "" || cmd.Flags().Changed("plugin-dir") {
+		pluginDir = g.resolvePluginDir()
+	}
+	if models == "" || cmd.Flags().Changed("models") {
+		models = g.models
+	}
+	g.setRun(dir)
+	return rankAndPrint(cmd, cfg, launcherAt(pluginDir, models, h), s.noBar, limit)
 }
 
 // rankFailureError is the exit-status-3 error for scorers over the failure

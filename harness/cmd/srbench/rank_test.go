@@ -89,9 +89,40 @@ func TestRankCommand(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "lb", "rank.json")); err == nil {
 			t.Error("a refused gallery left a ranking journal behind")
 		}
-		b, err = srbench("rank", path, "--scorers", "trivial", "--resume").CombinedOutput()
-		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(b), "--out") {
-			t.Errorf("--resume without --out: %v\n%s", err, b)
+	})
+	t.Run("srbench resume finishes a ranking", func(t *testing.T) {
+		path := writeGallery(t, "")
+		out := filepath.Join(t.TempDir(), "lb")
+		if b, err := srbench("rank", path, "--scorers", "trivial", "--no-progress", "--no-cache", "--out", out).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		whole, err := results.ReadLeaderboard(filepath.Join(out, results.LeaderboardFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := srbench("resume", out, "--no-progress", "--no-cache").CombinedOutput(); err == nil || !strings.Contains(string(b), "is finished") {
+			t.Errorf("resume of a finished ranking: %v\n%s", err, b)
+		}
+		// Interrupted after 50 images, the last line torn.
+		journal := filepath.Join(out, results.GalleryScoresFile)
+		lines := strings.SplitAfter(string(must(os.ReadFile(journal))), "\n")
+		os.WriteFile(journal, []byte(strings.Join(lines[:50], "")+lines[50][:10]), 0o644)
+		os.Remove(filepath.Join(out, results.LeaderboardFile))
+		b, err := srbench("resume", out, "--no-progress", "--no-cache").CombinedOutput()
+		if err != nil {
+			t.Fatalf("resume: %v\n%s", err, b)
+		}
+		again, err := results.ReadLeaderboard(filepath.Join(out, results.LeaderboardFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !again.Provenance.Resumed || again.Provenance.Scoring["trivial"].Items != 70 {
+			t.Errorf("resumed %v, scored %d items; want a resumed ranking that scored the 70 missing images", again.Provenance.Resumed, again.Provenance.Scoring["trivial"].Items)
+		}
+		for i, r := range whole.Boards[0].Generators {
+			if r.Strength != again.Boards[0].Generators[i].Strength {
+				t.Errorf("%s: strength %v, after resuming %v", r.Generator, r.Strength, again.Boards[0].Generators[i].Strength)
+			}
 		}
 	})
 	t.Run("rerun from the cache", func(t *testing.T) {
@@ -119,4 +150,11 @@ func TestRankCommand(t *testing.T) {
 			}
 		}
 	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -224,13 +224,15 @@ func newResumeCmd(g *globalFlags) *cobra.Command {
 	s := &scoreFlags{}
 	cmd := &cobra.Command{
 		Use:   "resume RUN_DIR",
-		Short: "Finish an interrupted run without rescoring the pairs it journaled",
+		Short: "Finish an interrupted run (or ranking) without rescoring what it journaled",
 		Long: `Finishes the run in RUN_DIR that srbench run started and was interrupted (Ctrl-C,
 SIGTERM, a kill or a crash), with the configuration it recorded: dataset, scorers, model
 directories, policy, and the models root and plugin directory, so no flag is needed and
 it works from any directory. Journaled pairs are not scored again. It refuses to go on
 when the dataset, a model, a variant or a plugin binary changed since the run started.
---models and --plugin-dir replace the recorded models root and plugin directory.`,
+--models and --plugin-dir replace the recorded models root and plugin directory.
+A directory srbench rank left unfinished (rank.json without leaderboard.json) is finished
+the same way: the images in its images.jsonl are not scored again.`,
 		Example: "  srbench resume runs/demo-social",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -248,6 +250,11 @@ when the dataset, a model, a variant or a plugin binary changed since the run st
 // resumeRun finishes the interrupted run in dir (srbench resume, and the
 // deprecated run --resume).
 func resumeRun(cmd *cobra.Command, g *globalFlags, s *scoreFlags, dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, bench.RankJournalName)); err == nil {
+		h := newHost(g)
+		defer h.Close()
+		return resumeRank(cmd, g, s, dir, h)
+	}
 	limit, cache, err := s.open()
 	if err != nil {
 		return err
