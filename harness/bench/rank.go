@@ -358,16 +358,26 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 	return lb, nil
 }
 
-// ReadRankJournal reads the configuration an interrupted ranking recorded
-// in dir (srbench resume).
-func ReadRankJournal(dir string) (RankConfig, error) {
+// ReadRankJournalAny reads the configuration a ranking recorded in dir,
+// finished or not.
+func ReadRankJournalAny(dir string) (RankConfig, error) {
 	var cfg RankConfig
 	b, err := os.ReadFile(filepath.Join(dir, RankJournalName))
 	if err != nil {
-		return cfg, fmt.Errorf("resume %s: no ranking to finish there (%w)", dir, err)
+		return cfg, err
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return cfg, fmt.Errorf("resume %s: %s: %w", dir, RankJournalName, err)
+		return cfg, fmt.Errorf("%s: %w", filepath.Join(dir, RankJournalName), err)
+	}
+	return cfg, nil
+}
+
+// ReadRankJournal reads the configuration an interrupted ranking recorded
+// in dir (srbench resume); a finished ranking is an error.
+func ReadRankJournal(dir string) (RankConfig, error) {
+	cfg, err := ReadRankJournalAny(dir)
+	if err != nil {
+		return cfg, fmt.Errorf("resume %s: no ranking to finish there (%w)", dir, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, results.LeaderboardFile)); err == nil {
 		return cfg, fmt.Errorf("resume %s: the ranking is finished (%s exists); rank again into another --out", dir, results.LeaderboardFile)

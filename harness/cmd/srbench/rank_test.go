@@ -125,6 +125,44 @@ func TestRankCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("analyze and report rerun without rescoring", func(t *testing.T) {
+		path := writeGallery(t, "")
+		out := filepath.Join(t.TempDir(), "lb")
+		if b, err := srbench("rank", path, "--scorers", "trivial", "--no-progress", "--no-cache", "--out", out).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		before, err := results.ReadLeaderboard(filepath.Join(out, results.LeaderboardFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := srbench("analyze", out, "--bootstrap", "200", "--bootstrap-seed", "5").CombinedOutput(); err != nil {
+			t.Fatalf("analyze: %v\n%s", err, b)
+		}
+		after, err := results.ReadLeaderboard(filepath.Join(out, results.LeaderboardFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Bootstrap.B != 200 || after.Bootstrap.Seed != 5 {
+			t.Errorf("bootstrap %+v after analyze --bootstrap 200 --bootstrap-seed 5", after.Bootstrap)
+		}
+		for i, r := range before.Boards[0].Generators {
+			a := after.Boards[0].Generators[i]
+			if a.Generator != r.Generator || a.Strength.Value != r.Strength.Value || a.Mean.Value != r.Mean.Value {
+				t.Errorf("%s: strength %v mean %v, after analyze %s %v %v: point estimates must not move", r.Generator, r.Strength.Value, r.Mean.Value, a.Generator, a.Strength.Value, a.Mean.Value)
+			}
+		}
+		var ee *exec.ExitError
+		if b, err := srbench("analyze", out, "--policy", "pickscore").CombinedOutput(); !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("analyze --policy on a leaderboard: %v, want exit 2\n%s", err, b)
+		}
+		os.Remove(filepath.Join(out, "leaderboard.md"))
+		if b, err := srbench("report", out).CombinedOutput(); err != nil || !strings.Contains(string(b), "leaderboard.md") {
+			t.Errorf("report: %v\n%s", err, b)
+		}
+		if _, err := os.Stat(filepath.Join(out, "leaderboard.md")); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Run("rerun from the cache", func(t *testing.T) {
 		path := writeGallery(t, "")
 		cache := filepath.Join(t.TempDir(), "cache.db")
