@@ -21,6 +21,7 @@ import (
 	_ "golang.org/x/image/webp" // decode gallery images
 
 	"github.com/srbench/srbench/harness/results"
+	"github.com/srbench/srbench/internal/safefile"
 )
 
 // extBlock is a block kind defined outside document.go that renders
@@ -41,6 +42,9 @@ const ThumbsDir = "thumbs"
 // maxThumbSourcePixels is the largest image (in pixels) a thumbnail is made
 // of: a bigger one is shown as a placeholder rather than decoded.
 const maxThumbSourcePixels = 64 << 20
+
+// maxThumbSourceBytes is the largest image file a thumbnail is made from.
+const maxThumbSourceBytes = 256 << 20
 
 // thumb is one downscaled gallery image, or the reason there is none.
 type thumb struct {
@@ -104,11 +108,14 @@ func (t *thumbnailer) get(path string) (*thumb, error) {
 // decodeLimited decodes a PNG, JPEG, GIF or WebP file, refusing images of
 // more than maxThumbSourcePixels.
 func decodeLimited(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	// The file is read as a regular file within a size limit: a path in
+	// leaderboard.json may name a FIFO or a device, which must not hang or
+	// flood the report.
+	data, err := safefile.ReadRegular(path, maxThumbSourceBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	f := bytes.NewReader(data)
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
