@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -223,7 +224,7 @@ func TestRankResume(t *testing.T) {
 	}
 	os.Remove(filepath.Join(out, results.LeaderboardFile))
 	cfg.Resume = true
-	var calls int
+	var calls atomic.Int64
 	launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
 		p, err := trivialLauncher(nil)(ctx, spec)
 		return countingPlugin{Plugin: p, calls: &calls}, err
@@ -232,8 +233,8 @@ func TestRankResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := whole.Gallery.NImages - 20; calls != want {
-		t.Errorf("resume scored %d images, want %d", calls, want)
+	if want := whole.Gallery.NImages - 20; calls.Load() != int64(want) {
+		t.Errorf("resume scored %d images, want %d", calls.Load(), want)
 	}
 	ignore := cmpopts.IgnoreFields(results.Leaderboard{}, "Provenance")
 	if d := cmp.Diff(whole, resumed, ignore, cmpopts.EquateNaNs()); d != "" {
@@ -256,14 +257,14 @@ func TestRankResume(t *testing.T) {
 	}
 }
 
-// countingPlugin counts the items sent to Score.
+// countingPlugin counts the items sent to Score (calls run concurrently).
 type countingPlugin struct {
 	bench.Plugin
-	calls *int
+	calls *atomic.Int64
 }
 
 func (c countingPlugin) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
-	*c.calls += len(req.Items)
+	c.calls.Add(int64(len(req.Items)))
 	return c.Plugin.Score(ctx, req)
 }
 
