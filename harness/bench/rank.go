@@ -53,11 +53,13 @@ type RankConfig struct {
 	Notes   []string  `json:"notes,omitempty"`
 	// Cache, if set, serves and stores scores (the same cache as run).
 	Cache *Cache `json:"-"`
-	// Progress, if set, is called after each chunk with images done.
-	Progress   func(imagesDone int) `json:"-"`
-	ModelsRoot string               `json:"models_root,omitempty"`
-	PluginDir  string               `json:"plugin_dir,omitempty"`
-	Identity   *RunIdentity         `json:"identity,omitempty"`
+	// Progress, if set, is called once the gallery is checked (with the
+	// images journaled before, when resuming) and after each chunk: images
+	// done of the gallery's total.
+	Progress   func(imagesDone, total int) `json:"-"`
+	ModelsRoot string                      `json:"models_root,omitempty"`
+	PluginDir  string                      `json:"plugin_dir,omitempty"`
+	Identity   *RunIdentity                `json:"identity,omitempty"`
 }
 
 // RankStats are the statistics options of a ranking; zero values are the
@@ -204,7 +206,8 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 	}
 	// Check the whole gallery before starting any plugin: a malformed line
 	// stops here, with its file and line, not after an hour of scoring.
-	if _, err := gallery.Check(cfg.Gallery); err != nil {
+	checked, err := gallery.Check(cfg.Gallery)
+	if err != nil {
 		return nil, err
 	}
 	done := 0
@@ -255,8 +258,8 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 	defer sf.Close()
 	sw := bufio.NewWriterSize(sf, 1<<20)
 	enc := json.NewEncoder(sw)
-	if cfg.Progress != nil && done > 0 {
-		cfg.Progress(done)
+	if cfg.Progress != nil {
+		cfg.Progress(done, checked.Images)
 	}
 	reproducible := Reproducible()
 	for ch := range chunks {
@@ -295,7 +298,7 @@ func rank(ctx context.Context, cfg RankConfig, launch Launcher) (*results.Leader
 		}
 		done += len(ch.images)
 		if cfg.Progress != nil {
-			cfg.Progress(done)
+			cfg.Progress(done, checked.Images)
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/srbench/srbench/harness/bench"
 	"github.com/srbench/srbench/harness/results"
-	"github.com/srbench/srbench/harness/scorer"
 	"github.com/srbench/srbench/harness/scorer/scorertest"
 )
 
@@ -225,11 +224,8 @@ func TestRankResume(t *testing.T) {
 	os.Remove(filepath.Join(out, results.LeaderboardFile))
 	cfg.Resume = true
 	var calls atomic.Int64
-	launch := func(ctx context.Context, spec bench.ScorerSpec) (bench.Plugin, error) {
-		p, err := trivialLauncher(nil)(ctx, spec)
-		return countingPlugin{Plugin: p, calls: &calls}, err
-	}
-	resumed, err := bench.Rank(context.Background(), cfg, launch)
+	var seen idLog
+	resumed, err := bench.Rank(context.Background(), cfg, countingLauncher(&calls, 0, &seen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,17 +251,6 @@ func TestRankResume(t *testing.T) {
 	if n != whole.Gallery.NImages {
 		t.Errorf("journal has %d lines, want %d", n, whole.Gallery.NImages)
 	}
-}
-
-// countingPlugin counts the items sent to Score (calls run concurrently).
-type countingPlugin struct {
-	bench.Plugin
-	calls *atomic.Int64
-}
-
-func (c countingPlugin) Score(ctx context.Context, req scorer.ScoreRequest) (scorer.ScoreResponse, error) {
-	c.calls.Add(int64(len(req.Items)))
-	return c.Plugin.Score(ctx, req)
 }
 
 // A scorer that gives every image the same score ranks the generators

@@ -195,20 +195,13 @@ func AnalyzeGallery(dir string, lb *results.Leaderboard, opts RankStats) error {
 	// Group the sorted records by prompt into PromptScores, reusing buffers.
 	src := func(yield func(stats.PromptScores) error) error {
 		cells := make([][][]float64, len(gens))
-		view := make([][][]float64, len(gens))
 		var cur [16]byte
 		have := false
 		flush := func() error {
 			if !have {
 				return nil
 			}
-			for g, c := range cells {
-				view[g] = nil // a generator without images here
-				if len(c) > 0 {
-					view[g] = c
-				}
-			}
-			err := yield(stats.PromptScores{PromptID: hex.EncodeToString(cur[:]), Cells: view})
+			err := yield(stats.PromptScores{PromptID: hex.EncodeToString(cur[:]), Cells: cells})
 			// Empty every cell, keeping its slices for the next prompt.
 			for g := range cells {
 				for j := range cells[g] {

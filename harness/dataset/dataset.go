@@ -6,13 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/srbench/srbench/harness/internal/suggest"
 	"hash/fnv"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/srbench/srbench/harness/internal/jsonfield"
+	"github.com/srbench/srbench/harness/internal/suggest"
 )
 
 // Label is the human (or engagement) preference between the two images of a Pair.
@@ -309,7 +311,7 @@ type Stats struct {
 // Limits of the bounded parts of Stats.
 const (
 	MaxExamples          = 5
-	MaxUnknownFieldNames = 64
+	MaxUnknownFieldNames = jsonfield.MaxUnknownNames
 )
 
 // Warnings returns human-readable warnings about the stream so far: unknown fields,

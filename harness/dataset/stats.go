@@ -1,6 +1,10 @@
 package dataset
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/srbench/srbench/harness/internal/jsonfield"
+)
 
 // recorder accumulates Stats for one source.
 type recorder struct {
@@ -33,13 +37,7 @@ func (r *recorder) filter(reason string) {
 }
 
 func (r *recorder) unknownField(name string) {
-	if r.s.UnknownFields == nil {
-		r.s.UnknownFields = map[string]int{}
-	}
-	if _, ok := r.s.UnknownFields[name]; !ok && len(r.s.UnknownFields) >= MaxUnknownFieldNames {
-		name = "(other)"
-	}
-	r.s.UnknownFields[name]++
+	r.s.UnknownFields = jsonfield.CountUnknown(r.s.UnknownFields, name)
 }
 
 // snapshot returns a deep copy, so callers cannot change the recorder's maps.

@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/srbench/srbench/harness/dataset"
+	"github.com/srbench/srbench/harness/internal/jsonfield"
 	"github.com/srbench/srbench/harness/internal/suggest"
 )
 
@@ -33,7 +34,7 @@ const PromptsFile = "prompts.jsonl"
 // Limits of the bounded parts of Stats.
 const (
 	MaxExamples          = 5
-	MaxUnknownFieldNames = 64
+	MaxUnknownFieldNames = jsonfield.MaxUnknownNames
 )
 
 // Image is one generated image of a gallery.
@@ -234,13 +235,7 @@ func (r *run) skip(path, reason string) {
 }
 
 func (r *run) unknownField(name string) {
-	if r.stats.UnknownFields == nil {
-		r.stats.UnknownFields = map[string]int{}
-	}
-	if _, ok := r.stats.UnknownFields[name]; !ok && len(r.stats.UnknownFields) >= MaxUnknownFieldNames {
-		name = "(other)"
-	}
-	r.stats.UnknownFields[name]++
+	r.stats.UnknownFields = jsonfield.CountUnknown(r.stats.UnknownFields, name)
 }
 
 // Hash returns the hex SHA-256 identity of the gallery at path, for provenance.

@@ -160,22 +160,7 @@ type GallerySummary struct {
 
 // galleryPrompts draws the prompts exactly as Simulate does for the same seed.
 func galleryPrompts(seed uint64, n int) []Prompt {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	nCombos := len(subjectNames) * len(colourNames) * len(backgroundPhrases) * len(styleNames)
-	perm := rng.Perm(nCombos)
-	ps := make([]Prompt, 0, n)
-	for i := 0; i < n; i++ {
-		c := perm[i]
-		p := Prompt{ID: fmt.Sprintf("p%04d", i+1)}
-		p.Subject, c = c%len(subjectNames), c/len(subjectNames)
-		p.Colour, c = c%len(colourNames), c/len(colourNames)
-		p.Background, c = c%len(backgroundPhrases), c/len(backgroundPhrases)
-		p.Style = c
-		p.Text = fmt.Sprintf("a %s %s %s, %s", colourNames[p.Colour], subjectNames[p.Subject], backgroundPhrases[p.Background], styleNames[p.Style])
-		p.Popularity = math.Exp(popularitySigma * rng.NormFloat64())
-		ps = append(ps, p)
-	}
-	return ps
+	return drawPrompts(rand.New(rand.NewPCG(seed, 0x5eed)), n)
 }
 
 // imageSeed is the seed of sample s of prompt i (splitmix64 finaliser; 53 bits so that

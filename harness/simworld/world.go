@@ -222,6 +222,26 @@ func Simulate(opts Options) (World, error) { return simulate(opts, nil) }
 // concurrently.
 type sink func(path string, img *image.NRGBA) error
 
+// drawPrompts draws n distinct template prompts (n at most the number of
+// templates) and their popularity from rng, the first draws of a world.
+func drawPrompts(rng *rand.Rand, n int) []Prompt {
+	nCombos := len(subjectNames) * len(colourNames) * len(backgroundPhrases) * len(styleNames)
+	perm := rng.Perm(nCombos)
+	ps := make([]Prompt, 0, n)
+	for i := range n {
+		c := perm[i]
+		p := Prompt{ID: fmt.Sprintf("p%04d", i+1)}
+		p.Subject, c = c%len(subjectNames), c/len(subjectNames)
+		p.Colour, c = c%len(colourNames), c/len(colourNames)
+		p.Background, c = c%len(backgroundPhrases), c/len(backgroundPhrases)
+		p.Style = c
+		p.Text = fmt.Sprintf("a %s %s %s, %s", colourNames[p.Colour], subjectNames[p.Subject], backgroundPhrases[p.Background], styleNames[p.Style])
+		p.Popularity = math.Exp(popularitySigma * rng.NormFloat64())
+		ps = append(ps, p)
+	}
+	return ps
+}
+
 func simulate(opts Options, out sink) (World, error) {
 	o, err := opts.resolve()
 	if err != nil {
@@ -235,18 +255,7 @@ func simulate(opts Options, out sink) (World, error) {
 	if o.Prompts > nCombos {
 		return World{}, fmt.Errorf("simworld: Prompts %d exceeds the %d distinct templates", o.Prompts, nCombos)
 	}
-	perm := rng.Perm(nCombos)
-	for i := 0; i < o.Prompts; i++ {
-		c := perm[i]
-		p := Prompt{ID: fmt.Sprintf("p%04d", i+1)}
-		p.Subject, c = c%len(subjectNames), c/len(subjectNames)
-		p.Colour, c = c%len(colourNames), c/len(colourNames)
-		p.Background, c = c%len(backgroundPhrases), c/len(backgroundPhrases)
-		p.Style = c
-		p.Text = fmt.Sprintf("a %s %s %s, %s", colourNames[p.Colour], subjectNames[p.Subject], backgroundPhrases[p.Background], styleNames[p.Style])
-		p.Popularity = math.Exp(popularitySigma * rng.NormFloat64())
-		w.Prompts = append(w.Prompts, p)
-	}
+	w.Prompts = drawPrompts(rng, o.Prompts)
 	// Authors: heavy-tailed followers (log-normal) correlated with skill, heavy-tailed
 	// activity (Pareto weights).
 	activity := make([]float64, o.Authors)

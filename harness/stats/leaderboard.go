@@ -12,7 +12,8 @@ import (
 
 // PromptScores is one prompt of a scored gallery: Cells[g][j][k] is judge
 // j's score of generator g's sample k for this prompt. A generator without
-// images for the prompt has Cells[g] == nil (or no samples); otherwise
+// images for the prompt has an empty Cells[g] (nil or of length 0, so a
+// source can reuse its slices; or judges' slices without samples); otherwise
 // Cells[g] has one slice per judge, all of the same length K >= 1 (the
 // generator's samples). A NaN score means the judge has no score for that
 // image (scoring failed, no ground truth): it is skipped and counted. An
@@ -468,8 +469,8 @@ func (lb *leaderboard) digest(p PromptScores) (lbDigest, error) {
 	maxK := 0
 	ks := make([]int, G)
 	for g, cell := range p.Cells {
-		if cell == nil {
-			continue
+		if len(cell) == 0 {
+			continue // no images of this generator for the prompt
 		}
 		if len(cell) != J {
 			return lbDigest{}, fmt.Errorf("prompt %q: generator %q: %d judges' scores, want %d", p.PromptID, gens[g], len(cell), J)

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/srbench/srbench/harness/bench"
-	"github.com/srbench/srbench/harness/gallery"
 	"github.com/srbench/srbench/harness/host"
 	"github.com/srbench/srbench/harness/report"
 	"github.com/srbench/srbench/harness/results"
@@ -129,18 +128,25 @@ srbench resume DIR without rescoring what it journaled.`,
 // over the failure limit.
 func rankAndPrint(cmd *cobra.Command, cfg bench.RankConfig, launch bench.Launcher, noBar bool, limit bench.FailureLimit) error {
 	if !noBar {
-		st, err := gallery.Check(cfg.Gallery)
-		if err != nil {
-			return err
+		// Rank checks the gallery before scoring and gives its size with
+		// the first call.
+		var bar *progressbar.ProgressBar
+		cfg.Progress = func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total,
+					progressbar.OptionSetDescription("scoring images"),
+					progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+					progressbar.OptionSetItsString("images"),
+					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+			}
+			_ = bar.Set(done)
 		}
-		bar := progressbar.NewOptions(st.Images,
-			progressbar.OptionSetDescription("scoring images"),
-			progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("images"),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-		defer bar.Finish()
-		cfg.Progress = func(done int) { _ = bar.Set(done) }
+		defer func() {
+			if bar != nil {
+				_ = bar.Finish()
+			}
+		}()
 	}
 	lb, err := bench.Rank(cmd.Context(), cfg, launch)
 	if err != nil {

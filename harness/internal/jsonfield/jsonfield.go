@@ -279,3 +279,20 @@ func (r *LineReader) finish(b []byte) []byte {
 	}
 	return bytes.TrimSpace(b)
 }
+
+// MaxUnknownNames is how many distinct unknown field names CountUnknown
+// keeps; further names are counted under "(other)".
+const MaxUnknownNames = 64
+
+// CountUnknown counts one record carrying the unknown field name in counts
+// (made when nil, and returned), keeping at most MaxUnknownNames names.
+func CountUnknown(counts map[string]int, name string) map[string]int {
+	if counts == nil {
+		counts = map[string]int{}
+	}
+	if _, ok := counts[name]; !ok && len(counts) >= MaxUnknownNames {
+		name = "(other)"
+	}
+	counts[name]++
+	return counts
+}
