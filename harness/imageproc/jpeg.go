@@ -228,15 +228,7 @@ func jpegDecodeImage(data []byte, info Info) (*Image, error) {
 				}
 				continue
 			}
-			o = o[:3*len(r0)]
-			r1, r2 = r1[:len(r0)], r2[:len(r0)]
-			for x, yy := range r0 {
-				cb, cr := r1[x], r2[x]
-				Y := int32(yy)
-				o[3*x] = jpegClamp(Y + t.crR[cr])
-				o[3*x+1] = jpegClamp(Y + (t.cbG[cb]+t.crG[cr])>>16)
-				o[3*x+2] = jpegClamp(Y + t.cbB[cb])
-			}
+			jpegYCCRowToRGB(o, r0, r1, r2, t)
 		}
 	case 4:
 		// libjpeg outputs CMYK (converting YCCK with ycck_cmyk_convert); PIL
@@ -272,4 +264,23 @@ func (d *jpegDecoder) jpegColorspaceRGB() bool {
 		return d.adobeTransform == jpegAdobeUnknown
 	}
 	return d.comp[0].c == 'R' && d.comp[1].c == 'G' && d.comp[2].c == 'B'
+}
+
+// jpegYCCRowToRGB converts one row of full-resolution Y, Cb and Cr samples
+// to interleaved RGB in o (ycc_rgb_convert). The slices are re-cut to one
+// length and o is walked three bytes at a time, so that the loop body has
+// no bounds checks: this loop runs for every pixel of every JPEG.
+func jpegYCCRowToRGB(o, y, cb, cr []uint8, t *jpegYCC) {
+	n := len(y)
+	cb, cr = cb[:n], cr[:n]
+	o = o[:3*n]
+	for x, yy := range y {
+		b, r := cb[x], cr[x]
+		Y := int32(yy)
+		p := o[:3:3]
+		p[0] = jpegClamp(Y + t.crR[r])
+		p[1] = jpegClamp(Y + (t.cbG[b]+t.crG[r])>>16)
+		p[2] = jpegClamp(Y + t.cbB[b])
+		o = o[3:]
+	}
 }

@@ -63,7 +63,6 @@ type jpegUpsampler struct {
 	dw, dh     int // downsampled_width, downsampled_height
 	hexp, vexp int
 	buf        []uint8 // output row (2*dw or more samples)
-	colsum     []int32
 }
 
 // newJPEGUpsampler chooses the method as jinit_upsampler does.
@@ -92,9 +91,6 @@ func newJPEGUpsampler(d *jpegDecoder, i int) jpegUpsampler {
 	if u.method != jpegFullsize {
 		u.buf = make([]uint8, max(u.dw*u.hexp, d.width))
 	}
-	if u.method == jpegH2V2Fancy {
-		u.colsum = make([]int32, u.dw)
-	}
 	return u
 }
 
@@ -115,13 +111,21 @@ func (u *jpegUpsampler) row(y int) []uint8 {
 		in := u.srcRow(y)
 		last := u.dw - 1
 		out = out[:2*u.dw]
-		// First and last columns replicate their edge sample.
+		// First and last columns replicate their edge sample. The interior
+		// walks the row with the previous and current samples in
+		// registers and no bounds checks (this runs for every chroma
+		// sample of most JPEGs).
 		out[0] = in[0]
 		out[1] = uint8((3*int32(in[0]) + int32(in[1]) + 2) >> 2)
-		for j := 1; j < last; j++ {
-			v := 3 * int32(in[j])
-			out[2*j] = uint8((v + int32(in[j-1]) + 1) >> 2)
-			out[2*j+1] = uint8((v + int32(in[j+1]) + 2) >> 2)
+		o := out[2 : 2*last]
+		prev, cur := int32(in[0]), int32(in[1])
+		for _, nx := range in[2 : last+1] {
+			v := 3 * cur
+			p := o[:2:2]
+			p[0] = uint8((v + prev + 1) >> 2)
+			p[1] = uint8((v + int32(nx) + 2) >> 2)
+			o = o[2:]
+			prev, cur = cur, int32(nx)
 		}
 		out[2*last] = uint8((3*int32(in[last]) + int32(in[last-1]) + 1) >> 2)
 		out[2*last+1] = in[last]
@@ -140,23 +144,32 @@ func (u *jpegUpsampler) row(y int) []uint8 {
 		if y&1 == 1 {
 			far = u.srcRow(y/2 + 1)
 		}
-		cs := u.colsum[:len(near)]
 		far = far[:len(near)]
-		for j, n := range near {
-			cs[j] = 3*int32(n) + int32(far[j])
-		}
 		last := u.dw - 1
 		out = out[:2*u.dw]
-		// First and last columns use the edge column sum twice.
-		out[0] = uint8((4*cs[0] + 8) >> 4)
-		out[1] = uint8((3*cs[0] + cs[1] + 7) >> 4)
-		for j := 1; j < last; j++ {
-			v := 3 * cs[j]
-			out[2*j] = uint8((v + cs[j-1] + 8) >> 4)
-			out[2*j+1] = uint8((v + cs[j+1] + 7) >> 4)
+		// The column sums 3*near+far are computed as the row is walked,
+		// three of them in registers (previous, current, next), with no
+		// bounds checks in the interior. First and last columns use the
+		// edge column sum twice.
+		prev := 3*int32(near[0]) + int32(far[0])
+		cur := 3*int32(near[1]) + int32(far[1])
+		out[0] = uint8((4*prev + 8) >> 4)
+		out[1] = uint8((3*prev + cur + 7) >> 4)
+		o := out[2 : 2*last]
+		nr, fr := near[2:last+1], far[2:last+1]
+		fr = fr[:len(nr)]
+		for j, n := range nr {
+			next := 3*int32(n) + int32(fr[j])
+			v := 3 * cur
+			p := o[:2:2]
+			p[0] = uint8((v + prev + 8) >> 4)
+			p[1] = uint8((v + next + 7) >> 4)
+			o = o[2:]
+			prev, cur = cur, next
 		}
-		out[2*last] = uint8((3*cs[last] + cs[last-1] + 8) >> 4)
-		out[2*last+1] = uint8((4*cs[last] + 7) >> 4)
+		// Now cur is the last column's sum and prev the one before it.
+		out[2*last] = uint8((3*cur + prev + 8) >> 4)
+		out[2*last+1] = uint8((4*cur + 7) >> 4)
 	case jpegIntUpsample:
 		in := u.srcRow(y / u.vexp)
 		for x := range out {

@@ -20,6 +20,11 @@ const jpegMaxNCodes = 256
 // jpegLUTSize is the log-2 size of the Huffman decoder's look-up table.
 const jpegLUTSize = 8
 
+// jpegFastBits is the log-2 size of the wider look-up table that the
+// sequential fast path (decodeBlockFast) uses: with 10 bits, nearly every
+// AC code of the usual tables resolves in one look-up.
+const jpegFastBits = 10
+
 // jpegHuffman is a Huffman decoder, specified in section C.
 type jpegHuffman struct {
 	// length is the number of codes in the tree.
@@ -39,6 +44,18 @@ type jpegHuffman struct {
 	maxCodes [jpegMaxCodeLength]int32
 	// valsIndices[i] is the index into vals of minCodes[i].
 	valsIndices [jpegMaxCodeLength]int32
+	// fast maps the next jpegFastBits bits to the value (high 8 bits) and
+	// code length (low 8 bits) that decodeHuffman would return for them,
+	// or 0 when that needs more bits or would fail. It is derived from lut
+	// and the canonical-code bounds (not from the code counts), so that it
+	// agrees with decodeHuffman even for malformed tables.
+	fast [1 << jpegFastBits]uint16
+	// comb is fast for AC tables with the extra bits folded in, as
+	// libjpeg-turbo's jdhuff.c lookahead does: when the code of the next
+	// jpegFastBits bits has a size s != 0 and its s extra bits are among
+	// them too, it holds the extended coefficient (high 16 bits), the run
+	// (bits 12-15), s (bits 8-11) and the code length (low 8 bits); else 0.
+	comb [1 << jpegFastBits]int32
 }
 
 // jpegErrShortHuffmanData means that an unexpected EOF occurred while decoding
@@ -178,6 +195,49 @@ func (h *jpegHuffman) derive(nCodes *[jpegMaxCodeLength]int32) {
 		}
 		c <<= 1
 	}
+
+	// Derive fast by replaying decodeHuffman on every jpegFastBits-bit
+	// pattern: the 8-bit look-up first, then the bit-by-bit search.
+	for p := range h.fast {
+		if v := h.lut[p>>(jpegFastBits-jpegLUTSize)]; v != 0 {
+			h.fast[p] = v&0xff00 | (v&0xff - 1)
+			continue
+		}
+		h.fast[p] = h.searchCode(uint64(p), jpegFastBits)
+	}
+	for p, v := range h.fast {
+		h.comb[p] = 0
+		l, s := int(v&0xff), int(v>>8)&0x0f
+		if v == 0 || s == 0 || l+s > jpegFastBits {
+			continue
+		}
+		x := int32(p>>(jpegFastBits-l-s)) & (1<<s - 1)
+		if x < 1<<(s-1) {
+			x += -1<<s + 1
+		}
+		h.comb[p] = x<<16 | int32(v>>12)<<12 | int32(s)<<8 | int32(l)
+	}
+}
+
+// searchCode is decodeHuffman's bit-by-bit search over the top n (at most
+// 16) of the low n bits of x: it returns the value and code length packed
+// as in fast, or 0 when no code of at most n bits matches or the match
+// would index outside vals (where decodeHuffman would panic; the callers
+// then leave the block to decodeHuffman so that it does the same).
+func (h *jpegHuffman) searchCode(x uint64, n uint) uint16 {
+	code := int32(0)
+	for i := uint(0); i < n && i < jpegMaxCodeLength; i++ {
+		code |= int32(x>>(n-1-i)) & 1
+		if code <= h.maxCodes[i] {
+			k := h.valsIndices[i] + code - h.minCodes[i]
+			if k < 0 || k >= jpegMaxNCodes {
+				return 0
+			}
+			return uint16(h.vals[k])<<8 | uint16(i+1)
+		}
+		code <<= 1
+	}
+	return 0
 }
 
 // decodeHuffman returns the next Huffman-coded value from the bit-stream,

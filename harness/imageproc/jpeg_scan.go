@@ -7,6 +7,8 @@
 
 package imageproc
 
+import "encoding/binary"
+
 // allocPlanes allocates one sample plane per component, covering whole
 // MCUs: 8*mxx*h samples wide and 8*myy*v rows high.
 func (d *jpegDecoder) allocPlanes() {
@@ -173,6 +175,11 @@ func (d *jpegDecoder) processSOS(n int) error {
 			}
 		} else {
 			b = jpegBlock{}
+			if d.decodeBlockFast(&b, &d.huff[jpegDCTable][scan[i].td], &d.huff[jpegACTable][scan[i].ta], &dc[ci]) {
+				d.reconstructBlock(&b, bx, by, ci)
+				return nil
+			}
+			b = jpegBlock{}
 		}
 		if err := d.decodeBlock(&b, scan[i].td, scan[i].ta, ci, &dc, zigStart, zigEnd, ah, al); err != nil {
 			return err
@@ -326,6 +333,244 @@ func (d *jpegDecoder) decodeBlock(b *jpegBlock, td, ta uint8, ci int, dc *[jpegM
 		}
 	}
 	return nil
+}
+
+// decodeBlockFast decodes one block of a sequential scan as decodeBlock
+// would, but from a 64-bit bit buffer filled several bytes at a time and
+// with the wider fast look-up table: the bit-at-a-time reading of
+// decodeBlock (ensureNBits, readByteStuffedByte) costs more than the
+// decoding itself.
+//
+// It works on copies of the decoder state and reads only bytes already in
+// d.bytes.buf. Whenever the block needs anything out of the ordinary (a
+// marker or the end of the buffer within the next 32 bits, a code that is
+// not in the fast table and fails the search, a DC magnitude over 16, an
+// undefined table), it returns false without having changed d or *dc, and
+// the caller decodes the block again with decodeBlock, so errors, markers,
+// restarts and truncation keep their exact behaviour. On success it
+// leaves d.bits and d.bytes as decodeBlock would have: decodeBlock reads a
+// byte only when it needs more bits (8 for a Huffman look-up, the code
+// length or size otherwise), so nOld replays its bit count, and the bytes
+// read ahead beyond that are given back.
+func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *int32) bool {
+	if dcH.nCodes == 0 || acH.nCodes == 0 {
+		return false
+	}
+	buf := &d.bytes.buf
+	i0, j := d.bytes.i, d.bytes.j
+	i := i0
+	// acc holds n unread bits (the low ones; higher bits are stale). nOld
+	// is the d.bits.n that decodeBlock would have. got counts the bits
+	// read from buf; ff records whether any of them came from 0xff 0x00.
+	acc, n := uint64(d.bits.a), uint(d.bits.n)
+	nOld, got := n, uint(0)
+	ff := false
+	// Every step needs at most 32 bits: a code of up to 16 bits and up to
+	// 16 extra bits.
+	if n < 32 {
+		if i+4 <= j {
+			if w := binary.BigEndian.Uint32(buf[i:]); (^w-0x01010101)&w&0x80808080 == 0 {
+				acc = acc<<32 | uint64(w)
+				n += 32
+				got += 32
+				i += 4
+			}
+		}
+		if n < 32 {
+			// Nothing was read or consumed yet: start again byte by byte.
+			acc, n, i, ff = jpegFastFill(buf, i, j, acc, n)
+			got = n - nOld
+			if n < 32 {
+				return false
+			}
+		}
+	}
+
+	// The DC coefficient (section F.2.2.1).
+	v := dcH.fast[(acc>>(n-jpegFastBits))&(1<<jpegFastBits-1)]
+	if v == 0 {
+		if v = dcH.searchCode(acc>>(n-jpegMaxCodeLength), jpegMaxCodeLength); v == 0 {
+			return false
+		}
+	}
+	l, t := uint(v&0xff), uint(v>>8)
+	if nOld < 8 {
+		nOld += 8
+	}
+	if l > nOld {
+		nOld += 8
+	}
+	nOld -= l
+	n -= l
+	if t > 16 {
+		return false
+	}
+	if nOld < t {
+		nOld += 8
+	}
+	if nOld < t {
+		nOld += 8
+	}
+	nOld -= t
+	pred := *dc
+	if t != 0 {
+		x := int32(acc>>(n-t)) & (1<<t - 1)
+		n -= t
+		if x < 1<<(t-1) {
+			x += -1<<t + 1
+		}
+		pred += x
+	}
+	b[0] = int32(int16(pred))
+
+	// The AC coefficients (section F.2.2.2).
+	for zig := int32(1); zig < jpegBlockSize; zig++ {
+		if n < 32 {
+			// Four bytes without 0xff (the has-zero-byte test on ^w) are
+			// four bytes of data; anything else goes byte by byte.
+			if i+4 <= j {
+				if w := binary.BigEndian.Uint32(buf[i:]); (^w-0x01010101)&w&0x80808080 == 0 {
+					acc = acc<<32 | uint64(w)
+					n += 32
+					got += 32
+					i += 4
+					goto filled
+				}
+			}
+			{
+				n0 := n
+				var sawFF bool
+				acc, n, i, sawFF = jpegFastFill(buf, i, j, acc, n)
+				got += n - n0
+				ff = ff || sawFF
+				if n < 32 {
+					return false
+				}
+			}
+		}
+	filled:
+		k := (acc >> (n - jpegFastBits)) & (1<<jpegFastBits - 1)
+		if e := acH.comb[k]; e != 0 {
+			// The code and its extra bits in one look-up; decodeBlock
+			// reads them in two steps, which nOld replays.
+			l, s := uint(e&0xff), uint(e>>8)&0x0f
+			if nOld < 8 {
+				nOld += 8
+			}
+			if l > nOld {
+				nOld += 8
+			}
+			nOld -= l
+			if nOld < s {
+				nOld += 8
+			}
+			if nOld < s {
+				nOld += 8
+			}
+			nOld -= s
+			n -= l + s
+			zig += (e >> 12) & 0x0f
+			b[jpegUnzig[min(zig, jpegBlockSize-1)]&(jpegBlockSize-1)] = e >> 16
+			continue
+		}
+		v := acH.fast[k]
+		if v == 0 {
+			if v = acH.searchCode(acc>>(n-jpegMaxCodeLength), jpegMaxCodeLength); v == 0 {
+				return false
+			}
+		}
+		l, r, s := uint(v&0xff), int32(v>>12), uint(v>>8)&0x0f
+		if nOld < 8 {
+			nOld += 8
+		}
+		if l > nOld {
+			nOld += 8
+		}
+		nOld -= l
+		n -= l
+		if s != 0 {
+			zig += r
+			if nOld < s {
+				nOld += 8
+			}
+			if nOld < s {
+				nOld += 8
+			}
+			nOld -= s
+			x := int32(acc>>(n-s)) & (1<<s - 1)
+			n -= s
+			// EXTEND without a branch (the sign is unpredictable), as
+			// libjpeg-turbo's HUFF_EXTEND: x < 1<<(s-1) makes neg all ones.
+			neg := (x - 1<<(s-1)) >> 31
+			x += neg & (-1<<s + 1)
+			b[jpegUnzig[min(zig, jpegBlockSize-1)]&(jpegBlockSize-1)] = int32(int16(x))
+		} else {
+			if r != 0x0f {
+				break
+			}
+			zig += 0x0f
+		}
+	}
+
+	// Give back the bytes read beyond decodeBlock's. Without 0xff 0x00
+	// pairs each byte is one byte of buf; otherwise walk the pairs.
+	if n < nOld || (n-nOld)%8 != 0 {
+		return false // Unreachable: decodeBlock never reads further ahead.
+	}
+	extra := (n - nOld) / 8
+	read := int(got/8 - extra) // Bytes decodeBlock would have read.
+	if !ff {
+		d.bytes.i = i - int(extra)
+		if read > 0 {
+			d.bytes.nUnreadable = 1
+		}
+	} else {
+		p, last := i0, 0
+		for k := 0; k < read; k++ {
+			if buf[p] == 0xff {
+				p, last = p+2, 2
+			} else {
+				p, last = p+1, 1
+			}
+		}
+		d.bytes.i = p
+		if read > 0 {
+			d.bytes.nUnreadable = last
+		}
+	}
+	d.bits.a = uint32(acc >> (n - nOld))
+	d.bits.n = int32(nOld)
+	d.bits.m = 0
+	if nOld > 0 {
+		d.bits.m = 1 << (nOld - 1)
+	}
+	*dc = pred
+	return true
+}
+
+// jpegFastFill is decodeBlockFast's refill when the next four bytes hold a
+// 0xff or run past j: it appends bytes of buf[i:j] to the n-bit buffer acc
+// one at a time, undoing byte stuffing, until it holds more than 56 bits.
+// It stops early at a marker (0xff not followed by 0x00) or at j; ff
+// reports whether it consumed a 0xff 0x00 pair.
+func jpegFastFill(buf *[4096]byte, i, j int, acc uint64, n uint) (_ uint64, _ uint, _ int, ff bool) {
+	for n <= 56 && i < j {
+		c := buf[i]
+		if c != 0xff {
+			acc = acc<<8 | uint64(c)
+			n += 8
+			i++
+			continue
+		}
+		if i+1 >= j || buf[i+1] != 0x00 {
+			break
+		}
+		acc = acc<<8 | 0xff
+		n += 8
+		i += 2
+		ff = true
+	}
+	return acc, n, i, ff
 }
 
 // refine decodes a successive approximation refinement block, as specified in

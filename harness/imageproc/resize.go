@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Filter is a PIL resampling filter. The values are those of Pillow's
@@ -294,16 +295,22 @@ func precomputeCoeffs(inSize, outSize, lo, hi int, k resampleKernel, fixed bool)
 	return c
 }
 
+// clip8Table is Pillow's clip8 as a table: entry uint32(v)>>precisionBits
+// is v>>precisionBits clamped to 0..255. The shift of the unsigned value
+// keeps the low 10 bits of the arithmetic one, so indexes 512..1023 are the
+// negative sums (0) and the index is always in range (no bounds check).
+var clip8Table = func() (t [1 << (32 - precisionBits)]uint8) {
+	for i := range t {
+		if i < len(t)/2 {
+			t[i] = uint8(min(i, 255))
+		}
+	}
+	return t
+}()
+
 // clip8fixed is Pillow's clip8: drop the fraction (arithmetic shift) and clamp.
 func clip8fixed(v int32) uint8 {
-	v >>= precisionBits
-	if v < 0 {
-		return 0
-	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
+	return clip8Table[uint32(v)>>precisionBits]
 }
 
 // pilRoundUp is Pillow's ROUND_UP: round half away from zero, then convert to a
@@ -348,10 +355,18 @@ func resampleRegion(im *Image, w, h int, k resampleKernel, r window) *Image {
 	if needH {
 		chz := precomputeCoeffs(im.W, w, r.X0, r.X1, k, fixed)
 		tmp = &Image{Mode: im.Mode, W: r.dx(), H: rowHi - rowLo}
-		if fixed {
+		switch {
+		case fixed && needV:
+			// tmp is scratch the vertical pass consumes: reuse a buffer
+			// (horizontal8 writes every byte, so it need not be zeroed).
+			buf := getScratch(tmp.W * tmp.H * ch)
+			defer putScratch(buf)
+			tmp.Pix = *buf
+			horizontal8(tmp.Pix, im.Pix, im.W, ch, rowLo, tmp.H, &chz)
+		case fixed:
 			tmp.Pix = make([]uint8, tmp.W*tmp.H*ch)
 			horizontal8(tmp.Pix, im.Pix, im.W, ch, rowLo, tmp.H, &chz)
-		} else {
+		default:
 			tmp.Pix32 = make([]int32, tmp.W*tmp.H)
 			horizontal32(tmp.Pix32, im.Pix32, im.W, rowLo, tmp.H, &chz, pilRoundUp)
 		}
@@ -375,85 +390,301 @@ func resampleRegion(im *Image, w, h int, k resampleKernel, r window) *Image {
 	return out
 }
 
+// scratchPool holds the intermediate buffers of the two-pass resize, which
+// are as large as the output or larger: allocating (and zeroing) one per call
+// is a measurable part of a resize.
+var scratchPool sync.Pool // of *[]uint8
+
+// maxPooledScratch keeps the pool from holding on to the buffer of an
+// occasional huge resize.
+const maxPooledScratch = 16 << 20
+
+func getScratch(n int) *[]uint8 {
+	if p, _ := scratchPool.Get().(*[]uint8); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]uint8, n)
+	return &b
+}
+
+func putScratch(p *[]uint8) {
+	if cap(*p) <= maxPooledScratch {
+		scratchPool.Put(p)
+	}
+}
+
 // horizontal8 fills dst (rows × len(c.start) pixels of ch bytes) from the
-// source rows row0.. of an image srcW pixels wide.
+// source rows row0.. of an image srcW pixels wide. It is the hot loop of
+// every 8-bit resize. With 1 to 3 channels the rows go by pairs, which share
+// each output pixel's coefficients, bounds checks and loop overhead; the
+// eight sums of a pair of 4-channel rows no longer fit in registers, and
+// pairing them does not pay.
 func horizontal8(dst, src []uint8, srcW, ch, row0, rows int, c *resampleCoeffs) {
-	dw := len(c.start)
+	rowIn, rowOut := srcW*ch, len(c.start)*ch
+	src = src[row0*rowIn : (row0+rows)*rowIn]
+	dst = dst[:rows*rowOut]
+	y := 0
+	if ch <= 3 {
+		for ; y+2 <= rows; y += 2 {
+			horizontalPair(dst[y*rowOut:(y+2)*rowOut], src[y*rowIn:(y+2)*rowIn], ch, c)
+		}
+	}
+	for ; y < rows; y++ {
+		horizontalRow(dst[y*rowOut:(y+1)*rowOut], src[y*rowIn:(y+1)*rowIn], ch, c)
+	}
+}
+
+// horizontalPair resamples two consecutive rows: src holds both source rows,
+// d both output rows.
+func horizontalPair(d, src []uint8, ch int, c *resampleCoeffs) {
+	count, ki, ksize := c.count[:len(c.start)], c.ki, c.ksize
+	da, db := d[:len(d)/2], d[len(d)/2:]
+	sa, sb := src[:len(src)/2], src[len(src)/2:]
+	switch ch {
+	case 1:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			a, b := dot1x2(sa[st:][:len(kk)], sb[st:][:len(kk)], kk)
+			da[xx], db[xx] = clip8fixed(a), clip8fixed(b)
+		}
+	case 2:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			a0, a1, b0, b1 := dot2x2(sa[st*2:][:2*len(kk)], sb[st*2:][:2*len(kk)], kk)
+			o := da[2*xx : 2*xx+2 : 2*xx+2]
+			o[0], o[1] = clip8fixed(a0), clip8fixed(a1)
+			o = db[2*xx : 2*xx+2 : 2*xx+2]
+			o[0], o[1] = clip8fixed(b0), clip8fixed(b1)
+		}
+	case 3:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			a0, a1, a2, b0, b1, b2 := dot3x2(sa[st*3:][:3*len(kk)], sb[st*3:][:3*len(kk)], kk)
+			o := da[3*xx : 3*xx+3 : 3*xx+3]
+			o[0], o[1], o[2] = clip8fixed(a0), clip8fixed(a1), clip8fixed(a2)
+			o = db[3*xx : 3*xx+3 : 3*xx+3]
+			o[0], o[1], o[2] = clip8fixed(b0), clip8fixed(b1), clip8fixed(b2)
+		}
+	default:
+		panic("imageproc: bad channel count")
+	}
+}
+
+// horizontalRow resamples one row.
+func horizontalRow(d, srow []uint8, ch int, c *resampleCoeffs) {
+	count, ki, ksize := c.count[:len(c.start)], c.ki, c.ksize
+	switch ch {
+	case 1:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			a, _ := dot1x2(srow[st:][:len(kk)], nil, kk)
+			d[xx] = clip8fixed(a)
+		}
+	case 2:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			s0, s1, _, _ := dot2x2(srow[st*2:][:2*len(kk)], nil, kk)
+			o := d[2*xx : 2*xx+2 : 2*xx+2]
+			o[0], o[1] = clip8fixed(s0), clip8fixed(s1)
+		}
+	case 3:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			s0, s1, s2 := dot3(srow[st*3:][:3*len(kk)], kk)
+			o := d[3*xx : 3*xx+3 : 3*xx+3]
+			o[0], o[1], o[2] = clip8fixed(s0), clip8fixed(s1), clip8fixed(s2)
+		}
+	case 4:
+		for xx, st := range c.start {
+			kk := ki[xx*ksize:][:count[xx]]
+			s0, s1, s2, s3 := dot4(srow[st*4:][:4*len(kk)], kk)
+			o := d[4*xx : 4*xx+4 : 4*xx+4]
+			o[0], o[1], o[2], o[3] = clip8fixed(s0), clip8fixed(s1), clip8fixed(s2), clip8fixed(s3)
+		}
+	default:
+		panic("imageproc: bad channel count")
+	}
+}
+
+// The dot functions are the per-pixel sums over the taps kk of one or two
+// source rows (sb nil: one row, its sums are not used). They start at half
+// so that the shift in clip8fixed rounds, as in Pillow. They are kept out of
+// line on purpose: inlined into the loops over the pixels, the compiler
+// spills the sums to the stack inside the tap loop, which costs more than
+// the call.
+
+//go:noinline
+func dot1x2(sa, sb []uint8, kk []int32) (a, b int32) {
 	const half = int32(1) << (precisionBits - 1)
-	for y := 0; y < rows; y++ {
-		srow := src[(row0+y)*srcW*ch : (row0+y+1)*srcW*ch]
-		drow := dst[y*dw*ch : (y+1)*dw*ch]
-		for xx := 0; xx < dw; xx++ {
-			n := c.count[xx]
-			kk := c.ki[xx*c.ksize : xx*c.ksize+n]
-			s := srow[c.start[xx]*ch : (c.start[xx]+n)*ch]
-			switch ch {
-			case 1:
-				s0 := half
-				for x, kv := range kk {
-					s0 += int32(s[x]) * kv
-				}
-				drow[xx] = clip8fixed(s0)
-			case 2:
-				s0, s1 := half, half
-				for x, kv := range kk {
-					p := s[x*2 : x*2+2]
-					s0 += int32(p[0]) * kv
-					s1 += int32(p[1]) * kv
-				}
-				d := drow[xx*2 : xx*2+2]
-				d[0], d[1] = clip8fixed(s0), clip8fixed(s1)
-			case 3:
-				s0, s1, s2 := half, half, half
-				for x, kv := range kk {
-					p := s[x*3 : x*3+3]
-					s0 += int32(p[0]) * kv
-					s1 += int32(p[1]) * kv
-					s2 += int32(p[2]) * kv
-				}
-				d := drow[xx*3 : xx*3+3]
-				d[0], d[1], d[2] = clip8fixed(s0), clip8fixed(s1), clip8fixed(s2)
-			case 4:
-				s0, s1, s2, s3 := half, half, half, half
-				for x, kv := range kk {
-					p := s[x*4 : x*4+4]
-					s0 += int32(p[0]) * kv
-					s1 += int32(p[1]) * kv
-					s2 += int32(p[2]) * kv
-					s3 += int32(p[3]) * kv
-				}
-				d := drow[xx*4 : xx*4+4]
-				d[0], d[1], d[2], d[3] = clip8fixed(s0), clip8fixed(s1), clip8fixed(s2), clip8fixed(s3)
-			default:
-				panic("imageproc: bad channel count")
-			}
+	a, b = half, half
+	sa = sa[:len(kk)]
+	if sb == nil {
+		for i, kv := range kk {
+			a += int32(sa[i]) * kv
+		}
+		return a, b
+	}
+	sb = sb[:len(kk)]
+	for i, kv := range kk {
+		a += int32(sa[i]) * kv
+		b += int32(sb[i]) * kv
+	}
+	return a, b
+}
+
+//go:noinline
+func dot2x2(sa, sb []uint8, kk []int32) (a0, a1, b0, b1 int32) {
+	const half = int32(1) << (precisionBits - 1)
+	a0, a1, b0, b1 = half, half, half, half
+	sa = sa[:2*len(kk)]
+	if sb == nil {
+		for i, kv := range kk {
+			p := sa[2*i : 2*i+2 : 2*i+2]
+			a0 += int32(p[0]) * kv
+			a1 += int32(p[1]) * kv
+		}
+		return
+	}
+	sb = sb[:2*len(kk)]
+	for i, kv := range kk {
+		p := sa[2*i : 2*i+2 : 2*i+2]
+		q := sb[2*i : 2*i+2 : 2*i+2]
+		a0 += int32(p[0]) * kv
+		a1 += int32(p[1]) * kv
+		b0 += int32(q[0]) * kv
+		b1 += int32(q[1]) * kv
+	}
+	return
+}
+
+//go:noinline
+func dot3(s []uint8, kk []int32) (s0, s1, s2 int32) {
+	const half = int32(1) << (precisionBits - 1)
+	s0, s1, s2 = half, half, half
+	s = s[:3*len(kk)]
+	for i, kv := range kk {
+		p := s[3*i : 3*i+3 : 3*i+3]
+		s0 += int32(p[0]) * kv
+		s1 += int32(p[1]) * kv
+		s2 += int32(p[2]) * kv
+	}
+	return
+}
+
+//go:noinline
+func dot3x2(sa, sb []uint8, kk []int32) (a0, a1, a2, b0, b1, b2 int32) {
+	const half = int32(1) << (precisionBits - 1)
+	a0, a1, a2, b0, b1, b2 = half, half, half, half, half, half
+	sa, sb = sa[:3*len(kk)], sb[:3*len(kk)]
+	for i, kv := range kk {
+		p := sa[3*i : 3*i+3 : 3*i+3]
+		q := sb[3*i : 3*i+3 : 3*i+3]
+		a0 += int32(p[0]) * kv
+		a1 += int32(p[1]) * kv
+		a2 += int32(p[2]) * kv
+		b0 += int32(q[0]) * kv
+		b1 += int32(q[1]) * kv
+		b2 += int32(q[2]) * kv
+	}
+	return
+}
+
+//go:noinline
+func dot4(s []uint8, kk []int32) (s0, s1, s2, s3 int32) {
+	const half = int32(1) << (precisionBits - 1)
+	s0, s1, s2, s3 = half, half, half, half
+	s = s[:4*len(kk)]
+	for i, kv := range kk {
+		p := s[4*i : 4*i+4 : 4*i+4]
+		s0 += int32(p[0]) * kv
+		s1 += int32(p[1]) * kv
+		s2 += int32(p[2]) * kv
+		s3 += int32(p[3]) * kv
+	}
+	return
+}
+
+// vertical8 fills dst (len(c.start) rows of rowBytes) from src rows. The
+// sums of a strip of columns live in a small array on the stack and take up
+// to four source rows per pass over it, so that they stay in L1 and are
+// loaded and stored a quarter as often (the sums are integer, so the order of
+// the additions does not matter).
+func vertical8(dst, src []uint8, rowBytes int, c *resampleCoeffs) {
+	var buf [512]int32
+	count := c.count[:len(c.start)]
+	for yy, st := range c.start {
+		kk := c.ki[yy*c.ksize:][:count[yy]]
+		rows := src[st*rowBytes:][:len(kk)*rowBytes]
+		d := dst[yy*rowBytes:][:rowBytes]
+		for x0 := 0; x0 < rowBytes; x0 += len(buf) {
+			w := min(len(buf), rowBytes-x0)
+			verticalStrip(d[x0:x0+w], buf[:w], rows, x0, rowBytes, kk)
 		}
 	}
 }
 
-// vertical8 fills dst (len(c.start) rows of rowBytes) from src rows; the
-// per-pixel sums are accumulated row by row (integer sums, so the order does
-// not matter).
-func vertical8(dst, src []uint8, rowBytes int, c *resampleCoeffs) {
+// verticalStrip computes the output bytes o, len(acc) columns of one row,
+// from the columns at rows[x0:], rows[x0+stride:], ... weighted by kk.
+//
+//go:noinline
+func verticalStrip(o []uint8, acc []int32, rows []uint8, x0, stride int, kk []int32) {
 	const half = int32(1) << (precisionBits - 1)
-	acc := make([]int32, rowBytes)
-	for yy := range c.start {
+	for i := range acc {
+		acc[i] = half
+	}
+	for len(kk) > 4 {
+		verticalAdd(acc, rows[x0:], stride, kk[:4])
+		kk, rows = kk[4:], rows[4*stride:]
+	}
+	if len(kk) > 0 {
+		verticalAdd(acc, rows[x0:], stride, kk)
+	}
+	o = o[:len(acc)]
+	for i, v := range acc {
+		o[i] = clip8fixed(v)
+	}
+}
+
+// verticalAdd adds to acc the weighted bytes of up to four rows, rows[0:]
+// and the next ones every stride bytes, with the weights kk. It is kept out
+// of line so that the compiler keeps its loop variables in registers.
+//
+//go:noinline
+func verticalAdd(acc []int32, rows []uint8, stride int, kk []int32) {
+	switch len(kk) {
+	case 4:
+		k0, k1, k2, k3 := kk[0], kk[1], kk[2], kk[3]
+		r0 := rows[:len(acc)]
+		r1 := rows[stride:][:len(acc)]
+		r2 := rows[2*stride:][:len(acc)]
+		r3 := rows[3*stride:][:len(acc)]
 		for i := range acc {
-			acc[i] = half
+			acc[i] += int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3
 		}
-		n := c.count[yy]
-		kk := c.ki[yy*c.ksize : yy*c.ksize+n]
-		for j, kv := range kk {
-			row := src[(c.start[yy]+j)*rowBytes : (c.start[yy]+j+1)*rowBytes]
-			a := acc[:len(row)]
-			for i, p := range row {
-				a[i] += int32(p) * kv
-			}
+	case 3:
+		k0, k1, k2 := kk[0], kk[1], kk[2]
+		r0 := rows[:len(acc)]
+		r1 := rows[stride:][:len(acc)]
+		r2 := rows[2*stride:][:len(acc)]
+		for i := range acc {
+			acc[i] += int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2
 		}
-		d := dst[yy*rowBytes : (yy+1)*rowBytes]
-		for i, v := range acc {
-			d[i] = clip8fixed(v)
+	case 2:
+		k0, k1 := kk[0], kk[1]
+		r0 := rows[:len(acc)]
+		r1 := rows[stride:][:len(acc)]
+		for i := range acc {
+			acc[i] += int32(r0[i])*k0 + int32(r1[i])*k1
 		}
+	case 1:
+		k0 := kk[0]
+		r0 := rows[:len(acc)]
+		for i := range acc {
+			acc[i] += int32(r0[i]) * k0
+		}
+	default:
+		panic("imageproc: verticalAdd takes 1 to 4 rows")
 	}
 }
 
