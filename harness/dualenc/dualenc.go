@@ -79,10 +79,11 @@ type Encoder struct {
 	recentImage *lru.Cache[[sha256.Size]byte, []float32]
 	// How many prompts and images went through the model.
 	ranTexts, ranImages atomic.Int64
-	// run is held while a model runs: concurrent requests decode their
-	// images in parallel, but take turns on ONNX Runtime, whose intra-op
-	// threads already use every CPU.
-	run sync.Mutex
+	// par runs the model: with the default threads on the CPU, one
+	// single-threaded run per CPU, a batch split between them; otherwise
+	// one run at a time with the intra-op threads asked for. Concurrent
+	// requests decode their images in parallel and share its runs.
+	par *onnx.Parallel
 }
 
 // Embedded reports how many prompts and how many images this encoder has
@@ -148,6 +149,7 @@ func Open(cfg scorer.Config, spec Spec) (*Encoder, error) {
 	if e.Provider == "" {
 		e.Provider = "cpu"
 	}
+	so, e.par = onnx.PlanRuns(so)
 	// The model files' signatures are checked now (a wrong model fails at
 	// once); ONNX Runtime loads them on first use, so a run served from the
 	// score cache never pays for it.
@@ -463,11 +465,9 @@ func (e *Encoder) embedImages(ctx context.Context, imgs []scorer.Item) ([][]floa
 	return emb, errs, nil
 }
 
-// runModel runs sess, one model run of this encoder at a time.
+// runModel runs sess within this encoder's model runs (onnx.Parallel).
 func (e *Encoder) runModel(sess *onnx.Session, in map[string]onnx.Tensor) (map[string]onnx.Tensor, error) {
-	e.run.Lock()
-	defer e.run.Unlock()
-	return sess.Run(in)
+	return e.par.Run(sess, in)
 }
 
 // split cuts a [rows, dim] output into rows.
@@ -517,6 +517,7 @@ func (e *Encoder) Describe(d *scorer.Description) {
 	}
 	// What this process runs with (scorer.MachineDetails).
 	d.Details[scorer.DetailIntraOpThreads] = strconv.Itoa(e.so.IntraOpThreadCount())
+	d.Details[scorer.DetailModelRuns] = strconv.Itoa(e.par.Runs())
 	d.Details[scorer.DetailDecodeWorkers] = strconv.Itoa(e.workers)
 	if e.Split() {
 		d.Details["onnx_files"] = "text_model.onnx + vision_model.onnx"

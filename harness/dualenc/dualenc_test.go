@@ -827,9 +827,10 @@ func TestDescribe(t *testing.T) {
 			}
 			e := openEnc(t, dir, scorer.Config{BatchSize: tc.batch, IntraOpThreads: tc.threads}, clipSpec)
 			got := scorer.Description{Name: "clipscore", Variant: "hessel", Details: map[string]string{"formula_source": "kept"}}
-			threads := tc.threads
+			// By default: one single-threaded run per CPU (onnx.PlanRuns).
+			threads, runs := tc.threads, 1
 			if threads == 0 {
-				threads = runtime.GOMAXPROCS(0)
+				threads, runs = 1, runtime.GOMAXPROCS(0)
 			}
 			e.Describe(&got)
 			batch := tc.batch
@@ -846,7 +847,7 @@ func TestDescribe(t *testing.T) {
 				ModelDir:           abs,
 				PreferredBatchSize: batch,
 				Details: map[string]string{"formula_source": "kept", "onnx_files": tc.want, "model_description": "test model, random weights",
-					"intra_op_threads": fmt.Sprint(threads), "decode_workers": fmt.Sprint(runtime.GOMAXPROCS(0))},
+					"intra_op_threads": fmt.Sprint(threads), "model_runs": fmt.Sprint(runs), "decode_workers": fmt.Sprint(runtime.GOMAXPROCS(0))},
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Describe (-want +got):\n%s", diff)

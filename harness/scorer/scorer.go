@@ -136,10 +136,13 @@ type Description struct {
 const (
 	DetailIntraOpThreads = "intra_op_threads"
 	DetailDecodeWorkers  = "decode_workers"
+	// DetailModelRuns is how many model runs the plugin makes at once
+	// (each on part of a batch).
+	DetailModelRuns = "model_runs"
 )
 
 // MachineDetails lists the Details keys above.
-var MachineDetails = []string{DetailIntraOpThreads, DetailDecodeWorkers}
+var MachineDetails = []string{DetailIntraOpThreads, DetailDecodeWorkers, DetailModelRuns}
 
 // DescribeRequest is the argument of Scorer.Describe. It is empty today;
 // it is a struct so that a field added later breaks no implementer.

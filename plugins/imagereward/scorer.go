@@ -63,7 +63,7 @@ type ImageReward struct {
 	provider  string
 	batchSize int
 	workers   int
-	run       sync.Mutex // held while the model runs
+	par       *onnx.Parallel // runs the model (onnx.PlanRuns)
 	variant   string
 	mean, std float64
 	constSrc  string
@@ -118,7 +118,7 @@ func New(_ context.Context, cfg scorer.Config) (scorer.Scorer, error) {
 	if err := onnx.CheckModelFile(model, blipmodel.Signature(s.size)); err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
-	s.so = onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider}
+	s.so, s.par = onnx.PlanRuns(onnx.SessionOptions{IntraOpThreads: cfg.IntraOpThreads, ExecutionProvider: cfg.Provider})
 	if err := s.rt.CheckSessionOptions(s.so); err != nil {
 		return nil, fmt.Errorf("imagereward: %w", err)
 	}
@@ -262,6 +262,7 @@ func (s *ImageReward) Describe(ctx context.Context, _ scorer.DescribeRequest) (s
 			// What this process runs with (scorer.MachineDetails).
 			scorer.DetailIntraOpThreads: strconv.Itoa(s.so.IntraOpThreadCount()),
 			scorer.DetailDecodeWorkers:  strconv.Itoa(s.workers),
+			scorer.DetailModelRuns:      strconv.Itoa(s.par.Runs()),
 		},
 	}
 	if s.dir.Manifest.Description != "" {
@@ -330,16 +331,13 @@ func (s *ImageReward) score(ctx context.Context, items []scorer.Item) ([]scorer.
 				e := enc[items[i].Prompt]
 				ids, mask = append(ids, e.IDs...), append(mask, e.AttentionMask...)
 			}
-			// One model run at a time: concurrent requests decode in
-			// parallel and take turns on ONNX Runtime, whose intra-op
-			// threads already use every CPU.
-			s.run.Lock()
-			res, err := sess.Run(map[string]onnx.Tensor{
+			// Concurrent requests decode in parallel and share the model
+			// runs (onnx.PlanRuns).
+			res, err := s.par.Run(sess, map[string]onnx.Tensor{
 				blipmodel.InputIDs:      {Shape: []int64{rows, seq}, Int64: ids},
 				blipmodel.AttentionMask: {Shape: []int64{rows, seq}, Int64: mask},
 				blipmodel.PixelValues:   {Shape: []int64{rows, 3, n, n}, Float32: pixels},
 			})
-			s.run.Unlock()
 			if err != nil {
 				return fmt.Errorf("imagereward: %w", err)
 			}

@@ -203,7 +203,7 @@ Flags override the spec's fields, so no spec file is needed at all.`,
 	fl.StringSliceVar(&f.scorers, "scorers", nil, "scorers to run, comma-separated; NAME or NAME=MODEL_DIR")
 	fl.StringVar(&f.out, "out", "", "run directory to write (default: runs/<name>-<time>, with -shard-I-of-N for a shard)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "items per plugin call (default: each plugin's preference)")
-	fl.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads per plugin (default: one per CPU available to the plugin: its affinity mask and cgroup quota, as Go's GOMAXPROCS)")
+	fl.IntVar(&f.threads, "threads", 0, "ONNX Runtime intra-op threads of each plugin's one model run at a time (default: one single-threaded run per CPU available to the plugin, a batch split between them; CPUs as Go's GOMAXPROCS counts them: the affinity mask and cgroup quota)")
 	fl.StringVar(&f.provider, "provider", "", "execution provider: cpu (default) or cuda")
 	fl.IntVar(&f.limit, "limit", 0, "score only the first N pairs")
 	fl.BoolVar(&f.lenient, "lenient", false, "skip malformed dataset records (counted and reported) instead of stopping")
