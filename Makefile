@@ -133,7 +133,7 @@ bench-cache: setup build
 bench-decode: setup
 	$(GO) test ./plugins/clipscore -run '^$$' -bench DecodeMemory -benchtime 1x
 
-## bench-e2e: end-to-end clipscore throughput vs bare ONNX Runtime (and PyTorch eager with TORCH=1, which installs it), interleaved rounds (about 10 minutes).
+## bench-e2e: end-to-end clipscore throughput vs bare ONNX Runtime (and PyTorch eager with TORCH=1, which installs it), five interleaved rounds (about 12 minutes).
 bench-e2e: setup build
 ifeq ($(TORCH),1)
 	@./scripts/install-torch.sh
