@@ -394,24 +394,12 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 		}
 	}
 	l, t := uint(v&0xff), uint(v>>8)
-	if nOld < 8 {
-		nOld += 8
-	}
-	if l > nOld {
-		nOld += 8
-	}
-	nOld -= l
+	nOld = jpegReplayCode(nOld, l)
 	n -= l
 	if t > 16 {
 		return false
 	}
-	if nOld < t {
-		nOld += 8
-	}
-	if nOld < t {
-		nOld += 8
-	}
-	nOld -= t
+	nOld = jpegReplayBits(nOld, t)
 	pred := *dc
 	if t != 0 {
 		x := int32(acc>>(n-t)) & (1<<t - 1)
@@ -454,20 +442,8 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 			// The code and its extra bits in one look-up; decodeBlock
 			// reads them in two steps, which nOld replays.
 			l, s := uint(e&0xff), uint(e>>8)&0x0f
-			if nOld < 8 {
-				nOld += 8
-			}
-			if l > nOld {
-				nOld += 8
-			}
-			nOld -= l
-			if nOld < s {
-				nOld += 8
-			}
-			if nOld < s {
-				nOld += 8
-			}
-			nOld -= s
+			nOld = jpegReplayCode(nOld, l)
+			nOld = jpegReplayBits(nOld, s)
 			n -= l + s
 			zig += (e >> 12) & 0x0f
 			b[jpegUnzig[min(zig, jpegBlockSize-1)]&(jpegBlockSize-1)] = e >> 16
@@ -480,23 +456,11 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 			}
 		}
 		l, r, s := uint(v&0xff), int32(v>>12), uint(v>>8)&0x0f
-		if nOld < 8 {
-			nOld += 8
-		}
-		if l > nOld {
-			nOld += 8
-		}
-		nOld -= l
+		nOld = jpegReplayCode(nOld, l)
 		n -= l
 		if s != 0 {
 			zig += r
-			if nOld < s {
-				nOld += 8
-			}
-			if nOld < s {
-				nOld += 8
-			}
-			nOld -= s
+			nOld = jpegReplayBits(nOld, s)
 			x := int32(acc>>(n-s)) & (1<<s - 1)
 			n -= s
 			// EXTEND without a branch (the sign is unpredictable), as
@@ -546,6 +510,32 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 	}
 	*dc = pred
 	return true
+}
+
+// jpegReplayCode is the bit count decodeBlock would hold after decoding a
+// Huffman code of l bits with nOld bits held: decodeHuffman first makes
+// sure of 8 bits (one byte read), and a code longer than that reads one more.
+func jpegReplayCode(nOld, l uint) uint {
+	if nOld < 8 {
+		nOld += 8
+	}
+	if l > nOld {
+		nOld += 8
+	}
+	return nOld - l
+}
+
+// jpegReplayBits is the bit count decodeBlock would hold after receiving s
+// extra bits with nOld held: ensureNBits reads a byte at a time until there
+// are s (at most 16, so at most two bytes).
+func jpegReplayBits(nOld, s uint) uint {
+	if nOld < s {
+		nOld += 8
+	}
+	if nOld < s {
+		nOld += 8
+	}
+	return nOld - s
 }
 
 // jpegFastFill is decodeBlockFast's refill when the next four bytes hold a
