@@ -368,21 +368,8 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 	// Every step needs at most 32 bits: a code of up to 16 bits and up to
 	// 16 extra bits.
 	if n < 32 {
-		if i+4 <= j {
-			if w := binary.BigEndian.Uint32(buf[i:]); (^w-0x01010101)&w&0x80808080 == 0 {
-				acc = acc<<32 | uint64(w)
-				n += 32
-				got += 32
-				i += 4
-			}
-		}
-		if n < 32 {
-			// Nothing was read or consumed yet: start again byte by byte.
-			acc, n, i, ff = jpegFastFill(buf, i, j, acc, n)
-			got = n - nOld
-			if n < 32 {
-				return false
-			}
+		if acc, n, i, got, ff = jpegFastFill(buf, i, j, acc, n, got, ff); n < 32 {
+			return false
 		}
 	}
 
@@ -414,29 +401,10 @@ func (d *jpegDecoder) decodeBlockFast(b *jpegBlock, dcH, acH *jpegHuffman, dc *i
 	// The AC coefficients (section F.2.2.2).
 	for zig := int32(1); zig < jpegBlockSize; zig++ {
 		if n < 32 {
-			// Four bytes without 0xff (the has-zero-byte test on ^w) are
-			// four bytes of data; anything else goes byte by byte.
-			if i+4 <= j {
-				if w := binary.BigEndian.Uint32(buf[i:]); (^w-0x01010101)&w&0x80808080 == 0 {
-					acc = acc<<32 | uint64(w)
-					n += 32
-					got += 32
-					i += 4
-					goto filled
-				}
-			}
-			{
-				n0 := n
-				var sawFF bool
-				acc, n, i, sawFF = jpegFastFill(buf, i, j, acc, n)
-				got += n - n0
-				ff = ff || sawFF
-				if n < 32 {
-					return false
-				}
+			if acc, n, i, got, ff = jpegFastFill(buf, i, j, acc, n, got, ff); n < 32 {
+				return false
 			}
 		}
-	filled:
 		k := (acc >> (n - jpegFastBits)) & (1<<jpegFastBits - 1)
 		if e := acH.comb[k]; e != 0 {
 			// The code and its extra bits in one look-up; decodeBlock
@@ -538,12 +506,19 @@ func jpegReplayBits(nOld, s uint) uint {
 	return nOld - s
 }
 
-// jpegFastFill is decodeBlockFast's refill when the next four bytes hold a
-// 0xff or run past j: it appends bytes of buf[i:j] to the n-bit buffer acc
-// one at a time, undoing byte stuffing, until it holds more than 56 bits.
-// It stops early at a marker (0xff not followed by 0x00) or at j; ff
-// reports whether it consumed a 0xff 0x00 pair.
-func jpegFastFill(buf *[4096]byte, i, j int, acc uint64, n uint) (_ uint64, _ uint, _ int, ff bool) {
+// jpegFastFill is decodeBlockFast's refill of the n-bit buffer acc from
+// buf[i:j]: four bytes without 0xff (the has-zero-byte test on ^w) at once,
+// anything else one byte at a time, undoing byte stuffing, until it holds
+// more than 56 bits; it stops early at a marker (0xff not followed by 0x00)
+// or at j. It adds the bits it read to got and sets ff when it consumed a
+// 0xff 0x00 pair.
+func jpegFastFill(buf *[4096]byte, i, j int, acc uint64, n, got uint, ff bool) (uint64, uint, int, uint, bool) {
+	if i+4 <= j {
+		if w := binary.BigEndian.Uint32(buf[i:]); (^w-0x01010101)&w&0x80808080 == 0 {
+			return acc<<32 | uint64(w), n + 32, i + 4, got + 32, ff
+		}
+	}
+	n0 := n
 	for n <= 56 && i < j {
 		c := buf[i]
 		if c != 0xff {
@@ -560,7 +535,7 @@ func jpegFastFill(buf *[4096]byte, i, j int, acc uint64, n uint) (_ uint64, _ ui
 		i += 2
 		ff = true
 	}
-	return acc, n, i, ff
+	return acc, n, i, got + n - n0, ff
 }
 
 // refine decodes a successive approximation refinement block, as specified in

@@ -18,12 +18,7 @@ import (
 // inputs), for every batch size against every number of runs, and that
 // concurrent callers share the runs.
 func TestParallelRun(t *testing.T) {
-	rt := runtimeOrFatal(t)
-	s, err := rt.NewSession(affineModel(t), onnx.SessionOptions{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := affineSession(t)
 	for _, runs := range []int{0, 1, 2, 3, 4} {
 		for _, n := range []int{1, 2, 3, 5, 7, 32} {
 			t.Run(fmt.Sprintf("runs=%d/batch=%d", runs, n), func(t *testing.T) {
@@ -59,15 +54,10 @@ func TestParallelRun(t *testing.T) {
 // TestParallelRunErrors checks that a failing part fails the whole run with
 // the model's own error.
 func TestParallelRunErrors(t *testing.T) {
-	rt := runtimeOrFatal(t)
-	s, err := rt.NewSession(affineModel(t), onnx.SessionOptions{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := affineSession(t)
 	p := onnx.NewParallel(2)
 	// 4 rows of 2 columns: the model wants 3; both halves fail.
-	_, err = p.Run(s, map[string]onnx.Tensor{"x": {Shape: []int64{4, 2}, Float32: make([]float32, 8)}})
+	_, err := p.Run(s, map[string]onnx.Tensor{"x": {Shape: []int64{4, 2}, Float32: make([]float32, 8)}})
 	if err == nil {
 		t.Fatal("Run with a wrong shape succeeded")
 	}

@@ -57,6 +57,18 @@ func affineModel(t testing.TB) string {
 	return p
 }
 
+// affineSession opens affineModel with one intra-op thread; it is closed
+// when the test ends (closing it earlier is allowed).
+func affineSession(t testing.TB) *onnx.Session {
+	t.Helper()
+	s, err := runtimeOrFatal(t).NewSession(affineModel(t), onnx.SessionOptions{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // unknownOp returns a well-formed model using an operator that does not
 // exist.
 func unknownOp(t *testing.T) []byte {
@@ -406,12 +418,7 @@ func TestCheckSignatureOptionalMask(t *testing.T) {
 }
 
 func TestRunValidation(t *testing.T) {
-	rt := runtimeOrFatal(t)
-	s, err := rt.NewSession(affineModel(t), onnx.SessionOptions{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := affineSession(t)
 	x := func(shape []int64, data []float32) map[string]onnx.Tensor {
 		return map[string]onnx.Tensor{"x": {Shape: shape, Float32: data}}
 	}
@@ -439,11 +446,7 @@ func TestRunValidation(t *testing.T) {
 }
 
 func TestRunConcurrentAndClose(t *testing.T) {
-	rt := runtimeOrFatal(t)
-	s, err := rt.NewSession(affineModel(t), onnx.SessionOptions{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := affineSession(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := range 8 {
